@@ -1,0 +1,127 @@
+"""Building and updating an index from corpus records.
+
+One writer streams the records into a new generation (see :mod:`indexer.store`);
+articles are added, replaced by id when their content changed, or skipped when
+unchanged.  Nothing is visible to searchers until the whole run has committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from whoosh.writing import IndexWriter
+
+from analyzers import AnalysisSettings
+from indexer.article import Article, Rejected
+from indexer.store import Store
+
+Record = Article | Rejected
+Reporter = Callable[[str], None]
+
+
+@dataclass
+class BuildReport:
+    """What one run did; ``read == added + updated + unchanged + rejected``."""
+
+    read: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    total: int = 0  # articles in the index afterwards
+    warnings: int = 0
+    rejections: list[Rejected] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"read {self.read}, added {self.added}, updated {self.updated}, "
+            f"unchanged {self.unchanged}, rejected {self.rejected}; index holds {self.total} articles"
+        )
+
+
+def article_fields(a: Article, digest: str) -> dict:
+    """The Whoosh document for an article."""
+    doc: dict = {"id": a.id, "title": a.title, "body": a.body, "digest": digest, "origin": (a.path, a.line)}
+    if a.date is not None:
+        doc["date"] = dt.datetime(a.date.year, a.date.month, a.date.day)
+        doc["month"] = f"{a.date.year:04d}-{a.date.month:02d}"
+    if a.source:
+        doc["source"] = a.source
+    if a.category:
+        doc["category"] = a.category
+    if a.url:
+        doc["url"] = a.url
+    return doc
+
+
+def _existing_digests(writer: IndexWriter) -> dict[str, str]:
+    reader = writer.reader()
+    if reader.doc_count_all() == 0:
+        return {}
+    ids = reader.column_reader("id")
+    digests = reader.column_reader("digest")
+    return {ids[n]: digests[n] for n in reader.all_doc_ids()}
+
+
+def update_index(
+    store: Store,
+    records: Iterable[Record],
+    *,
+    rebuild: bool = False,
+    settings: AnalysisSettings | None = None,
+    report_problem: Reporter | None = None,
+    limitmb: int = 256,
+) -> BuildReport:
+    """Add ``records`` to the index in ``store`` (replacing it with ``rebuild``).
+
+    Rejected records and article problems are passed to ``report_problem`` as
+    one-line messages, as they happen.  Raises :class:`~indexer.errors.IndexLocked`
+    if another process is writing.  On any exception (Ctrl-C included) the index
+    is left as it was.
+    """
+    report = BuildReport()
+    say = report_problem or (lambda message: None)
+    with store.lock(), store.new_generation(rebuild=rebuild, settings=settings or AnalysisSettings()) as (ix, meta):
+        writer = ix.writer(limitmb=limitmb)
+        committed = False
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # the writer allocates millions of small objects and frees none of them
+        try:
+            known = {} if rebuild else _existing_digests(writer)
+            for record in records:
+                report.read += 1
+                if isinstance(record, Rejected):
+                    report.rejected += 1
+                    report.rejections.append(record)
+                    say(str(record))
+                    continue
+                for problem in record.problems:
+                    report.warnings += 1
+                    say(f"{record.path}:{record.line}: {problem}" if record.line else f"{record.path}: {problem}")
+                digest = record.digest()
+                previous = known.get(record.id)
+                if previous == digest:
+                    report.unchanged += 1
+                    continue
+                doc = article_fields(record, digest)
+                if previous is None:
+                    writer.add_document(**doc)
+                    report.added += 1
+                else:
+                    writer.update_document(**doc)
+                    report.updated += 1
+                known[record.id] = digest
+            writer.commit()
+            committed = True
+        finally:
+            if not committed:
+                writer.cancel()
+            if gc_was_enabled:
+                gc.enable()
+        with ix.reader() as reader:
+            report.total = meta.articles = reader.doc_count()
+        store.publish(meta)
+    return report

@@ -1,0 +1,72 @@
+"""The one exception hierarchy of akhbar.  The CLI and REPL catch
+:class:`AkhbarError`, print its message on one line and exit with code 2; any
+other exception is a bug.
+
+::
+
+    AkhbarError
+    ├── IndexAccessError (base of index problems)
+    │   ├── IndexNotFound       no index at that path
+    │   ├── NotAnIndex          the directory holds something else
+    │   ├── IndexIncompatible   built by another format version
+    │   ├── IndexCorrupt        files missing or damaged
+    │   └── IndexLocked         another process is writing
+    ├── CorpusError             a corpus path that cannot be read at all
+    ├── QueryError              a query that cannot be run (``position`` points at the problem)
+    └── ArticleNotFound         no article with that id
+"""
+
+from __future__ import annotations
+
+
+class AkhbarError(Exception):
+    """Base of every error akhbar reports to its user."""
+
+
+class IndexAccessError(AkhbarError):
+    """An index cannot be opened or written."""
+
+
+class IndexNotFound(IndexAccessError):
+    pass
+
+
+class NotAnIndex(IndexAccessError):
+    pass
+
+
+class IndexIncompatible(IndexAccessError):
+    pass
+
+
+class IndexCorrupt(IndexAccessError):
+    pass
+
+
+class IndexLocked(IndexAccessError):
+    pass
+
+
+class CorpusError(AkhbarError):
+    """A corpus path that cannot be read (missing, unreadable, unknown type)."""
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.line = line
+
+
+class QueryError(AkhbarError):
+    """A query that cannot be parsed or run; ``position`` is the 0-based offset
+    of the problem in the query text, when there is one."""
+
+    def __init__(self, message: str, query: str = "", position: int | None = None) -> None:
+        self.query = query
+        self.position = position
+        if position is not None and query:
+            message = f"{message} (at character {position + 1}: {query[:position]}⟦{query[position : position + 12]}⟧)"
+        super().__init__(message)
+
+
+class ArticleNotFound(AkhbarError):
+    pass

@@ -1,0 +1,30 @@
+"""Searching an akhbar index: the :class:`Engine`, its results, the query language."""
+
+from indexer.errors import (
+    AkhbarError,
+    ArticleNotFound,
+    CorpusError,
+    IndexCorrupt,
+    IndexIncompatible,
+    IndexLocked,
+    IndexNotFound,
+    NotAnIndex,
+    QueryError,
+)
+from search.engine import Doc, Engine, Hit, Results
+
+__all__ = [
+    "AkhbarError",
+    "ArticleNotFound",
+    "CorpusError",
+    "Doc",
+    "Engine",
+    "Hit",
+    "IndexCorrupt",
+    "IndexIncompatible",
+    "IndexLocked",
+    "IndexNotFound",
+    "NotAnIndex",
+    "QueryError",
+    "Results",
+]

@@ -1,0 +1,178 @@
+"""The ``akhbar`` command: each command parses its arguments and calls one
+:class:`~search.engine.Engine` method (or the analyzer), then hands the result to
+:class:`~search.render.Renderer`.  Errors are one line on stderr and exit code 2.
+
+Exit codes: 0 something matched, 1 nothing matched, 2 an error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from tqdm import tqdm
+
+from analyzers import analyze as analyze_text
+from indexer import AkhbarError, Store, read_corpus
+from indexer.errors import ArticleNotFound, IndexNotFound
+from search.engine import SORTS, Engine, default_index_path, sample_corpus
+from search.render import Renderer
+
+app = typer.Typer(
+    help="akhbar — search Arabic news archives.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+IndexOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--index", "-i", help="Index directory (default: $AKHBAR_INDEX, else the sample index in your cache)."
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="JSON Lines on stdout, one record per line.")]
+ColorOpt = Annotated[
+    bool | None, typer.Option("--color/--no-color", help="Colour (default: on a terminal, unless NO_COLOR).")
+]
+BidiOpt = Annotated[
+    bool, typer.Option("--bidi", help="Reshape Arabic for terminals without bidi support (not for --json).")
+]
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    print(f"akhbar: {message}", file=sys.stderr)
+    return typer.Exit(code)
+
+
+def _progress(records: Iterator, desc: str) -> Iterator:
+    return tqdm(records, desc=desc, unit=" articles", file=sys.stderr, mininterval=0.5, dynamic_ncols=True)
+
+
+def _problem(message: str) -> None:
+    tqdm.write(f"akhbar: {message}", file=sys.stderr)
+
+
+def open_engine(index: Path | None) -> Engine:
+    """The named index; with none named, the sample index, built on first use."""
+    if index is not None:
+        return Engine.open(index)
+    path = default_index_path()
+    store = Store(path)
+    if not store.exists() and "AKHBAR_INDEX" not in __import__("os").environ:
+        print(f"akhbar: building the sample index in {path} (first run)", file=sys.stderr)
+        engine = Engine.create(path)
+        engine.add(_progress(read_corpus([sample_corpus()]), "indexing sample"), report_problem=_problem)
+        return engine
+    return Engine.open(path)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="The query (see 'akhbar help-query' or the README).")],
+    index: IndexOpt = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="Hits per page.")] = 10,
+    page: Annotated[int, typer.Option("--page", "-p", min=1, help="Page number.")] = 1,
+    sort: Annotated[str, typer.Option(help=f"One of: {', '.join(SORTS)}.")] = "relevance",
+    any_: Annotated[bool, typer.Option("--any", help="Rank articles matching any word (default: all words).")] = False,
+    json_: JsonOpt = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Print how the query was understood.")] = False,
+    color: ColorOpt = None,
+    bidi: BidiOpt = False,
+) -> None:
+    """Search the index and print ranked hits."""
+    try:
+        with open_engine(index) as engine:
+            results = engine.search(query, limit=limit, page=page, sort=sort, match="any" if any_ else "all")
+        Renderer(color=color, bidi=bidi and not json_).results(results, json_lines=json_, explain=explain)
+    except AkhbarError as e:
+        raise fail(str(e)) from None
+    raise typer.Exit(0 if results.total else 1)
+
+
+@app.command()
+def index(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Corpus files or directories (.txt dir, .jsonl, .jsonl.gz, .csv).")
+    ],
+    index: IndexOpt = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Replace the index instead of updating it.")] = False,
+) -> None:
+    """Build or update an index from corpus files (update by id)."""
+    target = index or default_index_path()
+    try:
+        engine = Engine.create(target) if not Store(target).exists() else Engine.open(target)
+        before = len(engine)
+        try:
+            report = engine.add(_progress(read_corpus(paths), "indexing"), rebuild=rebuild, report_problem=_problem)
+        except KeyboardInterrupt:
+            raise fail(
+                f"interrupted: nothing from this run was committed; the index at {target} is unchanged "
+                f"({before} articles). Run the same command again to finish.",
+                130,
+            ) from None
+    except AkhbarError as e:
+        raise fail(str(e)) from None
+    print(f"akhbar: {report.summary()} ({target})", file=sys.stderr)
+
+
+@app.command()
+def show(
+    article_id: Annotated[str, typer.Argument(metavar="ID", help="The article id (as printed by search).")],
+    index: IndexOpt = None,
+    json_: JsonOpt = False,
+    bidi: BidiOpt = False,
+) -> None:
+    """Print one whole article."""
+    try:
+        with open_engine(index) as engine:
+            doc = engine.doc(article_id)
+        if doc is None:
+            raise ArticleNotFound(f"no article with id '{article_id}' in this index")
+        Renderer(bidi=bidi and not json_).doc(doc, json_lines=json_)
+    except AkhbarError as e:
+        raise fail(str(e)) from None
+
+
+@app.command()
+def analyze(
+    text: Annotated[str, typer.Argument(help="Arabic text to analyse.")],
+    json_: JsonOpt = False,
+) -> None:
+    """Show what the analyzer does to each word: original, normalized, stem, offsets."""
+    tokens = analyze_text(text)
+    if json_:
+        for t in tokens:
+            print(
+                json.dumps(
+                    {
+                        "original": t.original,
+                        "normalized": t.normalized,
+                        "stem": t.stem,
+                        "start": t.start,
+                        "end": t.end,
+                        "position": t.position,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        return
+    for t in tokens:
+        stem = t.stem if t.stem is not None else "(stop word)"
+        print(f"{t.start:>5}-{t.end:<5} {t.original}\t{t.normalized}\t{stem}")
+
+
+def main() -> None:
+    try:
+        app()
+    except IndexNotFound as e:  # pragma: no cover - commands catch their own
+        print(f"akhbar: {e}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

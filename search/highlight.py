@@ -1,0 +1,82 @@
+"""Snippets: short passages of the original text around the best matches.
+
+The text is tokenized with the index's own tokenizer, so offsets point into the
+article as written (diacritics, tatweel and hamza forms intact); each word is
+normalized and stemmed to decide whether it matches, exactly as at index time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from analyzers import Normalizer
+from analyzers.stem import LightStemmer
+from analyzers.tokenize import iter_words
+from search.query import Highlights
+
+MAX_SCAN = 200_000
+"""Characters of a body scanned for matches (a 10 MB article is cut here)."""
+
+
+@dataclass(frozen=True)
+class Snippet:
+    text: str
+    spans: list[tuple[int, int]]  # match offsets within ``text``
+    start: int  # offset of ``text`` in the original
+    end: int
+
+    def marked(self, before: str, after: str) -> str:
+        out, last = [], 0
+        for s, e in self.spans:
+            out += [self.text[last:s], before, self.text[s:e], after]
+            last = e
+        out.append(self.text[last:])
+        return "".join(out)
+
+
+class Highlighter:
+    def __init__(self, normalizer: Normalizer, stemmer: LightStemmer) -> None:
+        self.norm = normalizer
+        self.stem = stemmer
+
+    def matches(self, text: str, hl: Highlights) -> list[tuple[int, int]]:
+        """Offsets of every word of ``text`` that the query matched."""
+        if not hl:
+            return []
+        found = []
+        prefixes = tuple(hl.prefixes)
+        for m in iter_words(text[:MAX_SCAN]):
+            n = self.norm(m.group())
+            if not n:
+                continue
+            if n in hl.exact or (prefixes and n.startswith(prefixes)) or self.stem(n) in hl.stems:
+                found.append((m.start(), m.end()))
+        return found
+
+    def snippet(self, text: str, spans: list[tuple[int, int]], *, width: int = 220) -> Snippet:
+        """The passage of about ``width`` characters holding the most matches."""
+        if not text:
+            return Snippet("", [], 0, 0)
+        if not spans:
+            start, end = 0, min(len(text), width)
+        else:
+            best, best_count, j = 0, 0, 0
+            for i, (s, _) in enumerate(spans):
+                while j < len(spans) and spans[j][1] <= s + width:
+                    j += 1
+                distinct = j - i
+                if distinct > best_count:
+                    best, best_count = i, distinct
+            first = spans[best][0]
+            start = max(0, first - width // 4)
+            end = min(len(text), start + width)
+        # widen to word boundaries
+        limit = max(0, start - 30)
+        while start > limit and not text[start - 1].isspace():
+            start -= 1
+        while end < len(text) and not text[end].isspace() and end - start < width + 30:
+            end += 1
+        inside = [(s - start, e - start) for s, e in spans if s >= start and e <= end]
+        piece = text[start:end]
+        flat = piece.replace("\n", " ")
+        return Snippet(flat, inside, start, end)

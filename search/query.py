@@ -1,0 +1,606 @@
+"""The akhbar query language: parse a query string, compile it to a Whoosh query.
+
+This docstring is the reference (the README shows examples)::
+
+    هدنة حلب              all words must match (through the Arabic analyzer)
+    هدنة OR تهدئة         either word; the Arabic أو works too (هدنة أو تهدئة)
+    حلب -حمص  حلب NOT حمص  without a word;  +word: required also in --any mode
+    (هدنة أو تهدئة) حلب    grouping
+    "هدنة إنسانية"         phrase: the words in order, each through the analyzer;
+                           stop words inside do not break it
+    "هدنة حلب"~3           phrase with up to 3 other words between
+    =الشاهد  ="قال الشاهد"  exact written form: normalized, not stemmed
+    حلب*                   prefix (of normalized written forms)
+    هدنه~  هدنه~2          fuzzy: 1 (or N) letter edits
+    title:هدنة  body:"…"   one text field (default: title and body)
+    source:"BBC Arabic"    source (case-insensitive), also id: and category:
+    date:2016  date:2018-03..2018-05  date:2018-03-01..  date:..2013-01-31
+                           publication date; each end a year, month or day, inclusive
+
+Why not Whoosh's QueryParser: it never fails (an unbalanced quote silently
+becomes a word, an unknown field a term), while akhbar must tell the user where
+a query is wrong; and each word here compiles to several index terms (see
+:func:`Compiler.word`).  The grammar is small enough that a recursive-descent
+parser is shorter than the plugins that would bend Whoosh's into shape.
+
+Grammar::
+
+    query    := or_expr
+    or_expr  := and_expr (("OR" | "أو" | "|") and_expr)*
+    and_expr := unary (["AND" | "&"] unary)*
+    unary    := ("NOT" | "-" | "+") unary | primary
+    primary  := "(" or_expr ")" | FIELD ":" value | value
+    value    := ["="] ('"' text '"' ["~" N] | WORD ["*" | "~" [N]])
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Final
+
+from whoosh import query as wq
+from whoosh.query import spans
+
+from analyzers import STEM_MARK, AnalysisSettings, Normalizer
+from analyzers.stem import LightStemmer
+from analyzers.stopwords import load_stoplist
+from analyzers.tokenize import iter_words
+from indexer.errors import QueryError
+
+TEXT_FIELDS: Final = ("title", "body")
+KEYWORD_FIELDS: Final = ("source", "id", "category")
+DATE_FIELDS: Final = ("date",)
+FIELDS: Final = TEXT_FIELDS + KEYWORD_FIELDS + DATE_FIELDS
+OR_WORDS: Final = frozenset({"OR", "أو", "او", "|"})
+AND_WORDS: Final = frozenset({"AND", "&"})
+NOT_WORDS: Final = frozenset({"NOT"})
+PROCLITICS: Final = ("ب", "ل", "ك", "ف", "وب", "ول", "وك", "فب", "فل")
+"""One-letter prepositions/conjunctions the stemmer cannot strip safely; a query
+word also matches its forms with these attached (حلب → بحلب، لحلب، وبحلب)."""
+MAX_EXPANSION: Final = 512
+"""Prefix and fuzzy terms may expand to at most this many index terms."""
+
+
+# --- syntax tree ---------------------------------------------------------------
+
+
+@dataclass
+class Node:
+    pos: int
+
+
+@dataclass
+class Word(Node):
+    text: str
+    field: str | None = None
+    exact: bool = False
+    prefix: bool = False
+    fuzzy: int = 0
+
+
+@dataclass
+class Phrase(Node):
+    text: str
+    field: str | None = None
+    exact: bool = False
+    slop: int = 0
+
+
+@dataclass
+class FieldValue(Node):
+    field: str
+    value: str
+
+
+@dataclass
+class Bool(Node):
+    op: str  # "and" | "or"
+    items: list[Node]
+
+
+@dataclass
+class Unary(Node):
+    op: str  # "not" | "required"
+    item: Node
+
+
+# --- lexer ---------------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<lparen>\()
+  | (?P<rparen>\))
+  | (?P<field>[A-Za-z_]+):(?=\S)
+  | (?P<prefix>[-+=])(?=[^\s)])
+  | (?P<phrase>"[^"]*"(?:~\d+)?)
+  | (?P<badquote>")
+  | (?P<word>[^\s()"]+)
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass
+class Tok:
+    kind: str
+    text: str
+    pos: int
+
+
+def tokenize(q: str) -> list[Tok]:
+    toks: list[Tok] = []
+    for m in _TOKEN.finditer(q):
+        kind = m.lastgroup
+        assert kind is not None
+        if kind == "space":
+            continue
+        if kind == "badquote":
+            raise QueryError('unbalanced quote: a phrase needs a closing "', q, m.start())
+        text = m.group(kind)
+        if kind == "word" and text.startswith("=") is False and text in OR_WORDS | AND_WORDS | NOT_WORDS:
+            kind = "op"
+        toks.append(Tok(kind, text, m.start()))
+    return toks
+
+
+# --- parser --------------------------------------------------------------------
+
+
+class Parser:
+    def __init__(self, q: str) -> None:
+        self.q = q
+        self.toks = tokenize(q)
+        self.i = 0
+
+    def error(self, message: str, pos: int | None = None) -> QueryError:
+        return QueryError(message, self.q, len(self.q) if pos is None else pos)
+
+    def peek(self) -> Tok | None:
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def take(self) -> Tok:
+        tok = self.toks[self.i]
+        self.i += 1
+        return tok
+
+    def parse(self) -> Node | None:
+        if not self.toks:
+            return None
+        node = self.or_expr()
+        tok = self.peek()
+        if tok is not None:
+            raise self.error("unbalanced parenthesis: ')' without '('", tok.pos)
+        return node
+
+    def or_expr(self) -> Node:
+        items = [self.and_expr()]
+        while (tok := self.peek()) and tok.kind == "op" and tok.text in OR_WORDS:
+            self.take()
+            if self.peek() is None or self.peek().kind == "rparen":  # type: ignore[union-attr]
+                raise self.error(f"'{tok.text}' needs a term after it", tok.pos)
+            items.append(self.and_expr())
+        return items[0] if len(items) == 1 else Bool(items[0].pos, "or", items)
+
+    def and_expr(self) -> Node:
+        items = [self.unary()]
+        while (tok := self.peek()) and not (tok.kind == "rparen" or (tok.kind == "op" and tok.text in OR_WORDS)):
+            if tok.kind == "op" and tok.text in AND_WORDS:
+                self.take()
+                if self.peek() is None:
+                    raise self.error(f"'{tok.text}' needs a term after it", tok.pos)
+            items.append(self.unary())
+        return items[0] if len(items) == 1 else Bool(items[0].pos, "and", items)
+
+    def unary(self) -> Node:
+        tok = self.peek()
+        if tok is None:
+            raise self.error("the query ends where a term was expected")
+        if (tok.kind == "op" and tok.text in NOT_WORDS) or (tok.kind == "prefix" and tok.text in "-+"):
+            self.take()
+            if self.peek() is None:
+                raise self.error(f"'{tok.text}' needs a term after it", tok.pos)
+            return Unary(tok.pos, "not" if tok.text in ("NOT", "-") else "required", self.unary())
+        return self.primary()
+
+    def primary(self) -> Node:
+        tok = self.take()
+        if tok.kind == "lparen":
+            if self.peek() is None:
+                raise self.error("unbalanced parenthesis: '(' without ')'", tok.pos)
+            if self.peek().kind == "rparen":  # type: ignore[union-attr]
+                raise self.error("empty parentheses", tok.pos)
+            node = self.or_expr()
+            close = self.peek()
+            if close is None or close.kind != "rparen":
+                raise self.error("unbalanced parenthesis: '(' without ')'", tok.pos)
+            self.take()
+            return node
+        if tok.kind == "rparen":
+            raise self.error("unbalanced parenthesis: ')' without '('", tok.pos)
+        if tok.kind == "op":
+            raise self.error(f"'{tok.text}' needs a term before it", tok.pos)
+        if tok.kind == "field":
+            name = tok.text.lower()
+            if name not in FIELDS:
+                raise self.error(f"unknown field '{tok.text}:' (known: {', '.join(f + ':' for f in FIELDS)})", tok.pos)
+            value = self.peek()
+            if value is None or value.kind not in ("word", "phrase", "prefix"):
+                raise self.error(f"'{tok.text}:' needs a value", tok.pos)
+            if name in TEXT_FIELDS:
+                return self.value(self.take(), name)
+            self.take()
+            text = value.text
+            if value.kind == "prefix":  # date:-2018 and the like are not values
+                raise self.error(f"'{tok.text}:' needs a value", value.pos)
+            if value.kind == "phrase":
+                text = text[1 : text.rindex('"')]
+            return FieldValue(tok.pos, name, text)
+        return self.value(tok, None)
+
+    def value(self, tok: Tok, fieldname: str | None) -> Node:
+        exact = False
+        if tok.kind == "prefix" and tok.text == "=":
+            exact = True
+            nxt = self.peek()
+            if nxt is None or nxt.kind not in ("word", "phrase"):
+                raise self.error("'=' needs a word or a phrase right after it", tok.pos)
+            tok = self.take()
+        elif tok.kind == "prefix":
+            raise self.error(f"'{tok.text}' needs a term after it", tok.pos)
+        if tok.kind == "phrase":
+            body, _, slop = tok.text[1:].rpartition('"')
+            if not body.strip():
+                raise self.error("empty phrase", tok.pos)
+            return Phrase(tok.pos, body, fieldname, exact, int(slop[1:]) if slop else 0)
+        if tok.kind != "word":
+            raise self.error("a term was expected", tok.pos)
+        text = tok.text
+        fuzzy = 0
+        prefix = False
+        if m := re.search(r"~(\d*)$", text):
+            fuzzy = int(m[1]) if m[1] else 1
+            text = text[: m.start()]
+            if not 1 <= fuzzy <= 2:
+                raise self.error("fuzzy distance must be 1 or 2 (word~ or word~2)", tok.pos)
+        elif text.endswith("*"):
+            prefix = True
+            text = text.rstrip("*")
+        if "*" in text or "?" in text:
+            raise self.error("wildcards are only supported at the end of a word (word*)", tok.pos)
+        if not text:
+            raise self.error("a term was expected", tok.pos)
+        return Word(tok.pos, text, fieldname, exact, prefix, fuzzy)
+
+
+def parse(q: str) -> Node | None:
+    """The syntax tree of ``q`` (None for an empty query); raises :class:`QueryError`."""
+    return Parser(q).parse()
+
+
+# --- date ranges -----------------------------------------------------------------
+
+_DATE_END = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+
+
+def parse_date_end(text: str, *, end: bool) -> dt.date:
+    """A year, month or day as the first (or, with ``end``, last) day it covers."""
+    m = _DATE_END.match(text)
+    if not m:
+        raise ValueError(f"'{text}' is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)")
+    year, month, day = int(m[1]), m[2], m[3]
+    if month is None:
+        return dt.date(year, 12, 31) if end else dt.date(year, 1, 1)
+    mo = int(month)
+    if not 1 <= mo <= 12:
+        raise ValueError(f"'{text}': there is no month {mo}")
+    if day is None:
+        if not end:
+            return dt.date(year, mo, 1)
+        nxt = dt.date(year + mo // 12, mo % 12 + 1, 1)
+        return nxt - dt.timedelta(days=1)
+    try:
+        return dt.date(year, mo, int(day))
+    except ValueError:
+        raise ValueError(f"'{text}' is not a real date") from None
+
+
+def parse_date_range(text: str) -> tuple[dt.date | None, dt.date | None]:
+    """``2018``, ``2018-03..2018-05``, ``2018-03-01..``, ``..2013-01-31`` → inclusive days.
+
+    >>> parse_date_range("2018-02..2018-03")
+    (datetime.date(2018, 2, 1), datetime.date(2018, 3, 31))
+    """
+    text = text.strip()
+    if ".." in text:
+        a, _, b = text.partition("..")
+        start = parse_date_end(a, end=False) if a else None
+        stop = parse_date_end(b, end=True) if b else None
+        if start is None and stop is None:
+            raise ValueError("a date range needs at least one end")
+    else:
+        start, stop = parse_date_end(text, end=False), parse_date_end(text, end=True)
+    if start and stop and start > stop:
+        raise ValueError(f"the range starts ({start}) after it ends ({stop})")
+    return start, stop
+
+
+# --- compiler --------------------------------------------------------------------
+
+
+@dataclass
+class Highlights:
+    """What to mark in a hit's text: stems, exact normalized forms, prefixes."""
+
+    stems: set[str] = field(default_factory=set)
+    exact: set[str] = field(default_factory=set)
+    prefixes: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.stems or self.exact or self.prefixes)
+
+
+class Compiler:
+    """Turns a syntax tree into a Whoosh query against one index reader."""
+
+    def __init__(
+        self,
+        q: str,
+        reader,
+        settings: AnalysisSettings,
+        *,
+        title_boost: float = 2.0,
+        exact_boost: float = 0.0,
+        known_values: dict[str, list[str]] | None = None,
+    ) -> None:
+        self.q = q
+        self.reader = reader
+        self.norm = Normalizer(settings.rules)
+        self.stemmer = LightStemmer(**settings.stemmer)
+        self.stops = load_stoplist(self.norm) if settings.stopwords else frozenset()
+        self.title_boost = title_boost
+        self.exact_boost = exact_boost
+        self.known_values = known_values or {}
+        self.highlights = Highlights()
+        self.dropped: list[str] = []
+
+    def error(self, message: str, node: Node) -> QueryError:
+        return QueryError(message, self.q, node.pos)
+
+    # words become (normalized, stem) pairs, stop words dropped
+    def analyse(self, text: str) -> list[tuple[str, str]]:
+        out = []
+        for m in iter_words(text):
+            n = self.norm(m.group())
+            if not n:
+                continue
+            if n in self.stops:
+                self.dropped.append(m.group())
+                continue
+            out.append((n, self.stemmer(n)))
+        return out
+
+    def has(self, fieldname: str, term: str) -> bool:
+        return (fieldname, term) in self.reader
+
+    def stem_terms(self, fieldname: str, norm: str, stem: str) -> list[str]:
+        """Index terms that mean "this word, any affixes": the stem as a written
+        form, the marked stem, and the same for the forms with a lone proclitic."""
+        stems = {stem}
+        for p in PROCLITICS:
+            stems.add(self.stemmer(p + norm))
+        # A query word that itself starts with a proclitic also matches the bare
+        # form when the index has the bare form more often (بحلب → حلب, not بلد → لد).
+        if len(norm) > 3 and norm[0] in "بلكف":
+            bare = self.stemmer(norm[1:])
+            if self.reader.doc_frequency(fieldname, STEM_MARK + bare) + self.reader.doc_frequency(
+                fieldname, bare
+            ) > self.reader.doc_frequency(fieldname, STEM_MARK + stem) + self.reader.doc_frequency(fieldname, stem):
+                stems.add(bare)
+        self.highlights.stems |= stems
+        terms = []
+        for s in sorted(stems):
+            terms.extend(t for t in (s, STEM_MARK + s) if self.has(fieldname, t))
+        return terms
+
+    def word_query(self, fieldname: str, norm: str, stem: str, node: Word) -> wq.Query:
+        if node.exact:
+            self.highlights.exact.add(norm)
+            return wq.Term(fieldname, norm)
+        if node.prefix:
+            self.highlights.prefixes.add(norm)
+            expanded = []
+            for t in self.reader.expand_prefix(fieldname, norm):
+                expanded.append(t.decode("utf-8") if isinstance(t, bytes) else t)
+                if len(expanded) > MAX_EXPANSION:
+                    break
+            if len(expanded) > MAX_EXPANSION:
+                raise self.error(f"'{node.text}*' matches more than {MAX_EXPANSION} words; use a longer prefix", node)
+            return wq.Or([wq.Term(fieldname, t) for t in expanded]) if expanded else wq.NullQuery
+        if node.fuzzy:
+            fq = wq.FuzzyTerm(fieldname, norm, maxdist=node.fuzzy, prefixlength=1)
+            words = [t for t in fq._btexts(self.reader)][: MAX_EXPANSION + 1]
+            if len(words) > MAX_EXPANSION:
+                raise self.error(f"'{node.text}~' matches too many words; use a longer word", node)
+            texts = [w.decode("utf-8") if isinstance(w, bytes) else w for w in words]
+            self.highlights.exact.update(texts)
+            return wq.Or([wq.Term(fieldname, t) for t in texts]) if texts else wq.NullQuery
+        terms = self.stem_terms(fieldname, norm, stem)
+        if not terms:
+            return wq.Term(fieldname, STEM_MARK + stem)  # matches nothing, keeps AND honest
+        subs: list[wq.Query] = [wq.Term(fieldname, t) for t in terms]
+        if self.exact_boost and self.has(fieldname, norm):
+            subs.append(wq.Term(fieldname, norm, boost=self.exact_boost))
+        return subs[0] if len(subs) == 1 else wq.Or(subs)
+
+    def phrase_query(self, fieldname: str, tokens: list[tuple[str, str]], slop: int, exact: bool) -> wq.Query:
+        parts: list[wq.Query] = []
+        for norm, stem in tokens:
+            if exact:
+                self.highlights.exact.add(norm)
+                if not self.has(fieldname, norm):
+                    return wq.NullQuery
+                parts.append(wq.Term(fieldname, norm))
+                continue
+            terms = self.stem_terms(fieldname, norm, stem)
+            if not terms:
+                return wq.NullQuery  # a word absent from this field: the phrase cannot match
+            parts.append(
+                wq.Term(fieldname, terms[0]) if len(terms) == 1 else _SpanOr([wq.Term(fieldname, t) for t in terms])
+            )
+        if len(parts) == 1:
+            return parts[0]
+        return spans.SpanNear2(parts, slop=slop + 1, ordered=True)
+
+    def fields_of(self, node: Word | Phrase) -> list[tuple[str, float]]:
+        return [(node.field, 1.0)] if node.field else [("title", self.title_boost), ("body", 1.0)]
+
+    def text_node(self, node: Word | Phrase) -> wq.Query | None:
+        tokens = self.analyse(node.text)
+        if isinstance(node, Word) and node.prefix:
+            n = self.norm(node.text)
+            tokens = [(n, n)] if n else []
+        if not tokens:
+            return None
+        per_field = []
+        for fieldname, boost in self.fields_of(node):
+            if isinstance(node, Word) and len(tokens) == 1:
+                q = self.word_query(fieldname, tokens[0][0], tokens[0][1], node)
+            else:
+                slop = node.slop if isinstance(node, Phrase) else 0
+                q = self.phrase_query(fieldname, tokens, slop, node.exact)
+            if boost != 1.0:
+                q = _boosted(q, boost)
+            if q is not wq.NullQuery:
+                per_field.append(q)
+        if not per_field:
+            return wq.NullQuery
+        return per_field[0] if len(per_field) == 1 else wq.Or(per_field)
+
+    def field_value(self, node: FieldValue) -> wq.Query:
+        if node.field == "date":
+            try:
+                start, stop = parse_date_range(node.value)
+            except ValueError as e:
+                raise self.error(f"bad date: {e}", node) from None
+            return wq.DateRange(
+                "date",
+                dt.datetime.combine(start, dt.time.min) if start else None,
+                dt.datetime.combine(stop, dt.time.max) if stop else None,
+            )
+        value = node.value.strip()
+        if node.field in self.known_values:
+            folded = value.casefold()
+            for known in self.known_values[node.field]:
+                if known.casefold() == folded:
+                    value = known
+                    break
+        return wq.Term(node.field, value)
+
+    def compile(self, node: Node, *, top: bool = False, match: str = "all") -> wq.Query | None:
+        if isinstance(node, (Word, Phrase)):
+            return self.text_node(node)
+        if isinstance(node, FieldValue):
+            return self.field_value(node)
+        if isinstance(node, Unary):
+            inner = self.compile(node.item)
+            if inner is None:
+                return None
+            return wq.Not(inner) if node.op == "not" else _Required(inner)
+        assert isinstance(node, Bool)
+        items = [q for q in (self.compile(i) for i in node.items) if q is not None]
+        if not items:
+            return None
+        if node.op == "or":
+            return wq.Or([_unwrap(q) for q in items]) if len(items) > 1 else _unwrap(items[0])
+        return combine_and(items, match=match if top else "all")
+
+
+class _SpanOr(spans.SpanOr):
+    """Whoosh's SpanOr lacks the size estimate that And/SpanNear2 ask for."""
+
+    def estimate_size(self, ixreader) -> int:
+        return sum(q.estimate_size(ixreader) for q in self.subqs)
+
+    def estimate_min_size(self, ixreader) -> int:
+        return min(q.estimate_min_size(ixreader) for q in self.subqs)
+
+
+def _boosted(q: wq.Query, boost: float) -> wq.Query:
+    if not hasattr(q, "boost"):  # span queries (phrases) carry no boost in Whoosh
+        return q
+    q = q.copy()
+    q.boost = q.boost * boost
+    return q
+
+
+class _Required(wq.WrappingQuery):
+    """Marks a +term; only matters in "any words" mode."""
+
+
+def _unwrap(q: wq.Query) -> wq.Query:
+    return q.child if isinstance(q, _Required) else q
+
+
+def combine_and(items: list[wq.Query], *, match: str) -> wq.Query:
+    """AND (or, with ``match="any"``, ranked OR) of ``items``; Not items subtract."""
+    negatives = [q.query for q in items if isinstance(q, wq.Not)]
+    positives = [q for q in items if not isinstance(q, wq.Not)]
+    required = [_unwrap(q) for q in positives if isinstance(q, _Required)]
+    optional = [q for q in positives if not isinstance(q, _Required)]
+    if match == "any":
+        if required and optional:
+            base: wq.Query = wq.AndMaybe(_and(required), wq.Or(optional))
+        elif required:
+            base = _and(required)
+        else:
+            base = wq.Or(optional) if len(optional) > 1 else (optional[0] if optional else wq.Every())
+    else:
+        allq = required + optional
+        base = _and(allq) if allq else wq.Every()
+    if negatives:
+        return wq.AndNot(base, wq.Or(negatives) if len(negatives) > 1 else negatives[0])
+    return base
+
+
+def _and(qs: list[wq.Query]) -> wq.Query:
+    return qs[0] if len(qs) == 1 else wq.And(qs)
+
+
+def compile_query(
+    q: str,
+    reader,
+    settings: AnalysisSettings,
+    *,
+    match: str = "all",
+    title_boost: float = 2.0,
+    exact_boost: float = 0.0,
+    known_values: dict[str, list[str]] | None = None,
+) -> tuple[wq.Query, Highlights, list[str]]:
+    """Parse ``q`` and compile it against ``reader``: the Whoosh query, what to
+    highlight, and the stop words that were dropped.  Raises :class:`QueryError`."""
+    if match not in ("all", "any"):
+        raise QueryError(f"match must be 'all' or 'any', not {match!r}")
+    node = parse(q)
+    if node is None:
+        raise QueryError("empty query: type one or more words")
+    compiler = Compiler(
+        q, reader, settings, title_boost=title_boost, exact_boost=exact_boost, known_values=known_values
+    )
+    if isinstance(node, Bool) and node.op == "and":
+        items = [c for c in (compiler.compile(i) for i in node.items) if c is not None]
+        result = combine_and(items, match=match) if items else None
+    else:
+        result = compiler.compile(node, top=True, match=match)
+        if isinstance(result, wq.Not):
+            result = wq.AndNot(wq.Every(), result.query)
+        elif result is not None:
+            result = _unwrap(result)
+    if result is None:
+        words = "، ".join(compiler.dropped) or q
+        raise QueryError(
+            f"the query has only stop words ({words}), which are not indexed; add a word that carries meaning"
+        )
+    return result, compiler.highlights, compiler.dropped

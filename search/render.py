@@ -1,0 +1,105 @@
+"""Turning results into text: one renderer for the CLI and the REPL.
+
+Plain text for people (colour only on a terminal, never with ``NO_COLOR``), JSON
+Lines for programs.  Arabic is printed in logical order; terminals that cannot
+do bidi get reshaped text only when asked (``--bidi``), never in JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import TextIO
+
+from search.engine import Doc, Hit, Results
+
+BOLD_RED = ("\x1b[1;31m", "\x1b[0m")
+DIM = ("\x1b[2m", "\x1b[0m")
+PLAIN_MARKS = ("[", "]")
+
+
+def use_color(stream: TextIO, choice: bool | None = None) -> bool:
+    if choice is not None:
+        return choice
+    if os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def bidi_reshaper() -> Callable[[str], str]:
+    """Visual-order text for terminals without bidi (needs the ``bidi`` extra)."""
+    try:
+        import arabic_reshaper
+        from bidi.algorithm import get_display
+    except ImportError:
+        from indexer.errors import AkhbarError
+
+        raise AkhbarError("--bidi needs two more packages: pip install 'akhbar[bidi]'") from None
+    return lambda text: "\n".join(get_display(arabic_reshaper.reshape(line)) for line in text.split("\n"))
+
+
+class Renderer:
+    def __init__(self, out: TextIO | None = None, *, color: bool | None = None, bidi: bool = False) -> None:
+        self.out = out or sys.stdout
+        self.color = use_color(out, color)
+        self.shape: Callable[[str], str] = bidi_reshaper() if bidi else (lambda s: s)
+
+    def _mark(self, text: str, spans: list[tuple[int, int]]) -> str:
+        before, after = BOLD_RED if self.color else PLAIN_MARKS
+        out, last = [], 0
+        for s, e in spans:
+            out += [text[last:s], before, text[s:e], after]
+            last = e
+        out.append(text[last:])
+        return "".join(out)
+
+    def _dim(self, text: str) -> str:
+        return f"{DIM[0]}{text}{DIM[1]}" if self.color else text
+
+    def line(self, text: str = "") -> None:
+        print(self.shape(text), file=self.out)
+
+    def hit(self, hit: Hit) -> None:
+        meta = " · ".join(x for x in (hit.date.isoformat() if hit.date else "----------", hit.source or "") if x)
+        self.line(f"{hit.rank:>3}. {meta}")
+        self.line(f"     {self._mark(hit.title, hit.title_spans)}")
+        if hit.snippet:
+            self.line(f"     {self._mark(hit.snippet, hit.snippet_spans)}")
+        self.line(f"     {self._dim('id: ' + hit.id)}")
+
+    def results(self, results: Results, *, json_lines: bool = False, explain: bool = False) -> None:
+        if json_lines:
+            for hit in results.hits:
+                print(json.dumps(hit.to_json(), ensure_ascii=False), file=self.out)
+            return
+        if explain:
+            self.line(f"query: {results.parsed}")
+        if results.total == 0:
+            self.line("no articles matched")
+        else:
+            first = (results.page - 1) * results.limit + 1
+            last = first + len(results.hits) - 1
+            shown = f"{first}-{last}" if results.hits else "none"
+            self.line(
+                f"{results.total} articles matched (showing {shown}, page {results.page} of {results.pages}, "
+                f"{results.elapsed * 1000:.0f} ms)"
+            )
+        for hit in results.hits:
+            self.line()
+            self.hit(hit)
+
+    def doc(self, doc: Doc, *, json_lines: bool = False) -> None:
+        if json_lines:
+            print(json.dumps(doc.to_json(), ensure_ascii=False), file=self.out)
+            return
+        self.line(doc.title)
+        meta = " · ".join(
+            x for x in (doc.date.isoformat() if doc.date else None, doc.source, doc.category, doc.url) if x
+        )
+        if meta:
+            self.line(meta)
+        self.line(self._dim(f"id: {doc.id}"))
+        self.line()
+        self.line(doc.body)

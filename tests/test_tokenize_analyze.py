@@ -1,0 +1,61 @@
+import pickle
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from analyzers import ArabicAnalyzer, ArabicExactAnalyzer, ArabicIndexAnalyzer, analyze
+from analyzers.tokenize import ArabicTokenizer
+
+ARABIC = st.text(alphabet=st.characters(min_codepoint=0x0600, max_codepoint=0x06FF) | st.sampled_from(" ،.\nabc123"))
+
+
+def test_vocalized_word_is_one_token_with_original_offsets() -> None:
+    text = "قالَ الرَّئيسُ السوريُّ"
+    assert [text[t.startchar : t.endchar] for t in ArabicTokenizer()(text, chars=True)] == ["قالَ", "الرَّئيسُ", "السوريُّ"]
+
+
+def test_mixed_scripts_and_digits() -> None:
+    assert [t.original for t in analyze("قمة G20 في ٢٠١٨ COVID-19")] == ["قمة", "G20", "في", "٢٠١٨", "COVID", "19"]
+
+
+def test_analyze_reports_normalized_stem_and_offsets() -> None:
+    text = "وَبِالمَدارِسِ الإنسانيّة"
+    tokens = analyze(text)
+    assert [(t.normalized, t.stem) for t in tokens] == [("وبالمدارس", "مدارس"), ("الانسانيه", "انسان")]
+    assert all(text[t.start : t.end] == t.original for t in tokens)
+
+
+def test_stop_words_are_removed_and_positions_renumbered() -> None:
+    tokens = [(t.text, t.pos) for t in ArabicAnalyzer()("الهدنة في حلب", positions=True)]
+    assert tokens == [("هدن", 0), ("حلب", 1)]
+
+
+def test_stop_list_is_normalized() -> None:
+    # إلى is in the list as written; the token is normalized to الي and must still be stopped
+    assert [t.text for t in ArabicExactAnalyzer()("ذهب إلى حلب")] == ["ذهب", "حلب"]
+
+
+def test_index_chain_emits_written_form_and_marked_stem() -> None:
+    assert [t.text for t in ArabicIndexAnalyzer()("الأخبار حلب")] == ["الاخبار", "^اخبار", "حلب"]
+
+
+def test_analyzers_pickle() -> None:
+    for make in (ArabicAnalyzer, ArabicExactAnalyzer, ArabicIndexAnalyzer):
+        ana = pickle.loads(pickle.dumps(make()))
+        assert [t.text for t in ana("الأخبار")]
+
+
+@given(ARABIC)
+def test_analyzer_never_raises_and_offsets_point_into_text(text: str) -> None:
+    tokens = analyze(text)
+    for t in tokens:
+        assert 0 <= t.start < t.end <= len(text)
+        assert text[t.start : t.end] == t.original
+
+
+@given(ARABIC)
+def test_positions_increase(text: str) -> None:
+    positions = [t.pos for t in ArabicIndexAnalyzer()(text, positions=True)]
+    assert positions == sorted(positions)
+    stems = [t.position for t in analyze(text) if t.position is not None]
+    assert stems == list(range(len(stems)))
