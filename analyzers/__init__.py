@@ -2,18 +2,15 @@
 
 The chain (see ``docs/analysis.md``)::
 
-    ArabicTokenizer → NormalizeFilter → ArabicStopFilter → LightStemFilter / StemRepeatFilter
+    ArabicTokenizer → NormalizeFilter → ArabicStopFilter → LightStemFilter
 
 ``analyze(text)`` shows what the chain does to a text, word by word.
 """
 
 from analyzers.chains import (
-    STEM_MARK,
     AnalysisSettings,
     ArabicAnalyzer,
     ArabicExactAnalyzer,
-    ArabicIndexAnalyzer,
-    StemRepeatFilter,
     TokenInfo,
     analyze,
 )
@@ -23,18 +20,15 @@ from analyzers.stopwords import ArabicStopFilter, load_stoplist
 from analyzers.tokenize import ArabicTokenizer
 
 __all__ = [
-    "STEM_MARK",
     "AnalysisSettings",
     "ArabicAnalyzer",
     "ArabicExactAnalyzer",
-    "ArabicIndexAnalyzer",
     "ArabicStopFilter",
     "ArabicTokenizer",
     "LightStemFilter",
     "LightStemmer",
     "NormalizeFilter",
     "Normalizer",
-    "StemRepeatFilter",
     "TokenInfo",
     "analyze",
     "load_stoplist",

@@ -2,31 +2,20 @@
 
 ``ArabicAnalyzer()``      tokenize → normalize → stop words → light stem (emits stems)
 ``ArabicExactAnalyzer()`` tokenize → normalize → stop words            (emits written forms)
-``ArabicIndexAnalyzer()`` tokenize → normalize → stop words → stem-repeat: the chain
-                          akhbar's own index uses.  It emits each word's normalized
-                          form and, at the same position and only where it differs,
-                          the stem marked with :data:`STEM_MARK` (Lucene's "keyword
-                          repeat").  One positional field so serves stemmed search,
-                          exact search (``=word``), prefixes and spelling suggestions.
-
-The first two are plain Whoosh analyzers, usable in anyone's Whoosh schema.
+akhbar's index uses the first for its positional ``title``/``body`` fields and the
+second for the frequency-only ``title_exact``/``body_exact`` fields.  Both are plain
+Whoosh analyzers, usable in anyone's Whoosh schema.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Final
-
-from whoosh.analysis import Filter
 
 from analyzers.normalization import DEFAULT_RULES, NormalizeFilter, Normalizer
 from analyzers.stem import LightStemFilter, LightStemmer
 from analyzers.stopwords import ArabicStopFilter, load_stoplist
 from analyzers.tokenize import ArabicTokenizer, iter_words
-
-STEM_MARK: Final = "^"
-"""Prefix of stem terms in the index; written forms are stored unmarked."""
 
 
 @dataclass(frozen=True)
@@ -50,37 +39,6 @@ class AnalysisSettings:
     @classmethod
     def from_json(cls, data: dict) -> AnalysisSettings:
         return cls(rules=tuple(data["rules"]), stemmer=dict(data["stemmer"]), stopwords=data["stopwords"])
-
-
-class StemRepeatFilter(Filter):
-    """Emit the normalized word, then its stem marked with ``^`` at the same
-    position when the stem differs (keyword repeat).
-
-    >>> from analyzers.normalization import NormalizeFilter
-    >>> chain = ArabicTokenizer() | NormalizeFilter() | StemRepeatFilter()
-    >>> [(t.text, t.pos) for t in chain("الأخبار حلب", positions=True)]
-    [('الاخبار', 0), ('^اخبار', 0), ('حلب', 1)]
-    """
-
-    is_morph = True
-
-    def __init__(self, stemmer: LightStemmer | None = None) -> None:
-        self.stemmer = stemmer or LightStemmer()
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, StemRepeatFilter) and other.stemmer == self.stemmer
-
-    def __call__(self, tokens):
-        stem = self.stemmer
-        for t in tokens:
-            yield t
-            if t.stopped:
-                continue
-            text = t.text
-            s = stem(text)
-            if s != text:
-                t.text = STEM_MARK + s
-                yield t
 
 
 def _base(settings: AnalysisSettings):
@@ -107,12 +65,6 @@ def ArabicExactAnalyzer(settings: AnalysisSettings | None = None):  # noqa: N802
     ['واخبارها', 'الاخبار']
     """
     return _base(settings or AnalysisSettings())
-
-
-def ArabicIndexAnalyzer(settings: AnalysisSettings | None = None):  # noqa: N802
-    """The index chain: normalized forms plus marked stems (see module docstring)."""
-    settings = settings or AnalysisSettings()
-    return _base(settings) | StemRepeatFilter(settings.make_stemmer())
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,14 @@ the order of the authors' implementation:
    leaves half-stripped (فبال فكال فلل) are added.  At least 2 letters remain.
 3. ``protected`` — a word in the protected list (names: فلسطين، ماكرون) stops here.
 4. ``suffixes`` — walk the suffix list once, in order, stripping each one that
-   matches while at least ``min_stem`` letters remain.  light10's list is
+   matches while at least ``min_stem`` letters remain (light10 allows 2; 3 keeps
+   بيان، مليون، قوات from losing their last letters and measured no worse).  light10's list is
    ها ان ات ون ين يه ه ي (ية/ة are folded to يه/ه by normalization); with
    ``pronoun_suffixes`` the possessive/object pronouns هما كما هم هن كم كن نا are
    tried first, each needing ``min_stem_pronoun`` letters left.
+5. ``feminine_t`` — teh marbuta written ت before a suffix: the feminine dual تين/تان
+   is stripped whole (نقطتين → نقط), and a ت left by a pronoun goes too
+   (محاولتهم → محاول), so both meet the stem of نقطة، محاولة.
 
 Lone proclitics ب ل ك ف are *not* stripped here: no rule can tell بحلب (in
 Aleppo) from بلد (country).  The query side handles them with the index's own
@@ -41,6 +45,8 @@ ARTICLES_LIGHT10: Final = ("وال", "بال", "كال", "فال", "لل", "ال
 ARTICLES_COMPOUND: Final = ("فبال", "فكال", "فلل")
 SUFFIXES_LIGHT10: Final = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
 SUFFIXES_PRONOUN: Final = ("هما", "كما", "هم", "هن", "كم", "كن", "نا")
+SUFFIXES_DUAL_FEMININE: Final = ("تين", "تان")
+FEMININE_T: Final = "ت"
 
 
 @cache
@@ -76,16 +82,20 @@ class LightStemmer:
     waw_guard: bool = True
     compound_prefixes: bool = True
     pronoun_suffixes: bool = True
+    feminine_t: bool = True
     protect: bool = True
-    min_stem: int = 2
+    min_stem: int = 3
     min_stem_pronoun: int = 3
     _cache: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.articles = (ARTICLES_COMPOUND if self.compound_prefixes else ()) + ARTICLES_LIGHT10
-        self.suffixes = tuple(
-            (s, self.min_stem_pronoun) for s in (SUFFIXES_PRONOUN if self.pronoun_suffixes else ())
-        ) + tuple((s, self.min_stem) for s in SUFFIXES_LIGHT10)
+        self.pronouns = SUFFIXES_PRONOUN if self.pronoun_suffixes else ()
+        self.suffixes = (
+            tuple((s, self.min_stem_pronoun) for s in self.pronouns)
+            + tuple((s, self.min_stem_pronoun) for s in (SUFFIXES_DUAL_FEMININE if self.feminine_t else ()))
+            + tuple((s, self.min_stem) for s in SUFFIXES_LIGHT10)
+        )
         self.protected = protected_words() if self.protect else frozenset()
         self.waw_stems = waw_stems() if self.waw_guard else frozenset()
 
@@ -129,6 +139,16 @@ class LightStemmer:
         for suffix, min_left in self.suffixes:
             if word.endswith(suffix) and len(word) - len(suffix) >= min_left:
                 word = word[: -len(suffix)]
+                # teh marbuta is written ت before a pronoun: محاولتهم → محاولت → محاول
+                # (as محاولة → محاول); the stem keeps at least 3 letters (بيتهم → بيت)
+                if (
+                    self.feminine_t
+                    and (suffix in self.pronouns or suffix == "ها")
+                    and word.endswith(FEMININE_T)
+                    and not word.endswith("ات")  # مستوياتها: the ت of a plural stays
+                    and len(word) - 1 >= self.min_stem_pronoun
+                ):
+                    word = word[:-1]
         return word
 
 

@@ -44,7 +44,15 @@ class BuildReport:
 
 def article_fields(a: Article, digest: str) -> dict:
     """The Whoosh document for an article."""
-    doc: dict = {"id": a.id, "title": a.title, "body": a.body, "digest": digest, "origin": (a.path, a.line)}
+    doc: dict = {
+        "id": a.id,
+        "title": a.title,
+        "body": a.body,
+        "title_exact": a.title,
+        "body_exact": a.body,
+        "digest": digest,
+        "origin": (a.path, a.line),
+    }
     if a.date is not None:
         doc["date"] = dt.datetime(a.date.year, a.date.month, a.date.day)
         doc["month"] = f"{a.date.year:04d}-{a.date.month:02d}"

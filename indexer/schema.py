@@ -1,9 +1,11 @@
 """The index schema (see ``docs/index.md``).
 
-``title`` and ``body`` are analysed by :func:`analyzers.ArabicIndexAnalyzer`:
-each word's normalized form plus, where different, its stem marked ``^`` at the
-same position — one positional field serves stemmed, exact, prefix and phrase
-search.  Stored fields keep the text as written, for snippets and ``show``.
+``title`` and ``body`` hold stems with positions (:func:`analyzers.ArabicAnalyzer`):
+ranking, phrases.  ``title_exact`` and ``body_exact`` hold the normalized written
+forms without positions (:func:`analyzers.ArabicExactAnalyzer`): ``=word``, the
+exact-match ranking bonus, prefixes, fuzzy terms and spelling suggestions — a
+frequency-only field costs far less than a second positional copy.  Stored
+fields keep the text as written, for snippets and ``show``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Final
 
 from whoosh import fields
 
-from analyzers import AnalysisSettings, ArabicIndexAnalyzer
+from analyzers import AnalysisSettings, ArabicAnalyzer, ArabicExactAnalyzer
 
 FORMAT_VERSION: Final = 1
 """Bump when the schema or the analysis changes what is in an index."""
@@ -21,11 +23,14 @@ TEXT_FIELDS: Final = ("title", "body")
 
 
 def make_schema(settings: AnalysisSettings | None = None) -> fields.Schema:
-    analyzer = ArabicIndexAnalyzer(settings)
+    stemmed = ArabicAnalyzer(settings)
+    exact = ArabicExactAnalyzer(settings)
     return fields.Schema(
         id=fields.ID(unique=True, stored=True, sortable=True),
-        title=fields.TEXT(analyzer=analyzer, stored=True, phrase=True),
-        body=fields.TEXT(analyzer=analyzer, stored=True, phrase=True),
+        title=fields.TEXT(analyzer=stemmed, stored=True, phrase=True),
+        body=fields.TEXT(analyzer=stemmed, stored=True, phrase=True),
+        title_exact=fields.TEXT(analyzer=exact, phrase=False),
+        body_exact=fields.TEXT(analyzer=exact, phrase=False),
         date=fields.DATETIME(stored=True, sortable=True),
         month=fields.ID(sortable=True),
         source=fields.ID(stored=True, sortable=True),

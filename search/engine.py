@@ -33,8 +33,15 @@ from search.highlight import Highlighter
 from search.query import compile_query
 
 SORTS = ("relevance", "newest", "oldest")
+# Ranking parameters, chosen on the evaluation sets (benchmarks/eval_retrieval.py).
 TITLE_BOOST = 2.0
-"""Title weight against body in BM25F (chosen on the evaluation sets, see benchmarks/)."""
+"""Weight of a title match against a body match."""
+EXACT_BOOST = 0.5
+"""Extra weight when the article has the query word in exactly the written form."""
+BM25_K1 = 0.9
+BM25_B = 0.4
+COORDINATION: float | None = None
+"""In "any words" mode, how strongly matching more of the query words counts (0..1)."""
 
 
 @dataclass(frozen=True)
@@ -131,10 +138,22 @@ class Engine:
     Construct with :meth:`open`, :meth:`create` or :meth:`in_memory`.
     """
 
-    def __init__(self, store: Store, *, title_boost: float = TITLE_BOOST, exact_boost: float = 0.0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        title_boost: float = TITLE_BOOST,
+        exact_boost: float = EXACT_BOOST,
+        k1: float = BM25_K1,
+        b: float = BM25_B,
+        coordination: float | None = COORDINATION,
+    ) -> None:
         self.store = store
         self.title_boost = title_boost
         self.exact_boost = exact_boost
+        self.k1 = k1
+        self.b = b
+        self.coordination = coordination
         self._lock = threading.RLock()
         self._searcher = None
         self._signature: tuple | None = None
@@ -205,7 +224,7 @@ class Engine:
             ix = self.store.open_index(meta)
             if self._searcher is not None:
                 self._searcher.close()
-            self._searcher = ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
+            self._searcher = ix.searcher(weighting=scoring.BM25F(B=self.b, K1=self.k1))
             self._signature = sig
             self._settings = meta.analysis
             self._highlighter = Highlighter(Normalizer(meta.analysis.rules), LightStemmer(**meta.analysis.stemmer))

@@ -43,7 +43,7 @@ from typing import Final
 from whoosh import query as wq
 from whoosh.query import spans
 
-from analyzers import STEM_MARK, AnalysisSettings, Normalizer
+from analyzers import AnalysisSettings, Normalizer
 from analyzers.stem import LightStemmer
 from analyzers.stopwords import load_stoplist
 from analyzers.tokenize import iter_words
@@ -59,6 +59,8 @@ NOT_WORDS: Final = frozenset({"NOT"})
 PROCLITICS: Final = ("ب", "ل", "ك", "ف", "وب", "ول", "وك", "فب", "فل")
 """One-letter prepositions/conjunctions the stemmer cannot strip safely; a query
 word also matches its forms with these attached (حلب → بحلب، لحلب، وبحلب)."""
+EXACT_SUFFIX: Final = "_exact"
+"""``title_exact`` / ``body_exact`` hold the unstemmed normalized forms."""
 MAX_EXPANSION: Final = 512
 """Prefix and fuzzy terms may expand to at most this many index terms."""
 
@@ -386,8 +388,8 @@ class Compiler:
         return (fieldname, term) in self.reader
 
     def stem_terms(self, fieldname: str, norm: str, stem: str) -> list[str]:
-        """Index terms that mean "this word, any affixes": the stem as a written
-        form, the marked stem, and the same for the forms with a lone proclitic."""
+        """Stems in ``fieldname`` that mean "this word, any affixes": its stem, and
+        the stems of its forms with a lone proclitic (حلب → بحلب، لحلب، وبحلب)."""
         stems = {stem}
         for p in PROCLITICS:
             stems.add(self.stemmer(p + norm))
@@ -395,64 +397,68 @@ class Compiler:
         # form when the index has the bare form more often (بحلب → حلب, not بلد → لد).
         if len(norm) > 3 and norm[0] in "بلكف":
             bare = self.stemmer(norm[1:])
-            if self.reader.doc_frequency(fieldname, STEM_MARK + bare) + self.reader.doc_frequency(
-                fieldname, bare
-            ) > self.reader.doc_frequency(fieldname, STEM_MARK + stem) + self.reader.doc_frequency(fieldname, stem):
+            if self.reader.doc_frequency(fieldname, bare) > self.reader.doc_frequency(fieldname, stem):
                 stems.add(bare)
         self.highlights.stems |= stems
-        terms = []
-        for s in sorted(stems):
-            terms.extend(t for t in (s, STEM_MARK + s) if self.has(fieldname, t))
-        return terms
+        found = [s for s in sorted(stems) if self.has(fieldname, s)]
+        if stem in found:  # the word's own stem first: phrases and ranking lean on it
+            found.remove(stem)
+            found.insert(0, stem)
+        return found
 
     def word_query(self, fieldname: str, norm: str, stem: str, node: Word) -> wq.Query:
+        exact_field = fieldname + EXACT_SUFFIX
         if node.exact:
             self.highlights.exact.add(norm)
-            return wq.Term(fieldname, norm)
+            return wq.Term(exact_field, norm)
         if node.prefix:
             self.highlights.prefixes.add(norm)
             expanded = []
-            for t in self.reader.expand_prefix(fieldname, norm):
+            for t in self.reader.expand_prefix(exact_field, norm):
                 expanded.append(t.decode("utf-8") if isinstance(t, bytes) else t)
                 if len(expanded) > MAX_EXPANSION:
-                    break
-            if len(expanded) > MAX_EXPANSION:
-                raise self.error(f"'{node.text}*' matches more than {MAX_EXPANSION} words; use a longer prefix", node)
-            return wq.Or([wq.Term(fieldname, t) for t in expanded]) if expanded else wq.NullQuery
+                    raise self.error(
+                        f"'{node.text}*' matches more than {MAX_EXPANSION} words; use a longer prefix", node
+                    )
+            return wq.Or([wq.Term(exact_field, t) for t in expanded]) if expanded else wq.NullQuery
         if node.fuzzy:
-            fq = wq.FuzzyTerm(fieldname, norm, maxdist=node.fuzzy, prefixlength=1)
-            words = [t for t in fq._btexts(self.reader)][: MAX_EXPANSION + 1]
-            if len(words) > MAX_EXPANSION:
-                raise self.error(f"'{node.text}~' matches too many words; use a longer word", node)
-            texts = [w.decode("utf-8") if isinstance(w, bytes) else w for w in words]
-            self.highlights.exact.update(texts)
-            return wq.Or([wq.Term(fieldname, t) for t in texts]) if texts else wq.NullQuery
+            fq = wq.FuzzyTerm(exact_field, norm, maxdist=node.fuzzy, prefixlength=1)
+            words = []
+            for w in fq._btexts(self.reader):
+                words.append(w.decode("utf-8") if isinstance(w, bytes) else w)
+                if len(words) > MAX_EXPANSION:
+                    raise self.error(f"'{node.text}~' matches too many words; use a longer word", node)
+            self.highlights.exact.update(words)
+            return wq.Or([wq.Term(exact_field, t) for t in words]) if words else wq.NullQuery
         terms = self.stem_terms(fieldname, norm, stem)
         if not terms:
-            return wq.Term(fieldname, STEM_MARK + stem)  # matches nothing, keeps AND honest
+            return wq.Term(fieldname, stem)  # matches nothing, keeps AND honest
         subs: list[wq.Query] = [wq.Term(fieldname, t) for t in terms]
-        if self.exact_boost and self.has(fieldname, norm):
-            subs.append(wq.Term(fieldname, norm, boost=self.exact_boost))
+        if self.exact_boost and self.has(exact_field, norm):
+            subs.append(wq.Term(exact_field, norm, boost=self.exact_boost))
         return subs[0] if len(subs) == 1 else wq.Or(subs)
 
     def phrase_query(self, fieldname: str, tokens: list[tuple[str, str]], slop: int, exact: bool) -> wq.Query:
-        parts: list[wq.Query] = []
+        """Words in order (with ``slop`` others between), each through the stemmer.
+        An exact phrase also requires each written form in the article."""
+        parts: list[list[str]] = []
         for norm, stem in tokens:
-            if exact:
-                self.highlights.exact.add(norm)
-                if not self.has(fieldname, norm):
-                    return wq.NullQuery
-                parts.append(wq.Term(fieldname, norm))
-                continue
             terms = self.stem_terms(fieldname, norm, stem)
             if not terms:
                 return wq.NullQuery  # a word absent from this field: the phrase cannot match
-            parts.append(
-                wq.Term(fieldname, terms[0]) if len(terms) == 1 else _SpanOr([wq.Term(fieldname, t) for t in terms])
-            )
-        if len(parts) == 1:
-            return parts[0]
-        return spans.SpanNear2(parts, slop=slop + 1, ordered=True)
+            parts.append([stem] if exact and stem in terms else terms)
+        if all(len(p) == 1 for p in parts):
+            q: wq.Query = wq.Phrase(fieldname, [p[0] for p in parts], slop=slop + 1)
+        else:
+            spans_ = [
+                wq.Term(fieldname, p[0]) if len(p) == 1 else _SpanOr([wq.Term(fieldname, t) for t in p]) for p in parts
+            ]
+            q = spans.SpanNear2(spans_, slop=slop + 1, ordered=True)
+        if exact:
+            self.highlights.exact.update(n for n, _ in tokens)
+            exact_terms = [wq.Term(fieldname + EXACT_SUFFIX, n) for n, _ in tokens]
+            q = wq.And([q, *exact_terms])
+        return q
 
     def fields_of(self, node: Word | Phrase) -> list[tuple[str, float]]:
         return [(node.field, 1.0)] if node.field else [("title", self.title_boost), ("body", 1.0)]
@@ -544,7 +550,7 @@ def _unwrap(q: wq.Query) -> wq.Query:
     return q.child if isinstance(q, _Required) else q
 
 
-def combine_and(items: list[wq.Query], *, match: str) -> wq.Query:
+def combine_and(items: list[wq.Query], *, match: str, coordination: float | None = None) -> wq.Query:
     """AND (or, with ``match="any"``, ranked OR) of ``items``; Not items subtract."""
     negatives = [q.query for q in items if isinstance(q, wq.Not)]
     positives = [q for q in items if not isinstance(q, wq.Not)]
@@ -552,11 +558,13 @@ def combine_and(items: list[wq.Query], *, match: str) -> wq.Query:
     optional = [q for q in positives if not isinstance(q, _Required)]
     if match == "any":
         if required and optional:
-            base: wq.Query = wq.AndMaybe(_and(required), wq.Or(optional))
+            base: wq.Query = wq.AndMaybe(_and(required), wq.Or(optional, scale=coordination))
         elif required:
             base = _and(required)
         else:
-            base = wq.Or(optional) if len(optional) > 1 else (optional[0] if optional else wq.Every())
+            base = (
+                wq.Or(optional, scale=coordination) if len(optional) > 1 else (optional[0] if optional else wq.Every())
+            )
     else:
         allq = required + optional
         base = _and(allq) if allq else wq.Every()
@@ -578,6 +586,7 @@ def compile_query(
     title_boost: float = 2.0,
     exact_boost: float = 0.0,
     known_values: dict[str, list[str]] | None = None,
+    coordination: float | None = None,
 ) -> tuple[wq.Query, Highlights, list[str]]:
     """Parse ``q`` and compile it against ``reader``: the Whoosh query, what to
     highlight, and the stop words that were dropped.  Raises :class:`QueryError`."""
@@ -591,7 +600,7 @@ def compile_query(
     )
     if isinstance(node, Bool) and node.op == "and":
         items = [c for c in (compiler.compile(i) for i in node.items) if c is not None]
-        result = combine_and(items, match=match) if items else None
+        result = combine_and(items, match=match, coordination=coordination) if items else None
     else:
         result = compiler.compile(node, top=True, match=match)
         if isinstance(result, wq.Not):

@@ -79,7 +79,9 @@ def test_ctrl_c_in_cli_says_nothing_was_committed(tmp_index: Path, tmp_path: Pat
     big = tmp_path / "big.jsonl"
     with big.open("w", encoding="utf-8") as f:
         for i in range(20000):
-            f.write(json.dumps({"id": f"b{i}", "title": "عنوان", "body": f"نص طويل {i} " * 50}, ensure_ascii=False) + "\n")
+            f.write(
+                json.dumps({"id": f"b{i}", "title": "عنوان", "body": f"نص طويل {i} " * 50}, ensure_ascii=False) + "\n"
+            )
     proc = subprocess.Popen(
         [sys.executable, "-m", "search.cli", "index", str(big), "--index", str(tmp_index)],
         cwd=ROOT,

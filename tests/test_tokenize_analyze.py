@@ -3,7 +3,7 @@ import pickle
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analyzers import ArabicAnalyzer, ArabicExactAnalyzer, ArabicIndexAnalyzer, analyze
+from analyzers import ArabicAnalyzer, ArabicExactAnalyzer, analyze
 from analyzers.tokenize import ArabicTokenizer
 
 ARABIC = st.text(alphabet=st.characters(min_codepoint=0x0600, max_codepoint=0x06FF) | st.sampled_from(" ،.\nabc123"))
@@ -35,12 +35,8 @@ def test_stop_list_is_normalized() -> None:
     assert [t.text for t in ArabicExactAnalyzer()("ذهب إلى حلب")] == ["ذهب", "حلب"]
 
 
-def test_index_chain_emits_written_form_and_marked_stem() -> None:
-    assert [t.text for t in ArabicIndexAnalyzer()("الأخبار حلب")] == ["الاخبار", "^اخبار", "حلب"]
-
-
 def test_analyzers_pickle() -> None:
-    for make in (ArabicAnalyzer, ArabicExactAnalyzer, ArabicIndexAnalyzer):
+    for make in (ArabicAnalyzer, ArabicExactAnalyzer):
         ana = pickle.loads(pickle.dumps(make()))
         assert [t.text for t in ana("الأخبار")]
 
@@ -55,7 +51,7 @@ def test_analyzer_never_raises_and_offsets_point_into_text(text: str) -> None:
 
 @given(ARABIC)
 def test_positions_increase(text: str) -> None:
-    positions = [t.pos for t in ArabicIndexAnalyzer()(text, positions=True)]
+    positions = [t.pos for t in ArabicAnalyzer()(text, positions=True)]
     assert positions == sorted(positions)
     stems = [t.position for t in analyze(text) if t.position is not None]
     assert stems == list(range(len(stems)))
