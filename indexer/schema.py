@@ -16,7 +16,7 @@ from whoosh import fields
 
 from analyzers import AnalysisSettings, ArabicAnalyzer, ArabicExactAnalyzer
 
-FORMAT_VERSION: Final = 1
+FORMAT_VERSION: Final = 2
 """Bump when the schema or the analysis changes what is in an index."""
 
 TEXT_FIELDS: Final = ("title", "body")

@@ -32,7 +32,7 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage, RamStorage
 
 from analyzers import AnalysisSettings
-from indexer.errors import IndexCorrupt, IndexIncompatible, IndexLocked, IndexNotFound, NotAnIndex
+from indexer.errors import IndexAccessError, IndexCorrupt, IndexIncompatible, IndexLocked, IndexNotFound, NotAnIndex
 from indexer.schema import FORMAT_VERSION, make_schema
 
 META: Final = "akhbar.json"
@@ -152,6 +152,8 @@ class Store:
         if self.path is None:
             yield
             return
+        if self.path.is_dir() and not self.exists() and any(p.name != LOCK for p in self.path.iterdir()):
+            self.read_meta()  # raises NotAnIndex: never write into someone else's directory
         self.path.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -180,7 +182,14 @@ class Store:
                 self._ram = RamStorage().create_index(make_schema(self._ram_meta.analysis))
             yield self._ram, self._ram_meta
             return
-        old = self.read_meta() if self.exists() else None
+        old = None
+        if self.exists():
+            try:
+                old = self.read_meta()
+            except IndexAccessError:
+                if not rebuild:
+                    raise
+                (self.path / META).unlink(missing_ok=True)
         if old is not None and not rebuild:
             settings = old.analysis
         self._remove_leftovers(keep={old.generation} if old else set(), keep_previous=True)

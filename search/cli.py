@@ -79,6 +79,11 @@ def search(
     page: Annotated[int, typer.Option("--page", "-p", min=1, help="Page number.")] = 1,
     sort: Annotated[str, typer.Option(help=f"One of: {', '.join(SORTS)}.")] = "relevance",
     any_: Annotated[bool, typer.Option("--any", help="Rank articles matching any word (default: all words).")] = False,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="Published on or after (YYYY, YYYY-MM or YYYY-MM-DD).")
+    ] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Published on or before (inclusive).")] = None,
+    facets: Annotated[bool, typer.Option("--facets", help="Also count all hits by source and by month.")] = False,
     json_: JsonOpt = False,
     explain: Annotated[bool, typer.Option("--explain", help="Print how the query was understood.")] = False,
     color: ColorOpt = None,
@@ -87,7 +92,16 @@ def search(
     """Search the index and print ranked hits."""
     try:
         with open_engine(index) as engine:
-            results = engine.search(query, limit=limit, page=page, sort=sort, match="any" if any_ else "all")
+            results = engine.search(
+                query,
+                limit=limit,
+                page=page,
+                sort=sort,
+                match="any" if any_ else "all",
+                date_from=date_from,
+                date_to=date_to,
+                facets=facets,
+            )
         Renderer(color=color, bidi=bidi and not json_).results(results, json_lines=json_, explain=explain)
     except AkhbarError as e:
         raise fail(str(e)) from None
@@ -105,8 +119,11 @@ def index(
     """Build or update an index from corpus files (update by id)."""
     target = index or default_index_path()
     try:
-        engine = Engine.create(target) if not Store(target).exists() else Engine.open(target)
-        before = len(engine)
+        engine = Engine.at(target)
+        try:
+            before = len(engine)
+        except AkhbarError:
+            before = 0
         try:
             report = engine.add(_progress(read_corpus(paths), "indexing"), rebuild=rebuild, report_problem=_problem)
         except KeyboardInterrupt:
@@ -136,6 +153,25 @@ def show(
         Renderer(bidi=bidi and not json_).doc(doc, json_lines=json_)
     except AkhbarError as e:
         raise fail(str(e)) from None
+
+
+@app.command()
+def similar(
+    article_id: Annotated[str, typer.Argument(metavar="ID", help="The article to find others like.")],
+    index: IndexOpt = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="How many.")] = 10,
+    json_: JsonOpt = False,
+    color: ColorOpt = None,
+    bidi: BidiOpt = False,
+) -> None:
+    """List the articles most like a given one."""
+    try:
+        with open_engine(index) as engine:
+            results = engine.similar(article_id, limit=limit)
+        Renderer(color=color, bidi=bidi and not json_).results(results, json_lines=json_)
+    except AkhbarError as e:
+        raise fail(str(e)) from None
+    raise typer.Exit(0 if results.total else 1)
 
 
 @app.command()

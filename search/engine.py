@@ -17,20 +17,22 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from whoosh import query as wquery
 from whoosh import scoring, sorting
 
 from analyzers import AnalysisSettings, Normalizer
 from analyzers.stem import LightStemmer
 from indexer import Article, BuildReport, Rejected, Store, update_index
-from indexer.errors import IndexNotFound, QueryError
+from indexer.errors import ArticleNotFound, IndexNotFound, QueryError
 from search.highlight import Highlighter
-from search.query import compile_query
+from search.query import Highlights, compile_query, parse_date_end
 
 SORTS = ("relevance", "newest", "oldest")
 # Ranking parameters, chosen on the evaluation sets (benchmarks/eval_retrieval.py).
@@ -40,8 +42,6 @@ EXACT_BOOST = 0.5
 """Extra weight when the article has the query word in exactly the written form."""
 BM25_K1 = 0.9
 BM25_B = 0.4
-COORDINATION: float | None = None
-"""In "any words" mode, how strongly matching more of the query words counts (0..1)."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,8 @@ class Results:
     elapsed: float
     parsed: str = ""
     dropped: list[str] = field(default_factory=list)
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    suggestion: str | None = None
 
     def __iter__(self):
         return iter(self.hits)
@@ -128,6 +130,29 @@ class Doc:
         }
 
 
+def date_window(date_from: str | dt.date | None, date_to: str | dt.date | None) -> wquery.Query | None:
+    """A publication-date filter from inclusive ends (days, or YYYY / YYYY-MM)."""
+    if date_from is None and date_to is None:
+        return None
+
+    def end(value: str | dt.date | None, *, last: bool) -> dt.date | None:
+        if value is None or isinstance(value, dt.date):
+            return value
+        try:
+            return parse_date_end(value.strip(), end=last)
+        except ValueError as e:
+            raise QueryError(f"bad {'--to' if last else '--from'} date: {e}") from None
+
+    start, stop = end(date_from, last=False), end(date_to, last=True)
+    if start and stop and start > stop:
+        raise QueryError(f"--from ({start}) is after --to ({stop})")
+    return wquery.DateRange(
+        "date",
+        dt.datetime.combine(start, dt.time.min) if start else None,
+        dt.datetime.combine(stop, dt.time.max) if stop else None,
+    )
+
+
 def _date(value) -> dt.date | None:
     return value.date() if isinstance(value, dt.datetime) else value
 
@@ -146,29 +171,27 @@ class Engine:
         exact_boost: float = EXACT_BOOST,
         k1: float = BM25_K1,
         b: float = BM25_B,
-        coordination: float | None = COORDINATION,
     ) -> None:
         self.store = store
         self.title_boost = title_boost
         self.exact_boost = exact_boost
         self.k1 = k1
         self.b = b
-        self.coordination = coordination
         self._lock = threading.RLock()
         self._searcher = None
         self._signature: tuple | None = None
         self._settings: AnalysisSettings | None = None
         self._highlighter: Highlighter | None = None
         self._known: dict[str, list[str]] = {}
-        if store.path is not None:
-            store.read_meta()  # fail early, with the store's own error
 
     # --- construction ----------------------------------------------------------
 
     @classmethod
     def open(cls, path: str | os.PathLike, **options) -> Engine:
         """Open an existing index; raises IndexNotFound / NotAnIndex / IndexIncompatible."""
-        return cls(Store(path), **options)
+        store = Store(path)
+        store.read_meta()  # fail early, with the store's own error
+        return cls(store, **options)
 
     @classmethod
     def create(cls, path: str | os.PathLike, *, settings: AnalysisSettings | None = None, **options) -> Engine:
@@ -179,6 +202,12 @@ class Engine:
                 store.read_meta()  # raises NotAnIndex for a foreign directory
             update_index(store, [], rebuild=True, settings=settings)
         return cls(store, **options)
+
+    @classmethod
+    def at(cls, path: str | os.PathLike, **options) -> Engine:
+        """An engine for ``path`` whether or not an index is there yet: for
+        :meth:`add` (``rebuild=True`` also replaces an index of an older format)."""
+        return cls(Store(path), **options)
 
     @classmethod
     def in_memory(cls, *, settings: AnalysisSettings | None = None, **options) -> Engine:
@@ -248,6 +277,10 @@ class Engine:
         page: int = 1,
         sort: str = "relevance",
         match: str = "all",
+        date_from: str | dt.date | None = None,
+        date_to: str | dt.date | None = None,
+        facets: bool = False,
+        suggest: bool = True,
         snippet_width: int = 220,
     ) -> Results:
         """Run ``query`` (see :mod:`search.query`) and return one page of hits.
@@ -256,6 +289,12 @@ class Engine:
         :param page: 1-based page number
         :param sort: ``relevance``, ``newest`` or ``oldest``
         :param match: ``all`` words must match (default) or ``any`` word, ranked
+        :param date_from: only articles published on or after this day (a date,
+            or ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``: the first day it covers)
+        :param date_to: only articles published on or before this day (inclusive)
+        :param facets: also count all hits by source and by year-month
+        :param suggest: when few articles match, suggest a respelled query
+        :param snippet_width: characters of snippet (0: no snippets)
         """
         if not 1 <= limit <= 1000:
             raise QueryError(f"limit must be between 1 and 1000, not {limit}")
@@ -276,34 +315,29 @@ class Engine:
                 exact_boost=self.exact_boost,
                 known_values=self._known,
             )
-            kwargs = {}
+            window = date_window(date_from, date_to)
+            if window is not None:
+                wq = wquery.And([wq, window])
+            kwargs: dict = {}
             if sort != "relevance":
-                kwargs = {"sortedby": sorting.FieldFacet("date", reverse=(sort == "newest"))}
+                kwargs["sortedby"] = sorting.FieldFacet("date", reverse=(sort == "newest"))
+            if facets:
+                kwargs["groupedby"] = {"source": sorting.FieldFacet("source"), "month": sorting.FieldFacet("month")}
+                kwargs["maptype"] = sorting.Count
             page_obj = searcher.search_page(wq, page, pagelen=limit, **kwargs)
-            hits = []
-            for rank, hit in enumerate(page_obj, start=page_obj.offset + 1):
-                stored = hit.fields()
-                body = stored.get("body", "")
-                spans = self._highlighter.matches(body, highlights)
-                snip = self._highlighter.snippet(body, spans, width=snippet_width)
-                title = stored.get("title", "")
-                hits.append(
-                    Hit(
-                        id=stored["id"],
-                        title=title,
-                        date=_date(stored.get("date")),
-                        source=stored.get("source"),
-                        score=float(hit.score or 0.0),
-                        snippet=snip.text,
-                        rank=rank,
-                        category=stored.get("category"),
-                        url=stored.get("url"),
-                        snippet_spans=snip.spans,
-                        matches=spans,
-                        title_spans=self._highlighter.matches(title, highlights),
-                    )
-                )
+            hits = [
+                self._hit(hit, rank, highlights, snippet_width)
+                for rank, hit in enumerate(page_obj, start=page_obj.offset + 1)
+            ]
             total = page_obj.total
+            counted = {}
+            if facets:
+                for name in ("source", "month"):
+                    groups = page_obj.results.groups(name)
+                    counted[name] = dict(sorted(((k or "(none)"), v) for k, v in groups.items()))
+                    if name == "source":
+                        counted[name] = dict(sorted(counted[name].items(), key=lambda kv: (-kv[1], kv[0])))
+            suggestion = self._suggest(query, searcher) if suggest and total < 3 else None
         return Results(
             query=query,
             hits=hits,
@@ -313,6 +347,86 @@ class Engine:
             elapsed=time.perf_counter() - started,
             parsed=str(wq),
             dropped=dropped,
+            facets=counted,
+            suggestion=suggestion,
+        )
+
+    def _hit(self, hit, rank: int, highlights, snippet_width: int) -> Hit:
+        assert self._highlighter is not None
+        stored = hit.fields()
+        body = stored.get("body", "")
+        spans = self._highlighter.matches(body, highlights)
+        snip = self._highlighter.snippet(body, spans, width=snippet_width) if snippet_width else None
+        title = stored.get("title", "")
+        return Hit(
+            id=stored["id"],
+            title=title,
+            date=_date(stored.get("date")),
+            source=stored.get("source"),
+            score=float(hit.score or 0.0),
+            snippet=snip.text if snip else "",
+            rank=rank,
+            category=stored.get("category"),
+            url=stored.get("url"),
+            snippet_spans=snip.spans if snip else [],
+            matches=spans,
+            title_spans=self._highlighter.matches(title, highlights),
+        )
+
+    def _suggest(self, query: str, searcher) -> str | None:
+        """The query with each unknown word replaced by the closest indexed written
+        form — or None.  Normalization already makes hamza, ة/ه and ى/ي variants equal,
+        so what is left to correct are real misspellings."""
+        assert self._settings is not None
+        norm = Normalizer(self._settings.rules)
+        reader = searcher.reader()
+        corrector = searcher.corrector("body_exact")
+        changed = False
+        out = []
+        for piece in re.split(r"(\s+)", query):
+            word = piece.strip()
+            bare = word.strip('"()+-=*~')
+            if not bare or ":" in bare or bare in ("OR", "AND", "NOT", "أو"):
+                out.append(piece)
+                continue
+            n = norm(bare)
+            if not n or reader.doc_frequency("body_exact", n) or reader.doc_frequency("title_exact", n):
+                out.append(piece)
+                continue
+            candidates = corrector.suggest(n, limit=1, maxdist=2 if len(n) > 4 else 1)
+            if candidates:
+                out.append(piece.replace(bare, candidates[0]))
+                changed = True
+            else:
+                out.append(piece)
+        if not changed:
+            return None
+        suggestion = "".join(out)
+        try:
+            wq, _, _ = compile_query(suggestion, reader, self._settings, known_values=self._known)
+        except QueryError:
+            return None
+        return suggestion if searcher.search(wq, limit=1).scored_length() else None
+
+    def similar(self, id: str, *, limit: int = 10) -> Results:
+        """The articles most like article ``id`` (key stems of its body)."""
+        started = time.perf_counter()
+        with self._lock:
+            searcher = self._current()
+            docnum = searcher.document_number(id=id)
+            if docnum is None:
+                raise ArticleNotFound(f"no article with id '{id}' in this index")
+            stored = searcher.stored_fields(docnum)
+            text = f"{stored.get('title', '')}\n{stored.get('body', '')}"
+            found = searcher.more_like(docnum, "body", text=text, top=limit, numterms=25)
+            hits = [self._hit(hit, rank, Highlights(), 220) for rank, hit in enumerate(found, start=1)]
+        return Results(
+            query=f"similar:{id}",
+            hits=hits,
+            total=len(hits),
+            page=1,
+            limit=limit,
+            elapsed=time.perf_counter() - started,
         )
 
     def doc(self, id: str) -> Doc | None:

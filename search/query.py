@@ -550,7 +550,7 @@ def _unwrap(q: wq.Query) -> wq.Query:
     return q.child if isinstance(q, _Required) else q
 
 
-def combine_and(items: list[wq.Query], *, match: str, coordination: float | None = None) -> wq.Query:
+def combine_and(items: list[wq.Query], *, match: str) -> wq.Query:
     """AND (or, with ``match="any"``, ranked OR) of ``items``; Not items subtract."""
     negatives = [q.query for q in items if isinstance(q, wq.Not)]
     positives = [q for q in items if not isinstance(q, wq.Not)]
@@ -558,13 +558,11 @@ def combine_and(items: list[wq.Query], *, match: str, coordination: float | None
     optional = [q for q in positives if not isinstance(q, _Required)]
     if match == "any":
         if required and optional:
-            base: wq.Query = wq.AndMaybe(_and(required), wq.Or(optional, scale=coordination))
+            base: wq.Query = wq.AndMaybe(_and(required), wq.Or(optional))
         elif required:
             base = _and(required)
         else:
-            base = (
-                wq.Or(optional, scale=coordination) if len(optional) > 1 else (optional[0] if optional else wq.Every())
-            )
+            base = wq.Or(optional) if len(optional) > 1 else (optional[0] if optional else wq.Every())
     else:
         allq = required + optional
         base = _and(allq) if allq else wq.Every()
@@ -586,7 +584,6 @@ def compile_query(
     title_boost: float = 2.0,
     exact_boost: float = 0.0,
     known_values: dict[str, list[str]] | None = None,
-    coordination: float | None = None,
 ) -> tuple[wq.Query, Highlights, list[str]]:
     """Parse ``q`` and compile it against ``reader``: the Whoosh query, what to
     highlight, and the stop words that were dropped.  Raises :class:`QueryError`."""
@@ -600,7 +597,7 @@ def compile_query(
     )
     if isinstance(node, Bool) and node.op == "and":
         items = [c for c in (compiler.compile(i) for i in node.items) if c is not None]
-        result = combine_and(items, match=match, coordination=coordination) if items else None
+        result = combine_and(items, match=match) if items else None
     else:
         result = compiler.compile(node, top=True, match=match)
         if isinstance(result, wq.Not):

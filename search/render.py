@@ -73,9 +73,15 @@ class Renderer:
         if json_lines:
             for hit in results.hits:
                 print(json.dumps(hit.to_json(), ensure_ascii=False), file=self.out)
+            if results.facets:
+                print(json.dumps({"facets": results.facets, "total": results.total}, ensure_ascii=False), file=self.out)
+            if results.suggestion:  # not a hit: a message, on stderr
+                print(f"akhbar: did you mean: {results.suggestion}", file=sys.stderr)
             return
         if explain:
             self.line(f"query: {results.parsed}")
+            if results.dropped:
+                self.line(f"stop words left out: {' '.join(results.dropped)}")
         if results.total == 0:
             self.line("no articles matched")
         else:
@@ -86,9 +92,18 @@ class Renderer:
                 f"{results.total} articles matched (showing {shown}, page {results.page} of {results.pages}, "
                 f"{results.elapsed * 1000:.0f} ms)"
             )
+        if results.suggestion:
+            self.line(f"did you mean: {results.suggestion}")
+        if results.facets:
+            self.facets(results.facets)
         for hit in results.hits:
             self.line()
             self.hit(hit)
+
+    def facets(self, facets: dict[str, dict[str, int]]) -> None:
+        for name, counts in facets.items():
+            shown = ", ".join(f"{k} {v}" for k, v in counts.items())
+            self.line(f"by {name}: {shown}")
 
     def doc(self, doc: Doc, *, json_lines: bool = False) -> None:
         if json_lines:

@@ -108,3 +108,46 @@ def test_concurrent_searches_from_threads(mini_engine: Engine) -> None:
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_facets_count_all_hits_by_source_and_month(mini_engine: Engine) -> None:
+    res = mini_engine.search("في OR على OR الرئيس OR هدنة", limit=1, facets=True)
+    assert sum(res.facets["source"].values()) == res.total
+    assert res.facets["month"]["2016-10"] == 2
+
+
+def test_date_window(mini_engine: Engine) -> None:
+    assert set(ids(mini_engine.search("هدنة", date_from="2016-10-19"))) == {"m02"}
+    assert set(ids(mini_engine.search("هدنة", date_to="2016-10"))) == {"m01", "m02"}
+    with pytest.raises(QueryError, match="after"):
+        mini_engine.search("هدنة", date_from="2017", date_to="2016")
+
+
+def test_suggestion_for_a_misspelled_word(mini_engine: Engine) -> None:
+    res = mini_engine.search("القاهرو")
+    assert res.total == 0 and res.suggestion == "القاهره"
+    assert mini_engine.search(res.suggestion).total == 1
+
+
+def test_similar(mini_engine: Engine) -> None:
+    res = mini_engine.search("هدنة حلب")
+    similar = mini_engine.similar("m01", limit=3)
+    assert "m02" in ids(similar) and "m01" not in ids(similar)
+    assert res.total == 2
+
+
+def test_rebuild_replaces_an_incompatible_index(tmp_index: Path) -> None:
+    meta = json.loads((tmp_index / "akhbar.json").read_text())
+    meta["format"] = 1
+    (tmp_index / "akhbar.json").write_text(json.dumps(meta))
+    with pytest.raises(IndexIncompatible):
+        Engine.at(tmp_index).add(MINI)
+    report = Engine.at(tmp_index).add(MINI[:2], rebuild=True)
+    assert report.total == 2 and Engine.open(tmp_index).search("هدنة").total == 2
+
+
+def test_never_writes_into_a_foreign_directory(tmp_path: Path) -> None:
+    (tmp_path / "mine.txt").write_text("precious")
+    with pytest.raises(NotAnIndex):
+        Engine.at(tmp_path).add(MINI, rebuild=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.txt"]
