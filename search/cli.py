@@ -175,6 +175,28 @@ def similar(
 
 
 @app.command()
+def repl(
+    index: IndexOpt = None,
+    color: ColorOpt = None,
+    bidi: BidiOpt = False,
+) -> None:
+    """An interactive search session (scriptable: reads lines when stdin is not a terminal)."""
+    from search.repl import Session, history_path, prompt_session, run_interactive, run_lines
+
+    try:
+        engine = open_engine(index)
+        session = Session(engine, color=color, bidi=bidi)
+        session.renderer()  # report a missing bidi extra before the session starts
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            session.pager = typer.echo_via_pager
+            run_interactive(session, prompt_session(engine, history_path()))
+        else:
+            run_lines(session, sys.stdin)
+    except AkhbarError as e:
+        raise fail(str(e)) from None
+
+
+@app.command()
 def analyze(
     text: Annotated[str, typer.Argument(help="Arabic text to analyse.")],
     json_: JsonOpt = False,

@@ -42,6 +42,9 @@ EXACT_BOOST = 0.5
 """Extra weight when the article has the query word in exactly the written form."""
 BM25_K1 = 0.9
 BM25_B = 0.4
+PROXIMITY = 0.0
+"""Weight of the bonus for consecutive query words found within PROXIMITY_WINDOW words."""
+PROXIMITY_WINDOW = 4
 
 
 @dataclass(frozen=True)
@@ -171,7 +174,11 @@ class Engine:
         exact_boost: float = EXACT_BOOST,
         k1: float = BM25_K1,
         b: float = BM25_B,
+        proximity: float = PROXIMITY,
+        proximity_window: int = PROXIMITY_WINDOW,
     ) -> None:
+        self.proximity = proximity
+        self.proximity_window = proximity_window
         self.store = store
         self.title_boost = title_boost
         self.exact_boost = exact_boost
@@ -314,6 +321,8 @@ class Engine:
                 title_boost=self.title_boost,
                 exact_boost=self.exact_boost,
                 known_values=self._known,
+                proximity=self.proximity,
+                proximity_window=self.proximity_window,
             )
             window = date_window(date_from, date_to)
             if window is not None:
@@ -428,6 +437,12 @@ class Engine:
             limit=limit,
             elapsed=time.perf_counter() - started,
         )
+
+    def values(self, field: str) -> list[str]:
+        """The distinct indexed values of ``source`` or ``category``."""
+        with self._lock:
+            self._current()
+            return list(self._known.get(field, []))
 
     def doc(self, id: str) -> Doc | None:
         """The whole stored article with this id, or None."""

@@ -460,6 +460,29 @@ class Compiler:
             q = wq.And([q, *exact_terms])
         return q
 
+    def proximity(self, items: list[Node], *, window: int, weight: float) -> list[wq.Query]:
+        """Ranking bonus for consecutive query words found near each other, in
+        order (the ordered-window part of Metzler & Croft's sequential dependence
+        model): a headline's words tend to stand together in its article."""
+        stems: list[str | None] = []
+        for item in items:
+            if (
+                isinstance(item, Word)
+                and not (item.exact or item.prefix or item.fuzzy)
+                and item.field in (None, "body", "title")
+            ):
+                stems.extend(stem for _, stem in self.analyse(item.text))
+            else:
+                stems.append(None)  # a break in the sequence
+        bonus: list[wq.Query] = []
+        for a, b in zip(stems, stems[1:], strict=False):
+            if a is None or b is None:
+                continue
+            for fieldname, boost in (("title", self.title_boost), ("body", 1.0)):
+                if self.has(fieldname, a) and self.has(fieldname, b):
+                    bonus.append(wq.Phrase(fieldname, [a, b], slop=window, boost=weight * boost))
+        return bonus
+
     def fields_of(self, node: Word | Phrase) -> list[tuple[str, float]]:
         return [(node.field, 1.0)] if node.field else [("title", self.title_boost), ("body", 1.0)]
 
@@ -584,6 +607,8 @@ def compile_query(
     title_boost: float = 2.0,
     exact_boost: float = 0.0,
     known_values: dict[str, list[str]] | None = None,
+    proximity: float = 0.0,
+    proximity_window: int = 4,
 ) -> tuple[wq.Query, Highlights, list[str]]:
     """Parse ``q`` and compile it against ``reader``: the Whoosh query, what to
     highlight, and the stop words that were dropped.  Raises :class:`QueryError`."""
@@ -598,6 +623,10 @@ def compile_query(
     if isinstance(node, Bool) and node.op == "and":
         items = [c for c in (compiler.compile(i) for i in node.items) if c is not None]
         result = combine_and(items, match=match) if items else None
+        if result is not None and proximity:
+            bonus = compiler.proximity(node.items, window=proximity_window, weight=proximity)
+            if bonus:
+                result = wq.AndMaybe(result, wq.Or(bonus))
     else:
         result = compiler.compile(node, top=True, match=match)
         if isinstance(result, wq.Not):
