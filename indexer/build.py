@@ -16,6 +16,7 @@ from whoosh.writing import IndexWriter
 
 from analyzers import AnalysisSettings
 from indexer.article import Article, Rejected
+from indexer.schema import lead_of
 from indexer.store import Store
 
 Record = Article | Rejected
@@ -48,6 +49,7 @@ def article_fields(a: Article, digest: str) -> dict:
         "id": a.id,
         "title": a.title,
         "body": a.body,
+        "lead": lead_of(a.body),
         "title_exact": a.title,
         "body_exact": a.body,
         "digest": digest,

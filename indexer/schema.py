@@ -16,7 +16,19 @@ from whoosh import fields
 
 from analyzers import AnalysisSettings, ArabicAnalyzer, ArabicExactAnalyzer
 
-FORMAT_VERSION: Final = 2
+FORMAT_VERSION: Final = 3
+LEAD_CHARS: Final = 300
+"""The lead: the body's first characters (cut at a word), indexed again because
+news puts its subject there (the inverted pyramid)."""
+
+
+def lead_of(body: str) -> str:
+    if len(body) <= LEAD_CHARS:
+        return body
+    cut = body.rfind(" ", 0, LEAD_CHARS)
+    return body[: cut if cut > 0 else LEAD_CHARS]
+
+
 """Bump when the schema or the analysis changes what is in an index."""
 
 TEXT_FIELDS: Final = ("title", "body")
@@ -29,6 +41,7 @@ def make_schema(settings: AnalysisSettings | None = None) -> fields.Schema:
         id=fields.ID(unique=True, stored=True, sortable=True),
         title=fields.TEXT(analyzer=stemmed, stored=True, phrase=True),
         body=fields.TEXT(analyzer=stemmed, stored=True, phrase=True),
+        lead=fields.TEXT(analyzer=stemmed, phrase=False),
         title_exact=fields.TEXT(analyzer=exact, phrase=False),
         body_exact=fields.TEXT(analyzer=exact, phrase=False),
         date=fields.DATETIME(stored=True, sortable=True),

@@ -354,6 +354,7 @@ class Compiler:
         settings: AnalysisSettings,
         *,
         title_boost: float = 2.0,
+        lead_boost: float = 0.0,
         exact_boost: float = 0.0,
         known_values: dict[str, list[str]] | None = None,
     ) -> None:
@@ -363,6 +364,7 @@ class Compiler:
         self.stemmer = LightStemmer(**settings.stemmer)
         self.stops = load_stoplist(self.norm) if settings.stopwords else frozenset()
         self.title_boost = title_boost
+        self.lead_boost = lead_boost
         self.exact_boost = exact_boost
         self.known_values = known_values or {}
         self.highlights = Highlights()
@@ -504,6 +506,15 @@ class Compiler:
                 q = _boosted(q, boost)
             if q is not wq.NullQuery:
                 per_field.append(q)
+        if (
+            self.lead_boost
+            and isinstance(node, Word)
+            and node.field is None
+            and not (node.exact or node.prefix or node.fuzzy)
+            and len(tokens) == 1
+            and self.has("lead", tokens[0][1])
+        ):
+            per_field.append(wq.Term("lead", tokens[0][1], boost=self.lead_boost))
         if not per_field:
             return wq.NullQuery
         return per_field[0] if len(per_field) == 1 else wq.Or(per_field)
@@ -605,6 +616,7 @@ def compile_query(
     *,
     match: str = "all",
     title_boost: float = 2.0,
+    lead_boost: float = 0.0,
     exact_boost: float = 0.0,
     known_values: dict[str, list[str]] | None = None,
     proximity: float = 0.0,
@@ -618,7 +630,13 @@ def compile_query(
     if node is None:
         raise QueryError("empty query: type one or more words")
     compiler = Compiler(
-        q, reader, settings, title_boost=title_boost, exact_boost=exact_boost, known_values=known_values
+        q,
+        reader,
+        settings,
+        title_boost=title_boost,
+        lead_boost=lead_boost,
+        exact_boost=exact_boost,
+        known_values=known_values,
     )
     if isinstance(node, Bool) and node.op == "and":
         items = [c for c in (compiler.compile(i) for i in node.items) if c is not None]
