@@ -107,3 +107,146 @@ def parse_date(value: str) -> dt.date | None:
             raise DateError(f"Hijri publication dates are not supported yet: {raw!r}")
         return _make(int(m[3]), month, int(m[1] or 1), raw) if m[1] else _make(int(m[3]), month, 1, raw)
     raise DateError(f"not a date: {raw!r} (expected e.g. 2018-04-14, 14/04/2018 or 14 نيسان 2018)")
+
+
+# --- date ranges in queries ----------------------------------------------------------
+
+_DATE_END = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+_LAST_N = re.compile(r"^(?:اخر|خلال|اخر)\s+(\d+)\s+(\S+)$")
+_UNITS: Final = {
+    "يوم": "day",
+    "ايام": "day",
+    "يوما": "day",
+    "اسبوع": "week",
+    "اسابيع": "week",
+    "اسبوعا": "week",
+    "شهر": "month",
+    "اشهر": "month",
+    "شهور": "month",
+    "شهرا": "month",
+    "سنه": "year",
+    "سنوات": "year",
+    "سنين": "year",
+    "عام": "year",
+    "اعوام": "year",
+    "عاما": "year",
+}
+_SINCE = re.compile(r"^(\d+)\s*([dwmy])$")
+
+
+def parse_date_end(text: str, *, end: bool) -> dt.date:
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` as the first (or, with ``end``, last) day it covers."""
+    m = _DATE_END.match(text)
+    if not m:
+        raise ValueError(f"'{text}' is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)")
+    year, month, day = int(m[1]), m[2], m[3]
+    if month is None:
+        return dt.date(year, 12, 31) if end else dt.date(year, 1, 1)
+    mo = int(month)
+    if not 1 <= mo <= 12:
+        raise ValueError(f"'{text}': there is no month {mo}")
+    if day is None:
+        if not end:
+            return dt.date(year, mo, 1)
+        return dt.date(year + mo // 12, mo % 12 + 1, 1) - dt.timedelta(days=1)
+    try:
+        return dt.date(year, mo, int(day))
+    except ValueError:
+        raise ValueError(f"'{text}' is not a real date") from None
+
+
+def _back(today: dt.date, n: int, unit: str) -> dt.date:
+    if unit == "day":
+        return today - dt.timedelta(days=n - 1)
+    if unit == "week":
+        return today - dt.timedelta(weeks=n) + dt.timedelta(days=1)
+    months = n if unit == "month" else 12 * n
+    y, m = divmod(today.year * 12 + today.month - 1 - months, 12)
+    day = min(today.day, 28)
+    return dt.date(y, m + 1, day) + dt.timedelta(days=1)
+
+
+def since(spec: str, today: dt.date) -> dt.date:
+    """``7d``, ``2w``, ``3m``, ``1y``: the first day of that many days/weeks/months/years up to today.
+
+    >>> since("7d", dt.date(2018, 5, 10))
+    datetime.date(2018, 5, 4)
+    """
+    m = _SINCE.match(spec.strip().lower())
+    if not m or int(m[1]) < 1:
+        raise ValueError(f"'{spec}' is not a period (use e.g. 7d, 2w, 3m or 1y)")
+    return _back(today, int(m[1]), {"d": "day", "w": "week", "m": "month", "y": "year"}[m[2]])
+
+
+def _arabic_span(text: str, today: dt.date | None) -> tuple[dt.date, dt.date]:
+    from analyzers.mentions import extract_dates
+
+    norm = normalize(text.strip())
+    if norm in ("اليوم",) and today:
+        return today, today
+    if norm in ("امس", "البارحه") and today:
+        d = today - dt.timedelta(days=1)
+        return d, d
+    for words, unit in (("هذا الاسبوع", "week"), ("هذا الشهر", "month"), ("هذا العام", "year"), ("هذه السنه", "year")):
+        if norm == words and today:
+            if unit == "week":
+                return today - dt.timedelta(days=today.weekday()), today
+            if unit == "month":
+                return today.replace(day=1), today
+            return today.replace(month=1, day=1), today
+    if m := _LAST_N.match(norm):
+        unit = _UNITS.get(m[2])
+        if unit is None:
+            raise ValueError(f"'{m[2]}' is not a unit of time (أيام، أسابيع، أشهر، سنوات)")
+        if today is None:
+            raise ValueError("a relative date needs today's date")
+        return _back(today, int(m[1]), unit), today
+    if re.fullmatch(r"\d{4}", norm):
+        y = int(norm)
+        return dt.date(y, 1, 1), dt.date(y, 12, 31)
+    mentions = extract_dates(text, today)
+    covered = sum(m.finish - m.begin for m in mentions)
+    if len(mentions) == 1 and covered >= len(text.strip()) - 3:
+        return mentions[0].start, mentions[0].end
+    raise ValueError(f"'{text}' is not a date (e.g. 2016-10, تشرين الأول 2016, 20 أكتوبر 2016, آخر 7 أيام)")
+
+
+def parse_date_range(text: str, *, today: dt.date | None = None) -> tuple[dt.date | None, dt.date | None]:
+    """A query's date range → inclusive first and last day (None for an open end).
+
+    ``2018``, ``2018-03..2018-05``, ``2018-03-01..``, ``..2013-01-31``, and in Arabic
+    «تشرين الأول 2016», «من أكتوبر 2016 إلى ديسمبر 2016», «آخر 7 أيام».
+
+    >>> parse_date_range("2018-02..2018-03")
+    (datetime.date(2018, 2, 1), datetime.date(2018, 3, 31))
+    >>> parse_date_range("من أكتوبر 2016 إلى ديسمبر 2016")
+    (datetime.date(2016, 10, 1), datetime.date(2016, 12, 31))
+    """
+    text = text.strip()
+    if not text:
+        raise ValueError("empty date")
+    start: dt.date | None
+    stop: dt.date | None
+    if _DATE_END.match(text) or ".." in text and all(_DATE_END.match(p) for p in text.split("..") if p):
+        if ".." in text:
+            a, _, b = text.partition("..")
+            start = parse_date_end(a, end=False) if a else None
+            stop = parse_date_end(b, end=True) if b else None
+            if start is None and stop is None:
+                raise ValueError("a date range needs at least one end")
+        else:
+            start, stop = parse_date_end(text, end=False), parse_date_end(text, end=True)
+    else:
+        norm = normalize(text)
+        m = re.fullmatch(r"(?:من|بين)\s+(.+?)\s+(?:الي|حتي|و)\s+(.+)", norm)
+        if m:
+            # split the original text at the same word boundary
+            words = text.split()
+            first_len = len(m[1].split())
+            a, b = " ".join(words[1 : 1 + first_len]), " ".join(words[2 + first_len :])
+            start, stop = _arabic_span(a, today)[0], _arabic_span(b, today)[1]
+        else:
+            start, stop = _arabic_span(text, today)
+    if start and stop and start > stop:
+        raise ValueError(f"the range starts ({start}) after it ends ({stop})")
+    return start, stop

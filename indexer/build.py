@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from whoosh.writing import IndexWriter
 
 from analyzers import AnalysisSettings
+from analyzers.mentions import extract_dates
 from indexer.article import Article, Rejected
 from indexer.schema import lead_of
 from indexer.store import Store
@@ -58,6 +59,14 @@ def article_fields(a: Article, digest: str) -> dict:
     if a.date is not None:
         doc["date"] = dt.datetime(a.date.year, a.date.month, a.date.day)
         doc["month"] = f"{a.date.year:04d}-{a.date.month:02d}"
+    mentions = extract_dates(a.body, a.date)
+    if mentions:
+        # a mention is indexed by its first day: mentioned:2016-10 finds «تشرين الأول 2016»
+        # and «20 تشرين الأول», mentioned:2016 also «عام 2016»
+        doc["mentioned"] = sorted({dt.datetime(m.start.year, m.start.month, m.start.day) for m in mentions})
+        doc["mentions"] = [
+            (m.begin, m.finish, m.text, m.start.isoformat(), m.end.isoformat(), m.kind) for m in mentions
+        ]
     if a.source:
         doc["source"] = a.source
     if a.category:

@@ -45,6 +45,8 @@ def make_schema(settings: AnalysisSettings | None = None) -> fields.Schema:
         title_exact=fields.TEXT(analyzer=exact, phrase=False),
         body_exact=fields.TEXT(analyzer=exact, phrase=False),
         date=fields.DATETIME(stored=True, sortable=True),
+        mentioned=fields.DATETIME(),
+        mentions=fields.STORED(),
         month=fields.ID(sortable=True),
         source=fields.ID(stored=True, sortable=True),
         category=fields.ID(stored=True, sortable=True),

@@ -83,6 +83,7 @@ def search(
         str | None, typer.Option("--from", help="Published on or after (YYYY, YYYY-MM or YYYY-MM-DD).")
     ] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Published on or before (inclusive).")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Only the last 7d, 2w, 3m or 1y (up to today).")] = None,
     facets: Annotated[bool, typer.Option("--facets", help="Also count all hits by source and by month.")] = False,
     json_: JsonOpt = False,
     explain: Annotated[bool, typer.Option("--explain", help="Print how the query was understood.")] = False,
@@ -100,6 +101,7 @@ def search(
                 match="any" if any_ else "all",
                 date_from=date_from,
                 date_to=date_to,
+                since=since,
                 facets=facets,
             )
         Renderer(color=color, bidi=bidi and not json_).results(results, json_lines=json_, explain=explain)
@@ -153,6 +155,28 @@ def show(
         Renderer(bidi=bidi and not json_).doc(doc, json_lines=json_)
     except AkhbarError as e:
         raise fail(str(e)) from None
+
+
+@app.command()
+def timeline(
+    query: Annotated[str, typer.Argument(help="The query.")],
+    index: IndexOpt = None,
+    by: Annotated[str, typer.Option("--by", help="month or day.")] = "month",
+    any_: Annotated[bool, typer.Option("--any", help="Rank articles matching any word.")] = False,
+    date_from: Annotated[str | None, typer.Option("--from", help="From (YYYY, YYYY-MM or YYYY-MM-DD).")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="To (inclusive).")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """How many hits were published in each month (or day): when a story peaked."""
+    try:
+        with open_engine(index) as engine:
+            periods = engine.timeline(
+                query, by=by, match="any" if any_ else "all", date_from=date_from, date_to=date_to
+            )
+        Renderer().timeline(periods, json_lines=json_)
+    except AkhbarError as e:
+        raise fail(str(e)) from None
+    raise typer.Exit(0 if periods else 1)
 
 
 @app.command()

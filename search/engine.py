@@ -28,11 +28,13 @@ from whoosh import query as wquery
 from whoosh import scoring, sorting
 
 from analyzers import AnalysisSettings, Normalizer
+from analyzers.dates import parse_date_end
+from analyzers.dates import since as since_date
 from analyzers.stem import LightStemmer
 from indexer import Article, BuildReport, Rejected, Store, update_index
 from indexer.errors import ArticleNotFound, IndexNotFound, QueryError
 from search.highlight import Highlighter
-from search.query import Highlights, compile_query, parse_date_end
+from search.query import Highlights, compile_query
 
 SORTS = ("relevance", "newest", "oldest")
 # Ranking parameters, chosen on the evaluation sets (benchmarks/eval_retrieval.py).
@@ -65,6 +67,7 @@ class Hit:
     snippet_spans: list[tuple[int, int]] = field(default_factory=list)  # in ``snippet``
     matches: list[tuple[int, int]] = field(default_factory=list)  # in the original body
     title_spans: list[tuple[int, int]] = field(default_factory=list)
+    mentioned: list[dict] = field(default_factory=list)  # dates the body mentions, with spans
 
     def to_json(self) -> dict:
         return {
@@ -79,6 +82,7 @@ class Hit:
             "snippet": self.snippet,
             "snippet_spans": [list(s) for s in self.snippet_spans],
             "matches": [list(s) for s in self.matches],
+            "mentioned": self.mentioned,
         }
 
 
@@ -158,6 +162,45 @@ def date_window(date_from: str | dt.date | None, date_to: str | dt.date | None) 
     )
 
 
+def _since(spec: str, today: dt.date) -> dt.date:
+    try:
+        return since_date(spec, today)
+    except ValueError as e:
+        raise QueryError(f"bad --since: {e}") from None
+
+
+def _later(date_from: str | dt.date | None, other: dt.date) -> dt.date:
+    if date_from is None:
+        return other
+    if isinstance(date_from, str):
+        try:
+            date_from = parse_date_end(date_from.strip(), end=False)
+        except ValueError as e:
+            raise QueryError(f"bad --from date: {e}") from None
+    return max(date_from, other)
+
+
+def _fill(counts: dict[str, int], by: str) -> list[tuple[str, int]]:
+    """Every period from the first to the last, zeros included (a gap is news too)."""
+    keys = sorted(counts)
+    out = []
+    if by == "month":
+        y, m = map(int, keys[0].split("-"))
+        last = tuple(map(int, keys[-1].split("-")))
+        while (y, m) <= last:
+            label = f"{y:04d}-{m:02d}"
+            out.append((label, counts.get(label, 0)))
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    else:
+        day, last_day = dt.date.fromisoformat(keys[0]), dt.date.fromisoformat(keys[-1])
+        if (last_day - day).days > 3660:
+            return [(k, counts[k]) for k in keys]
+        while day <= last_day:
+            out.append((day.isoformat(), counts.get(day.isoformat(), 0)))
+            day += dt.timedelta(days=1)
+    return out
+
+
 def _date(value) -> dt.date | None:
     return value.date() if isinstance(value, dt.datetime) else value
 
@@ -178,10 +221,12 @@ class Engine:
         b: float = BM25_B,
         lead_boost: float = LEAD_BOOST,
         proximity: float = PROXIMITY,
+        today: Callable[[], dt.date] = dt.date.today,
         proximity_window: int = PROXIMITY_WINDOW,
     ) -> None:
         self.proximity = proximity
         self.lead_boost = lead_boost
+        self.today = today
         self.proximity_window = proximity_window
         self.store = store
         self.title_boost = title_boost
@@ -290,6 +335,7 @@ class Engine:
         match: str = "all",
         date_from: str | dt.date | None = None,
         date_to: str | dt.date | None = None,
+        since: str | None = None,
         facets: bool = False,
         suggest: bool = True,
         snippet_width: int = 220,
@@ -303,6 +349,7 @@ class Engine:
         :param date_from: only articles published on or after this day (a date,
             or ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``: the first day it covers)
         :param date_to: only articles published on or before this day (inclusive)
+        :param since: only articles of the last ``7d``, ``2w``, ``3m`` or ``1y`` (up to today)
         :param facets: also count all hits by source and by year-month
         :param suggest: when few articles match, suggest a respelled query
         :param snippet_width: characters of snippet (0: no snippets)
@@ -323,12 +370,15 @@ class Engine:
                 self._settings,
                 match=match,
                 title_boost=self.title_boost,
+                today=self.today(),
                 exact_boost=self.exact_boost,
                 known_values=self._known,
                 lead_boost=self.lead_boost,
                 proximity=self.proximity,
                 proximity_window=self.proximity_window,
             )
+            if since is not None:
+                date_from = _later(date_from, _since(since, self.today()))
             window = date_window(date_from, date_to)
             if window is not None:
                 wq = wquery.And([wq, window])
@@ -387,6 +437,10 @@ class Engine:
             snippet_spans=snip.spans if snip else [],
             matches=spans,
             title_spans=self._highlighter.matches(title, highlights),
+            mentioned=[
+                {"start": b, "end": e, "text": t, "from": f, "to": to, "kind": k}
+                for b, e, t, f, to, k in stored.get("mentions") or []
+            ],
         )
 
     def _suggest(self, query: str, searcher) -> str | None:
@@ -423,6 +477,41 @@ class Engine:
         except QueryError:
             return None
         return suggestion if searcher.search(wq, limit=1).scored_length() else None
+
+    def timeline(
+        self,
+        query: str,
+        *,
+        by: str = "month",
+        match: str = "all",
+        date_from: str | dt.date | None = None,
+        date_to: str | dt.date | None = None,
+    ) -> list[tuple[str, int]]:
+        """How many hits were published in each month (or day), oldest first;
+        periods without hits inside the span are listed with 0."""
+        if by not in ("month", "day"):
+            raise QueryError(f"timeline is by 'month' or 'day', not {by!r}")
+        with self._lock:
+            searcher = self._current()
+            assert self._settings is not None
+            wq, _, _ = compile_query(
+                query, searcher.reader(), self._settings, match=match, today=self.today(), known_values=self._known
+            )
+            window = date_window(date_from, date_to)
+            if window is not None:
+                wq = wquery.And([wq, window])
+            facet = sorting.FieldFacet("month") if by == "month" else sorting.FieldFacet("date")
+            results = searcher.search(wq, limit=1, groupedby={"period": facet}, maptype=sorting.Count)
+            groups = results.groups("period")
+        counts: dict[str, int] = {}
+        for key, n in groups.items():
+            if key is None:
+                continue
+            label = key if by == "month" else _date(key).isoformat()
+            counts[label] = counts.get(label, 0) + n
+        if not counts:
+            return []
+        return _fill(counts, by)
 
     def similar(self, id: str, *, limit: int = 10) -> Results:
         """The articles most like article ``id`` (key stems of its body)."""

@@ -16,6 +16,10 @@ This docstring is the reference (the README shows examples)::
     source:"BBC Arabic"    source (case-insensitive), also id: and category:
     date:2016  date:2018-03..2018-05  date:2018-03-01..  date:..2013-01-31
                            publication date; each end a year, month or day, inclusive
+    date:"تشرين الأول 2016"  date:"من أكتوبر 2016 إلى ديسمبر 2016"  date:"آخر 7 أيام"
+                           the same in Arabic, any month system; relative to today
+    mentioned:2016-10-20  mentioned:2016-10..2016-12
+                           dates the article's text mentions (same range syntax)
 
 Why not Whoosh's QueryParser: it never fails (an unbalanced quote silently
 becomes a word, an unknown field a term), while akhbar must tell the user where
@@ -44,6 +48,7 @@ from whoosh import query as wq
 from whoosh.query import spans
 
 from analyzers import AnalysisSettings, Normalizer
+from analyzers.dates import parse_date_range
 from analyzers.stem import LightStemmer
 from analyzers.stopwords import load_stoplist
 from analyzers.tokenize import iter_words
@@ -51,7 +56,7 @@ from indexer.errors import QueryError
 
 TEXT_FIELDS: Final = ("title", "body")
 KEYWORD_FIELDS: Final = ("source", "id", "category")
-DATE_FIELDS: Final = ("date",)
+DATE_FIELDS: Final = ("date", "mentioned")
 FIELDS: Final = TEXT_FIELDS + KEYWORD_FIELDS + DATE_FIELDS
 OR_WORDS: Final = frozenset({"OR", "أو", "او", "|"})
 AND_WORDS: Final = frozenset({"AND", "&"})
@@ -282,53 +287,6 @@ def parse(q: str) -> Node | None:
     return Parser(q).parse()
 
 
-# --- date ranges -----------------------------------------------------------------
-
-_DATE_END = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
-
-
-def parse_date_end(text: str, *, end: bool) -> dt.date:
-    """A year, month or day as the first (or, with ``end``, last) day it covers."""
-    m = _DATE_END.match(text)
-    if not m:
-        raise ValueError(f"'{text}' is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)")
-    year, month, day = int(m[1]), m[2], m[3]
-    if month is None:
-        return dt.date(year, 12, 31) if end else dt.date(year, 1, 1)
-    mo = int(month)
-    if not 1 <= mo <= 12:
-        raise ValueError(f"'{text}': there is no month {mo}")
-    if day is None:
-        if not end:
-            return dt.date(year, mo, 1)
-        nxt = dt.date(year + mo // 12, mo % 12 + 1, 1)
-        return nxt - dt.timedelta(days=1)
-    try:
-        return dt.date(year, mo, int(day))
-    except ValueError:
-        raise ValueError(f"'{text}' is not a real date") from None
-
-
-def parse_date_range(text: str) -> tuple[dt.date | None, dt.date | None]:
-    """``2018``, ``2018-03..2018-05``, ``2018-03-01..``, ``..2013-01-31`` → inclusive days.
-
-    >>> parse_date_range("2018-02..2018-03")
-    (datetime.date(2018, 2, 1), datetime.date(2018, 3, 31))
-    """
-    text = text.strip()
-    if ".." in text:
-        a, _, b = text.partition("..")
-        start = parse_date_end(a, end=False) if a else None
-        stop = parse_date_end(b, end=True) if b else None
-        if start is None and stop is None:
-            raise ValueError("a date range needs at least one end")
-    else:
-        start, stop = parse_date_end(text, end=False), parse_date_end(text, end=True)
-    if start and stop and start > stop:
-        raise ValueError(f"the range starts ({start}) after it ends ({stop})")
-    return start, stop
-
-
 # --- compiler --------------------------------------------------------------------
 
 
@@ -354,6 +312,7 @@ class Compiler:
         settings: AnalysisSettings,
         *,
         title_boost: float = 2.0,
+        today: dt.date | None = None,
         lead_boost: float = 0.0,
         exact_boost: float = 0.0,
         known_values: dict[str, list[str]] | None = None,
@@ -364,6 +323,7 @@ class Compiler:
         self.stemmer = LightStemmer(**settings.stemmer)
         self.stops = load_stoplist(self.norm) if settings.stopwords else frozenset()
         self.title_boost = title_boost
+        self.today = today
         self.lead_boost = lead_boost
         self.exact_boost = exact_boost
         self.known_values = known_values or {}
@@ -520,13 +480,13 @@ class Compiler:
         return per_field[0] if len(per_field) == 1 else wq.Or(per_field)
 
     def field_value(self, node: FieldValue) -> wq.Query:
-        if node.field == "date":
+        if node.field in DATE_FIELDS:
             try:
-                start, stop = parse_date_range(node.value)
+                start, stop = parse_date_range(node.value, today=self.today)
             except ValueError as e:
                 raise self.error(f"bad date: {e}", node) from None
             return wq.DateRange(
-                "date",
+                node.field,
                 dt.datetime.combine(start, dt.time.min) if start else None,
                 dt.datetime.combine(stop, dt.time.max) if stop else None,
             )
@@ -616,6 +576,7 @@ def compile_query(
     *,
     match: str = "all",
     title_boost: float = 2.0,
+    today: dt.date | None = None,
     lead_boost: float = 0.0,
     exact_boost: float = 0.0,
     known_values: dict[str, list[str]] | None = None,
@@ -634,6 +595,7 @@ def compile_query(
         reader,
         settings,
         title_boost=title_boost,
+        today=today,
         lead_boost=lead_boost,
         exact_boost=exact_boost,
         known_values=known_values,

@@ -105,6 +105,19 @@ class Renderer:
             shown = ", ".join(f"{k} {v}" for k, v in counts.items())
             self.line(f"by {name}: {shown}")
 
+    def timeline(self, periods: list[tuple[str, int]], *, json_lines: bool = False, width: int = 50) -> None:
+        if json_lines:
+            for period, count in periods:
+                print(json.dumps({"period": period, "count": count}), file=self.out)
+            return
+        if not periods:
+            self.line("no articles matched")
+            return
+        top = max(c for _, c in periods) or 1
+        for period, count in periods:
+            bar = "█" * round(count / top * width) if count else ""
+            self.line(f"{period}  {count:>6}  {bar}")
+
     def doc(self, doc: Doc, *, json_lines: bool = False) -> None:
         if json_lines:
             print(json.dumps(doc.to_json(), ensure_ascii=False), file=self.out)

@@ -98,3 +98,23 @@ def test_analyze_command() -> None:
     result = run("analyze", "وَالأخبارُ في حلب", "--json")
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(r["original"], r["stem"]) for r in rows] == [("وَالأخبارُ", "اخبار"), ("في", None), ("حلب", "حلب")]
+
+
+def test_timeline_command(tmp_path: Path, corpus: Path) -> None:
+    ix = str(tmp_path / "ix")
+    run("index", str(corpus), "--index", ix)
+    result = run("timeline", "قصف OR هدنة", "--index", ix, "--by", "day", "--json")
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows[0] == {"period": "2016-10-18", "count": 1} and rows[-1] == {"period": "2016-10-20", "count": 1}
+    assert len(rows) == 3
+    plain = run("timeline", "قصف OR هدنة", "--index", ix)
+    assert "2016-10       2  " in plain.stdout and "█" in plain.stdout
+    assert run("timeline", "زلزال", "--index", ix).exit_code == 1
+
+
+def test_search_date_options(tmp_path: Path, corpus: Path) -> None:
+    ix = str(tmp_path / "ix")
+    run("index", str(corpus), "--index", ix)
+    assert run("search", "قصف OR هدنة", "--index", ix, "--from", "2016-10-19", "--json").stdout.count('"id"') == 1
+    bad = run("search", "حلب", "--index", ix, "--since", "soon")
+    assert bad.exit_code == 2 and "bad --since" in bad.output
