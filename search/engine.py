@@ -364,7 +364,7 @@ class Engine:
         with self._lock:
             searcher = self._current()
             assert self._settings is not None and self._highlighter is not None
-            wq, highlights, dropped = compile_query(
+            compiled = compile_query(
                 query,
                 searcher.reader(),
                 self._settings,
@@ -379,10 +379,13 @@ class Engine:
             )
             if since is not None:
                 date_from = _later(date_from, _since(since, self.today()))
+            wq, highlights = compiled.query, compiled.highlights
             window = date_window(date_from, date_to)
             if window is not None:
                 wq = wquery.And([wq, window])
             kwargs: dict = {}
+            if compiled.hits is not None:
+                kwargs["filter"] = compiled.hits
             if sort != "relevance":
                 kwargs["sortedby"] = sorting.FieldFacet("date", reverse=(sort == "newest"))
             if facets:
@@ -412,7 +415,7 @@ class Engine:
             limit=limit,
             elapsed=time.perf_counter() - started,
             parsed=str(wq),
-            dropped=dropped,
+            dropped=compiled.dropped,
             facets=counted,
             suggestion=suggestion,
         )
@@ -473,10 +476,10 @@ class Engine:
             return None
         suggestion = "".join(out)
         try:
-            wq, _, _ = compile_query(suggestion, reader, self._settings, known_values=self._known)
+            compiled = compile_query(suggestion, reader, self._settings, known_values=self._known)
         except QueryError:
             return None
-        return suggestion if searcher.search(wq, limit=1).scored_length() else None
+        return suggestion if searcher.search(compiled.query, limit=1).scored_length() else None
 
     def timeline(
         self,
@@ -494,14 +497,17 @@ class Engine:
         with self._lock:
             searcher = self._current()
             assert self._settings is not None
-            wq, _, _ = compile_query(
+            compiled = compile_query(
                 query, searcher.reader(), self._settings, match=match, today=self.today(), known_values=self._known
             )
+            wq = compiled.query
             window = date_window(date_from, date_to)
             if window is not None:
                 wq = wquery.And([wq, window])
             facet = sorting.FieldFacet("month") if by == "month" else sorting.FieldFacet("date")
-            results = searcher.search(wq, limit=1, groupedby={"period": facet}, maptype=sorting.Count)
+            results = searcher.search(
+                wq, limit=1, groupedby={"period": facet}, maptype=sorting.Count, filter=compiled.hits
+            )
             groups = results.groups("period")
         counts: dict[str, int] = {}
         for key, n in groups.items():

@@ -515,7 +515,7 @@ class Compiler:
             return None
         if node.op == "or":
             return wq.Or([_unwrap(q) for q in items]) if len(items) > 1 else _unwrap(items[0])
-        return combine_and(items, match=match if top else "all")
+        return combine_and(items, match="all")[0]
 
 
 class _SpanOr(spans.SpanOr):
@@ -544,15 +544,34 @@ def _unwrap(q: wq.Query) -> wq.Query:
     return q.child if isinstance(q, _Required) else q
 
 
-def combine_and(items: list[wq.Query], *, match: str) -> wq.Query:
-    """AND (or, with ``match="any"``, ranked OR) of ``items``; Not items subtract."""
+@dataclass
+class Compiled:
+    """A compiled query: what scores, which documents may be hits (None: all
+    that score), what to highlight, and the stop words that were left out."""
+
+    query: wq.Query
+    hits: wq.Query | None
+    highlights: Highlights
+    dropped: list[str]
+
+
+def combine_and(items: list[wq.Query], *, match: str) -> tuple[wq.Query, wq.Query | None]:
+    """AND (or, with ``match="any"``, ranked OR) of ``items``; Not items subtract.
+
+    Returns the scoring query and, when the hits are fewer than the scored
+    documents (``+required`` words among optional ones), a filter query for the hits.
+    Whoosh's AndMaybe would say this in one query, but with optimize=False and a
+    result limit it loses hits (a bug seen here), so a filter it is.
+    """
     negatives = [q.query for q in items if isinstance(q, wq.Not)]
     positives = [q for q in items if not isinstance(q, wq.Not)]
     required = [_unwrap(q) for q in positives if isinstance(q, _Required)]
     optional = [q for q in positives if not isinstance(q, _Required)]
+    hits: wq.Query | None = None
     if match == "any":
         if required and optional:
-            base: wq.Query = wq.AndMaybe(_and(required), wq.Or(optional))
+            hits = _and(required)
+            base: wq.Query = wq.Or([hits, wq.Or(optional) if len(optional) > 1 else optional[0]])
         elif required:
             base = _and(required)
         else:
@@ -561,8 +580,8 @@ def combine_and(items: list[wq.Query], *, match: str) -> wq.Query:
         allq = required + optional
         base = _and(allq) if allq else wq.Every()
     if negatives:
-        return wq.AndNot(base, wq.Or(negatives) if len(negatives) > 1 else negatives[0])
-    return base
+        base = wq.AndNot(base, wq.Or(negatives) if len(negatives) > 1 else negatives[0])
+    return base, hits
 
 
 def _and(qs: list[wq.Query]) -> wq.Query:
@@ -582,9 +601,8 @@ def compile_query(
     known_values: dict[str, list[str]] | None = None,
     proximity: float = 0.0,
     proximity_window: int = 4,
-) -> tuple[wq.Query, Highlights, list[str]]:
-    """Parse ``q`` and compile it against ``reader``: the Whoosh query, what to
-    highlight, and the stop words that were dropped.  Raises :class:`QueryError`."""
+) -> Compiled:
+    """Parse ``q`` and compile it against ``reader``.  Raises :class:`QueryError`."""
     if match not in ("all", "any"):
         raise QueryError(f"match must be 'all' or 'any', not {match!r}")
     node = parse(q)
@@ -600,13 +618,16 @@ def compile_query(
         exact_boost=exact_boost,
         known_values=known_values,
     )
+    hits: wq.Query | None = None
     if isinstance(node, Bool) and node.op == "and":
         items = [c for c in (compiler.compile(i) for i in node.items) if c is not None]
-        result = combine_and(items, match=match) if items else None
+        result, hits = combine_and(items, match=match) if items else (None, None)
         if result is not None and proximity:
             bonus = compiler.proximity(node.items, window=proximity_window, weight=proximity)
             if bonus:
-                result = wq.AndMaybe(result, wq.Or(bonus))
+                if match == "all" and hits is None:
+                    hits = result  # the bonus phrases score; they must not add hits
+                result = wq.Or([result, *bonus])
     else:
         result = compiler.compile(node, top=True, match=match)
         if isinstance(result, wq.Not):
@@ -618,4 +639,4 @@ def compile_query(
         raise QueryError(
             f"the query has only stop words ({words}), which are not indexed; add a word that carries meaning"
         )
-    return result, compiler.highlights, compiler.dropped
+    return Compiled(result, hits, compiler.highlights, compiler.dropped)

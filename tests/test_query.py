@@ -104,3 +104,22 @@ def test_search_raises_only_query_error(mini_engine: Engine, q: str) -> None:
         mini_engine.search(q)
     except QueryError:
         pass
+
+
+def test_required_word_in_any_mode_keeps_every_hit_with_it(mini_engine: Engine) -> None:
+    # a limited, unoptimized search once lost hits here (Whoosh's AndMaybe)
+    res = mini_engine.search("+هدنة حمص القاهرة", match="any", limit=1)
+    assert res.total == 2 and res.hits[0].id == "m02"
+
+
+def test_proximity_bonus_adds_no_hits_in_all_mode() -> None:
+    from tests.conftest import MINI
+
+    engine = Engine.in_memory(proximity=1.0)
+    engine.add(MINI)
+    plain = Engine(engine.store)
+    for q in ("هدنة حلب", "الهدنة الإنسانية حلب", "قصف ريف حمص"):
+        assert {h.id for h in engine.search(q, limit=50)} == {h.id for h in plain.search(q, limit=50)}
+    assert (
+        engine.search("الإنسانية حلب", match="any", limit=1).total == plain.search("الإنسانية حلب", match="any").total
+    )
