@@ -55,3 +55,25 @@ def test_positions_increase(text: str) -> None:
     assert positions == sorted(positions)
     stems = [t.position for t in analyze(text) if t.position is not None]
     assert stems == list(range(len(stems)))
+
+
+@given(ARABIC)
+def test_fast_analyzer_equals_the_chains(text: str) -> None:
+    from analyzers.chains import AnalysisCore, FastArabicAnalyzer
+
+    core = AnalysisCore()
+    for stem, chain in ((True, ArabicAnalyzer()), (False, ArabicExactAnalyzer())):
+        fast = [
+            (t.text, t.pos, t.startchar, t.endchar)
+            for t in FastArabicAnalyzer(stem=stem, core=core)(text, positions=True, chars=True)
+        ]
+        slow = [(t.text, t.pos, t.startchar, t.endchar) for t in chain(text, positions=True, chars=True)]
+        assert fast == slow
+
+
+def test_fast_analyzer_pickles_with_a_shared_core() -> None:
+    from analyzers.chains import AnalysisCore, FastArabicAnalyzer
+
+    core = AnalysisCore()
+    a, b = pickle.loads(pickle.dumps((FastArabicAnalyzer(core=core), FastArabicAnalyzer(stem=False, core=core))))
+    assert a.core is b.core and [t.text for t in a("الأخبار")] == ["اخبار"]
