@@ -112,27 +112,31 @@ def _hijri(y: int, m: int, d: int | None) -> tuple[dt.date, dt.date] | None:
 _NUMERIC = re.compile(r"(?<![\d/.-])(?:(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})|(\d{4})-(\d{1,2})-(\d{1,2}))(?![\d/.-])")
 
 
-def _clitic_free(word: str) -> str:
-    """في 20 تشرين → the words as they are; وأمس → أمس; بالأمس → الأمس."""
+@cache
+def _bare_forms() -> dict[str, str]:
+    """Relative-date words with a clitic attached → the bare word (وأمس → امس, بالأمس → الامس)."""
+    bare = set(RELATIVE_DAYS) | set(WEEKDAYS) | set(PERIODS)
+    out = {w: w for w in bare}
     for p in ("وبال", "بال", "وال", "و", "ب", "ف", "ل"):
-        if word.startswith(p) and (
-            word[len(p) :] in RELATIVE_DAYS
-            or word[len(p) :] in WEEKDAYS
-            or word[len(p) :] in PERIODS
-            or "ال" + word[len(p) :] in WEEKDAYS
-        ):
-            return word[len(p) :]
-    return word
+        for w in bare:
+            out.setdefault(p + w, w)
+            if w.startswith("ال"):
+                out.setdefault(p + w[2:], w)
+    return out
 
 
-def extract_dates(text: str, published: dt.date | None = None) -> list[DateMention]:
+def extract_dates(
+    text: str, published: dt.date | None = None, words: list[tuple[int, int, str]] | None = None
+) -> list[DateMention]:
     """Every date the text mentions, in order.
 
     >>> [(m.text, str(m.start)) for m in extract_dates("وقعت في 31 تموز الماضي وأمس", dt.date(2017, 8, 4))]
     [('31 تموز الماضي', '2017-07-31'), ('وأمس', '2017-08-03')]
     """
     single, double = _months()
-    words = [(m.start(), m.end(), normalize(m.group())) for m in iter_words(text)]
+    if words is None:  # (start, end, normalized) per word; the indexer passes its own
+        words = [(m.start(), m.end(), normalize(m.group())) for m in iter_words(text)]
+    bare_forms = _bare_forms()
     out: list[DateMention] = []
     taken: set[int] = set()
     i = 0
@@ -233,7 +237,7 @@ def extract_dates(text: str, published: dt.date | None = None) -> list[DateMenti
             i += 2
             continue
         if published is not None:
-            bare = _clitic_free(w)
+            bare = bare_forms.get(w, w)
             nxt = words[i + 1][2] if i + 1 < n else ""
             if bare in RELATIVE_DAYS:
                 if bare == "امس" and i > 0 and words[i - 1][2] == "اول":

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from whoosh.writing import IndexWriter
 
 from analyzers import AnalysisSettings
+from analyzers.chains import AnalysisCore
 from analyzers.mentions import extract_dates
 from indexer.article import Article, Rejected
 from indexer.schema import lead_of
@@ -44,7 +45,7 @@ class BuildReport:
         )
 
 
-def article_fields(a: Article, digest: str) -> dict:
+def article_fields(a: Article, digest: str, core: AnalysisCore | None = None) -> dict:
     """The Whoosh document for an article."""
     doc: dict = {
         "id": a.id,
@@ -59,7 +60,8 @@ def article_fields(a: Article, digest: str) -> dict:
     if a.date is not None:
         doc["date"] = dt.datetime(a.date.year, a.date.month, a.date.day)
         doc["month"] = f"{a.date.year:04d}-{a.date.month:02d}"
-    mentions = extract_dates(a.body, a.date)
+    words = [(start, end, n) for _, n, _, start, end in core.words(a.body)] if core else None
+    mentions = extract_dates(a.body, a.date, words)
     if mentions:
         # a mention is indexed by its first day: mentioned:2016-10 finds «تشرين الأول 2016»
         # and «20 تشرين الأول», mentioned:2016 also «عام 2016»
@@ -110,6 +112,8 @@ def update_index(
         gc.disable()  # the writer allocates millions of small objects and frees none of them
         try:
             known = {} if rebuild else _existing_digests(writer)
+            # the schema's analysis core: date extraction reuses the body's words
+            core = getattr(ix.schema["body"].analyzer, "core", None)
             for record in records:
                 report.read += 1
                 if isinstance(record, Rejected):
@@ -125,7 +129,7 @@ def update_index(
                 if previous == digest:
                     report.unchanged += 1
                     continue
-                doc = article_fields(record, digest)
+                doc = article_fields(record, digest, core)
                 if previous is None:
                     writer.add_document(**doc)
                     report.added += 1
