@@ -40,11 +40,11 @@ SORTS = ("relevance", "newest", "oldest")
 # Ranking parameters, chosen on the evaluation sets (benchmarks/eval_retrieval.py).
 TITLE_BOOST = 2.0
 """Weight of a title match against a body match."""
-EXACT_BOOST = 0.5
+EXACT_BOOST = 1.0
 """Extra weight when the article has the query word in exactly the written form."""
-BM25_K1 = 0.9
-BM25_B = 0.4
-LEAD_BOOST = 0.0
+BM25_K1 = 1.2
+BM25_B = 0.75
+LEAD_BOOST = 1.0
 """Extra weight for a query word in the article's lead (its first sentences)."""
 PROXIMITY = 0.0
 """Weight of the bonus for consecutive query words found within PROXIMITY_WINDOW words."""
