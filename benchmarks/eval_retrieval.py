@@ -65,21 +65,24 @@ def score(ranked: dict[str, list[str]], qrels: dict[str, set[str]]) -> tuple[flo
     return mrr / n, recall / n
 
 
-def run_akhbar(docs, queries, settings: AnalysisSettings, workdir: Path, **engine_options) -> tuple[dict, float]:
-    path = workdir / "akhbar"
+def build_akhbar(docs, settings: AnalysisSettings, path: Path) -> float:
     shutil.rmtree(path, ignore_errors=True)
     started = time.perf_counter()
-    engine = Engine.create(path, settings=settings, **engine_options)
-    engine.add(docs)
-    built = time.perf_counter() - started
+    Engine.at(path).add(docs) if settings == AnalysisSettings() else Engine.create(path, settings=settings).add(docs)
+    return time.perf_counter() - started
+
+
+def run_akhbar(path: Path, queries, **engine_options) -> dict:
+    engine = Engine.open(path, **engine_options)
     ranked = {}
     for qid, text in queries:
         try:
-            ranked[qid] = [h.id for h in engine.search(clean(text), limit=10, match="any", snippet_width=0)]
+            found = engine.search(clean(text), limit=10, match="any", snippet_width=0, suggest=False)
+            ranked[qid] = [h.id for h in found]
         except QueryError:
             ranked[qid] = []
     engine.close()
-    return ranked, built
+    return ranked
 
 
 def run_whoosh(docs, queries, workdir: Path) -> tuple[dict, float]:
@@ -106,10 +109,19 @@ def run_whoosh(docs, queries, workdir: Path) -> tuple[dict, float]:
     return ranked, built
 
 
-ABLATIONS: list[tuple[str, dict]] = [
-    ("akhbar (all on)", {}),
+LIGHT10 = {
+    "waw_guard": False,
+    "compound_prefixes": False,
+    "pronoun_suffixes": False,
+    "feminine_t": False,
+    "protect": False,
+    "min_stem": 2,
+}
+# (label, analysis settings changed, Engine options changed)
+ABLATIONS: list[tuple[str, dict, dict]] = [
+    ("akhbar (all on)", {}, {}),
     *[
-        (f"normalize: -{rule}", {"rules": tuple(r for r in DEFAULT_RULES if r != rule)})
+        (f"normalize: -{rule}", {"rules": tuple(r for r in DEFAULT_RULES if r != rule)}, {})
         for rule in (
             "strip_diacritics",
             "strip_tatweel",
@@ -120,15 +132,19 @@ ABLATIONS: list[tuple[str, dict]] = [
             "fold_digits",
         )
     ],
-    ("stem: -waw guard", {"stemmer": {"waw_guard": False}}),
-    ("stem: -compound prefixes", {"stemmer": {"compound_prefixes": False}}),
-    ("stem: -pronoun suffixes", {"stemmer": {"pronoun_suffixes": False}}),
-    ("stem: -protected names", {"stemmer": {"protect": False}}),
-    (
-        "stem: light10 only",
-        {"stemmer": {"waw_guard": False, "compound_prefixes": False, "pronoun_suffixes": False, "protect": False}},
-    ),
-    ("stop words: off", {"stopwords": False}),
+    ("stem: -waw guard", {"stemmer": {"waw_guard": False}}, {}),
+    ("stem: -compound prefixes", {"stemmer": {"compound_prefixes": False}}, {}),
+    ("stem: -pronoun suffixes", {"stemmer": {"pronoun_suffixes": False}}, {}),
+    ("stem: -feminine t", {"stemmer": {"feminine_t": False}}, {}),
+    ("stem: -protected names", {"stemmer": {"protect": False}}, {}),
+    ("stem: min stem 2 (light10's)", {"stemmer": {"min_stem": 2}}, {}),
+    ("stem: light10 only", {"stemmer": LIGHT10}, {}),
+    ("stop words: off", {"stopwords": False}, {}),
+    ("query: -proclitic expansion", {}, {"proclitics": False}),
+    ("rank: -exact-form bonus", {}, {"exact_boost": 0.0}),
+    ("rank: -lead bonus", {}, {"lead_boost": 0.0}),
+    ("rank: BM25 k1=0.9 b=0.4", {}, {"k1": 0.9, "b": 0.4}),
+    ("rank: +proximity 0.25", {}, {"proximity": 0.25}),
 ]
 
 
@@ -142,7 +158,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     shared = require_shared()
     configs = ABLATIONS if args.ablation else ABLATIONS[:1]
-    options = {} if args.title_boost is None else {"title_boost": args.title_boost}
+    base_options = {} if args.title_boost is None else {"title_boost": args.title_boost}
     table: dict[str, dict[str, tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -156,15 +172,25 @@ def main(argv: list[str] | None = None) -> None:
                     f"  whoosh baseline: MRR@10 {table['whoosh StandardAnalyzer'][name][0]:.3f} (built in {built:.0f} s)",
                     file=sys.stderr,
                 )
-            for label, change in configs:
+            built: dict[str, Path] = {}
+            for label, change, options in configs:
                 settings = replace(
                     AnalysisSettings(),
                     **{k: v for k, v in change.items() if k != "stemmer"},
                     stemmer=change.get("stemmer", {}),
                 )
-                ranked, built = run_akhbar(docs, queries, settings, work, **options)
+                key = json.dumps(settings.to_json(), sort_keys=True)
+                if key not in built:
+                    for old in built.values():  # one index at a time on disk
+                        shutil.rmtree(old, ignore_errors=True)
+                    built.clear()
+                    path = work / f"akhbar-{len(table)}"
+                    seconds = build_akhbar(docs, settings, path)
+                    built[key] = path
+                    print(f"  built {label} in {seconds:.0f} s", file=sys.stderr)
+                ranked = run_akhbar(built[key], queries, **(base_options | options))
                 table.setdefault(label, {})[name] = score(ranked, qrels)
-                print(f"  {label}: MRR@10 {table[label][name][0]:.3f} (built in {built:.0f} s)", file=sys.stderr)
+                print(f"  {label}: MRR@10 {table[label][name][0]:.3f}", file=sys.stderr)
     header = "| configuration | " + " | ".join(f"{s} MRR@10 | {s} R@10" for s in args.sets) + " |"
     print(header)
     print("|" + "---|" * (1 + 2 * len(args.sets)))

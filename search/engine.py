@@ -222,11 +222,13 @@ class Engine:
         lead_boost: float = LEAD_BOOST,
         proximity: float = PROXIMITY,
         today: Callable[[], dt.date] = dt.date.today,
+        proclitics: bool = True,
         proximity_window: int = PROXIMITY_WINDOW,
     ) -> None:
         self.proximity = proximity
         self.lead_boost = lead_boost
         self.today = today
+        self.proclitics = proclitics
         self.proximity_window = proximity_window
         self.store = store
         self.title_boost = title_boost
@@ -371,6 +373,7 @@ class Engine:
                 match=match,
                 title_boost=self.title_boost,
                 today=self.today(),
+                proclitics=self.proclitics,
                 exact_boost=self.exact_boost,
                 known_values=self._known,
                 lead_boost=self.lead_boost,

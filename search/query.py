@@ -313,6 +313,7 @@ class Compiler:
         *,
         title_boost: float = 2.0,
         today: dt.date | None = None,
+        proclitics: bool = True,
         lead_boost: float = 0.0,
         exact_boost: float = 0.0,
         known_values: dict[str, list[str]] | None = None,
@@ -323,6 +324,7 @@ class Compiler:
         self.stemmer = LightStemmer(**settings.stemmer)
         self.stops = load_stoplist(self.norm) if settings.stopwords else frozenset()
         self.title_boost = title_boost
+        self.proclitics = proclitics
         self.today = today
         self.lead_boost = lead_boost
         self.exact_boost = exact_boost
@@ -353,7 +355,7 @@ class Compiler:
         """Stems in ``fieldname`` that mean "this word, any affixes": its stem, and
         the stems of its forms with a lone proclitic (حلب → بحلب، لحلب، وبحلب)."""
         stems = {stem}
-        for p in PROCLITICS:
+        for p in PROCLITICS if self.proclitics else ():
             stems.add(self.stemmer(p + norm))
         # A query word that itself starts with a proclitic also matches the bare
         # form when the index has the bare form more often (بحلب → حلب, not بلد → لد).
@@ -596,6 +598,7 @@ def compile_query(
     match: str = "all",
     title_boost: float = 2.0,
     today: dt.date | None = None,
+    proclitics: bool = True,
     lead_boost: float = 0.0,
     exact_boost: float = 0.0,
     known_values: dict[str, list[str]] | None = None,
@@ -614,6 +617,7 @@ def compile_query(
         settings,
         title_boost=title_boost,
         today=today,
+        proclitics=proclitics,
         lead_boost=lead_boost,
         exact_boost=exact_boost,
         known_values=known_values,
