@@ -4,8 +4,6 @@ import gzip
 import itertools
 import json
 
-import pytest
-
 from indexer import Article, Rejected, read_corpus
 from search import Engine
 from tests.conftest import SHARED, needs_shared
