@@ -103,8 +103,8 @@ def detect_encoding(sample: bytes) -> str | None:
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    if b"\x00" in sample:
-        return None
+    if sample.count(b"\x00") > len(sample) // 100:
+        return None  # binary; a few NUL bytes are damaged records, rejected one by one
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
         return "utf-8"
@@ -112,7 +112,7 @@ def detect_encoding(sample: bytes) -> str | None:
         # A few bad bytes in otherwise valid UTF-8 are damage, not another encoding:
         # keep UTF-8 so that the damaged lines are rejected rather than misread.
         lenient = sample.decode("utf-8", errors="replace")
-        if lenient.count("\ufffd") <= max(2, len(lenient) // 200) and any("\u0600" <= c <= "\u06ff" for c in lenient):
+        if lenient.count("\ufffd") <= max(2, len(lenient) // 50) and any("\u0600" <= c <= "\u06ff" for c in lenient):
             return "utf-8"
     text = sample.decode("cp1256", errors="replace")
     arabic = sum(1 for c in text if "\u0600" <= c <= "\u06ff")

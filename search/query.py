@@ -66,6 +66,10 @@ PROCLITICS: Final = ("ب", "ل", "ك", "ف", "وب", "ول", "وك", "فب", "ف
 word also matches its forms with these attached (حلب → بحلب، لحلب، وبحلب)."""
 EXACT_SUFFIX: Final = "_exact"
 """``title_exact`` / ``body_exact`` hold the unstemmed normalized forms."""
+MAX_TERMS: Final = 256
+"""Words and phrases one query may hold (Lucene's default clause limit is 1,024)."""
+MAX_DEPTH: Final = 32
+"""Nesting of parentheses and NOT/+/- one query may hold."""
 MAX_EXPANSION: Final = 512
 """Prefix and fuzzy terms may expand to at most this many index terms."""
 
@@ -161,6 +165,8 @@ class Parser:
         self.q = q
         self.toks = tokenize(q)
         self.i = 0
+        self.depth = 0
+        self.terms = 0
 
     def error(self, message: str, pos: int | None = None) -> QueryError:
         return QueryError(message, self.q, len(self.q) if pos is None else pos)
@@ -202,6 +208,16 @@ class Parser:
         return items[0] if len(items) == 1 else Bool(items[0].pos, "and", items)
 
     def unary(self) -> Node:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                tok = self.peek()
+                raise self.error(f"the query nests more than {MAX_DEPTH} levels deep", tok.pos if tok else None)
+            return self._unary()
+        finally:
+            self.depth -= 1
+
+    def _unary(self) -> Node:
         tok = self.peek()
         if tok is None:
             raise self.error("the query ends where a term was expected")
@@ -244,10 +260,16 @@ class Parser:
                 raise self.error(f"'{tok.text}:' needs a value", value.pos)
             if value.kind == "phrase":
                 text = text[1 : text.rindex('"')]
+            self.terms += 1
+            if self.terms > MAX_TERMS:
+                raise self.error(f"the query has more than {MAX_TERMS} words and phrases; shorten it", tok.pos)
             return FieldValue(tok.pos, name, text)
         return self.value(tok, None)
 
     def value(self, tok: Tok, fieldname: str | None) -> Node:
+        self.terms += 1
+        if self.terms > MAX_TERMS:
+            raise self.error(f"the query has more than {MAX_TERMS} words and phrases; shorten it", tok.pos)
         exact = False
         if tok.kind == "prefix" and tok.text == "=":
             exact = True
@@ -639,7 +661,9 @@ def compile_query(
         elif result is not None:
             result = _unwrap(result)
     if result is None:
-        words = "، ".join(compiler.dropped) or q
+        if not compiler.dropped:
+            raise QueryError("the query has no words to search for (only marks or symbols)")
+        words = "، ".join(compiler.dropped)
         raise QueryError(
             f"the query has only stop words ({words}), which are not indexed; add a word that carries meaning"
         )

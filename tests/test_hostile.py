@@ -1,0 +1,114 @@
+"""Hostile input: queries that try to blow up the parser or the engine, and corpus
+files of random and mutated bytes.  Each gets a result or the project's own error,
+quickly; every corpus record is accounted for (read = indexed + rejected)."""
+
+import json
+import random
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from indexer import Article, Rejected, read_corpus
+from search import Engine, QueryError
+
+NASTY = [
+    ("deep_parens", "(" * 5000 + "حلب" + ")" * 5000),
+    ("long_query", "حلب " * 3000),
+    ("thousand_ors", " OR ".join(["حلب"] * 1000)),
+    ("leading_wildcard", "*ب"),
+    ("lone_star", "*"),
+    ("one_letter_prefix", "ب*"),
+    ("bidi_marks", "\u200f\u200e\u202b\u202c"),
+    ("combining_marks_alone", "\u064e\u064f\u0651"),
+    ("emoji", "😀 حلب 🇸🇾"),
+    ("mixed_scripts", "Aleppo حلب Алеппо 阿勒颇"),
+    ("nested_nots", "NOT " * 100 + "حلب"),
+    ("quotes_everywhere", '"' * 101),
+    ("field_soup", "title:body:date:source:"),
+    ("nul_byte", "حلب\x00حمص"),
+    ("huge_fuzzy", "ب~2"),
+    ("date_garbage", "date:99999-99-99"),
+]
+
+
+@pytest.mark.parametrize("query", [c[1] for c in NASTY], ids=[c[0] for c in NASTY])
+def test_nasty_queries_answer_or_fail_cleanly_and_quickly(mini_engine: Engine, query: str) -> None:
+    started = time.perf_counter()
+    try:
+        mini_engine.search(query)
+    except QueryError:
+        pass
+    assert time.perf_counter() - started < 5
+
+
+MUTATIONS = ["truncate", "nul", "flip", "garbage", "deep", "types", "dup"]
+
+
+def mutate(line: str, rng: random.Random) -> str | bytes:
+    kind = rng.choice(MUTATIONS)
+    raw = line.encode("utf-8")
+    if kind == "truncate":
+        return raw[: rng.randrange(1, len(raw))]
+    if kind == "nul":
+        i = rng.randrange(len(raw))
+        return raw[:i] + b"\x00" + raw[i:]
+    if kind == "flip":
+        i = rng.randrange(len(raw))
+        return raw[:i] + bytes([raw[i] ^ 0xFF]) + raw[i + 1 :]
+    if kind == "garbage":
+        return bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200)))
+    if kind == "deep":
+        return ("[" * 100_000 + "]" * 100_000).encode()
+    if kind == "types":
+        obj = json.loads(line)
+        field = rng.choice(list(obj))
+        obj[field] = rng.choice([1, 2.5, None, True, [], {}, ["x"], {"a": 1}])
+        return json.dumps(obj, ensure_ascii=False).encode()
+    obj = json.loads(line)
+    obj["body"] = obj["body"] + " مختلف"
+    return json.dumps(obj, ensure_ascii=False).encode()
+
+
+def test_mutated_jsonl_lines_are_all_accounted_for(tmp_path: Path) -> None:
+    rng = random.Random(42)
+    base = [
+        json.dumps(
+            {"id": f"a{i}", "title": "عنوان", "body": f"نص الخبر رقم {i}", "date": "2018-01-02"}, ensure_ascii=False
+        )
+        for i in range(50)
+    ]
+    lines: list[bytes] = []
+    for _ in range(2000):
+        line = rng.choice(base)
+        lines.append(mutate(line, rng) if rng.random() < 0.5 else line.encode())
+    lines = [ln.replace(b"\n", b" ") for ln in lines]
+    path = tmp_path / "fuzz.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    records = list(read_corpus([path]))
+    nonblank = sum(1 for ln in lines if ln.strip())
+    assert len(records) == nonblank
+    engine = Engine.in_memory()
+    report = engine.add(records)
+    assert report.read == report.added + report.updated + report.unchanged + report.rejected == nonblank
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=2000), suffix=st.sampled_from([".jsonl", ".csv", ".txt"]))
+def test_random_bytes_never_crash_a_reader(tmp_path: Path, data: bytes, suffix: str) -> None:
+    path = tmp_path / f"random{suffix}"
+    path.write_bytes(data)
+    for record in read_corpus([path]):
+        assert isinstance(record, (Article, Rejected))
+
+
+def test_ten_megabyte_article(tmp_path: Path) -> None:
+    body = "كلمة " * 2_000_000
+    path = tmp_path / "big.jsonl"
+    path.write_text(json.dumps({"id": "big", "title": "كبير", "body": body}, ensure_ascii=False) + "\n", "utf-8")
+    engine = Engine.in_memory()
+    assert engine.add(read_corpus([path])).added == 1
+    hit = engine.search("كلمة")[0]
+    assert hit.id == "big" and len(hit.snippet) < 400
