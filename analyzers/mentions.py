@@ -143,7 +143,7 @@ def extract_dates(
     n = len(words)
 
     def number(k: int, lo: int, hi: int) -> int | None:
-        if 0 <= k < n and words[k][2].isdigit() and len(words[k][2]) <= 4:
+        if 0 <= k < n and words[k][2].isdecimal() and len(words[k][2]) <= 4:  # not isdigit: ❶
             v = int(words[k][2])
             return v if lo <= v <= hi else None
         return None

@@ -16,6 +16,7 @@ from whoosh.writing import IndexWriter
 
 from analyzers import AnalysisSettings
 from analyzers.chains import AnalysisCore
+from analyzers.entities import extract_entities
 from analyzers.mentions import extract_dates
 from indexer.article import Article, Rejected
 from indexer.schema import lead_of
@@ -62,6 +63,16 @@ def article_fields(a: Article, digest: str, core: AnalysisCore | None = None) ->
         doc["month"] = f"{a.date.year:04d}-{a.date.month:02d}"
     words = [(start, end, n) for _, n, _, start, end in core.words(a.body)] if core else None
     mentions = extract_dates(a.body, a.date, words)
+    found = [("title", m) for m in extract_entities(a.title)] + [("body", m) for m in extract_entities(a.body, words)]
+    if found:
+        keys: dict[str, set[str]] = {"person": set(), "place": set(), "organization": set()}
+        for _, m in found:
+            keys[m.type].add(m.key)
+        doc["person"] = ",".join(sorted(keys["person"]))
+        doc["place"] = ",".join(sorted(keys["place"]))
+        doc["org"] = ",".join(sorted(keys["organization"]))
+        doc["entity"] = ",".join(sorted(keys["person"] | keys["place"] | keys["organization"]))
+        doc["entities"] = [(m.type, m.key, m.text, where, m.start, m.end) for where, m in found]
     if mentions:
         # a mention is indexed by its first day: mentioned:2016-10 finds «تشرين الأول 2016»
         # and «20 تشرين الأول», mentioned:2016 also «عام 2016»
@@ -129,7 +140,18 @@ def update_index(
                 if previous == digest:
                     report.unchanged += 1
                     continue
-                doc = article_fields(record, digest, core)
+                try:
+                    doc = article_fields(record, digest, core)
+                except Exception as e:  # noqa: BLE001 - one article must not sink a 150k build
+                    rejected = Rejected(
+                        record.path or "?",
+                        record.line,
+                        f"could not analyse this article ({type(e).__name__}: {e}); please report it",
+                    )
+                    report.rejected += 1
+                    report.rejections.append(rejected)
+                    say(str(rejected))
+                    continue
                 if previous is None:
                     writer.add_document(**doc)
                     report.added += 1

@@ -17,7 +17,7 @@ from whoosh import fields
 from analyzers import AnalysisSettings
 from analyzers.chains import AnalysisCore, FastArabicAnalyzer
 
-FORMAT_VERSION: Final = 3
+FORMAT_VERSION: Final = 4
 LEAD_MIN: Final = 150
 LEAD_MAX: Final = 400
 
@@ -60,6 +60,11 @@ def make_schema(settings: AnalysisSettings | None = None) -> fields.Schema:
         body_exact=fields.TEXT(analyzer=exact, phrase=False),
         date=fields.DATETIME(stored=True, sortable=True),
         mentioned=fields.DATETIME(),
+        person=fields.KEYWORD(commas=True),
+        place=fields.KEYWORD(commas=True),
+        org=fields.KEYWORD(commas=True),
+        entity=fields.KEYWORD(commas=True),
+        entities=fields.STORED(),
         mentions=fields.STORED(),
         month=fields.ID(sortable=True),
         source=fields.ID(stored=True, sortable=True),

@@ -193,7 +193,7 @@ class Store:
         if old is not None and not rebuild:
             settings = old.analysis
         self._remove_leftovers(keep={old.generation} if old else set(), keep_previous=True)
-        number = 1 + max((int(p.name[4:]) for p in self.path.glob("gen-*") if p.name[4:].isdigit()), default=0)
+        number = 1 + max((int(p.name[4:]) for p in self.path.glob("gen-*") if p.name[4:].isdecimal()), default=0)
         gen = self.path / f"gen-{number:06d}"
         gen.mkdir()
         try:

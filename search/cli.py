@@ -180,6 +180,24 @@ def timeline(
 
 
 @app.command()
+def entities(
+    query: Annotated[str | None, typer.Argument(help="Only among the hits of this query (default: all).")] = None,
+    index: IndexOpt = None,
+    type_: Annotated[str | None, typer.Option("--type", help="person, place or org.")] = None,
+    top: Annotated[int, typer.Option("--top", min=1, max=10000, help="How many.")] = 20,
+    json_: JsonOpt = False,
+) -> None:
+    """The most mentioned people, places and organizations, with the spellings seen."""
+    try:
+        with open_engine(index) as engine:
+            found = engine.entities(query, type=type_, top=top)
+    except AkhbarError as e:
+        raise fail(str(e)) from None
+    Renderer().entities(found, json_lines=json_)
+    raise typer.Exit(0 if found else 1)
+
+
+@app.command()
 def similar(
     article_id: Annotated[str, typer.Argument(metavar="ID", help="The article to find others like.")],
     index: IndexOpt = None,

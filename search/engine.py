@@ -30,6 +30,7 @@ from whoosh import scoring, sorting
 from analyzers import AnalysisSettings, Normalizer
 from analyzers.dates import parse_date_end
 from analyzers.dates import since as since_date
+from analyzers.entities import display_name
 from analyzers.stem import LightStemmer
 from indexer import Article, BuildReport, Rejected, Store, update_index
 from indexer.errors import ArticleNotFound, IndexNotFound, QueryError
@@ -68,6 +69,7 @@ class Hit:
     matches: list[tuple[int, int]] = field(default_factory=list)  # in the original body
     title_spans: list[tuple[int, int]] = field(default_factory=list)
     mentioned: list[dict] = field(default_factory=list)  # dates the body mentions, with spans
+    entities: list[dict] = field(default_factory=list)  # people, places, organizations mentioned
 
     def to_json(self) -> dict:
         return {
@@ -83,6 +85,7 @@ class Hit:
             "snippet_spans": [list(s) for s in self.snippet_spans],
             "matches": [list(s) for s in self.matches],
             "mentioned": self.mentioned,
+            "entities": self.entities,
         }
 
 
@@ -113,6 +116,31 @@ class Results:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.limit))
+
+
+@dataclass(frozen=True)
+class EntityCount:
+    """An entity and how many articles mention it (see :meth:`Engine.entities`)."""
+
+    type: str
+    name: str
+    articles: int
+    spellings: list[str]
+    key: str
+
+    def to_json(self) -> dict:
+        return {
+            "type": self.type,
+            "name": self.name,
+            "articles": self.articles,
+            "spellings": self.spellings,
+            "key": self.key,
+        }
+
+
+def _display(key: str, spellings: dict[str, int]) -> str:
+    """A readable name: the canonical key, or the commonest spelling for a skeleton key."""
+    return display_name(key) or max(spellings, key=lambda s: spellings[s])
 
 
 @dataclass(frozen=True)
@@ -447,6 +475,10 @@ class Engine:
                 {"start": b, "end": e, "text": t, "from": f, "to": to, "kind": k}
                 for b, e, t, f, to, k in stored.get("mentions") or []
             ],
+            entities=[
+                {"type": kind, "key": key, "text": text, "in": where, "start": start, "end": end}
+                for kind, key, text, where, start, end in stored.get("entities") or []
+            ],
         )
 
     def _suggest(self, query: str, searcher) -> str | None:
@@ -521,6 +553,58 @@ class Engine:
         if not counts:
             return []
         return _fill(counts, by)
+
+    def entities(
+        self,
+        query: str | None = None,
+        *,
+        type: str | None = None,
+        top: int = 20,
+        match: str = "all",
+        max_hits: int = 5000,
+    ) -> list[EntityCount]:
+        """The entities most mentioned among the hits of ``query`` (or in the whole
+        index): how many articles mention each, and the spellings seen."""
+        kinds = {"person": "person", "place": "place", "org": "organization", "organization": "organization"}
+        if type is not None and type not in kinds:
+            raise QueryError(f"entity type is person, place or org, not {type!r}")
+        with self._lock:
+            searcher = self._current()
+            assert self._settings is not None
+            if query:
+                compiled = compile_query(
+                    query, searcher.reader(), self._settings, match=match, today=self.today(), known_values=self._known
+                )
+                docnums = list(searcher.docs_for_query(compiled.query))
+                if compiled.hits is not None:
+                    allowed = set(searcher.docs_for_query(compiled.hits))
+                    docnums = [d for d in docnums if d in allowed]
+            else:
+                docnums = list(searcher.reader().all_doc_ids())
+            docnums = docnums[:max_hits]
+            counts: dict[tuple[str, str], int] = {}
+            spellings: dict[tuple[str, str], dict[str, int]] = {}
+            for d in docnums:
+                seen = set()
+                for kind, key, text, *_ in searcher.stored_fields(d).get("entities") or []:
+                    if type is not None and kind != kinds[type]:
+                        continue
+                    spellings.setdefault((kind, key), {}).setdefault(text, 0)
+                    spellings[(kind, key)][text] += 1
+                    seen.add((kind, key))
+                for k in seen:
+                    counts[k] = counts.get(k, 0) + 1
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+        return [
+            EntityCount(
+                kind,
+                _display(key, spellings[(kind, key)]),
+                n,
+                sorted(spellings[(kind, key)], key=lambda s: -spellings[(kind, key)][s]),
+                key,
+            )
+            for (kind, key), n in ranked
+        ]
 
     def similar(self, id: str, *, limit: int = 10) -> Results:
         """The articles most like article ``id`` (key stems of its body)."""

@@ -20,6 +20,8 @@ This docstring is the reference (the README shows examples)::
                            the same in Arabic, any month system; relative to today
     mentioned:2016-10-20  mentioned:2016-10..2016-12
                            dates the article's text mentions (same range syntax)
+    person:ترمب  place:"دير الزور"  org:داعش  entity:"دي ميستورا"
+                           articles that mention the entity, in any spelling or alias
 
 Why not Whoosh's QueryParser: it never fails (an unbalanced quote silently
 becomes a word, an unknown field a term), while akhbar must tell the user where
@@ -49,6 +51,7 @@ from whoosh.query import spans
 
 from analyzers import AnalysisSettings, Normalizer
 from analyzers.dates import parse_date_range
+from analyzers.entities import entity_key, similar_names
 from analyzers.stem import LightStemmer
 from analyzers.stopwords import load_stoplist
 from analyzers.tokenize import iter_words
@@ -57,7 +60,13 @@ from indexer.errors import QueryError
 TEXT_FIELDS: Final = ("title", "body")
 KEYWORD_FIELDS: Final = ("source", "id", "category")
 DATE_FIELDS: Final = ("date", "mentioned")
-FIELDS: Final = TEXT_FIELDS + KEYWORD_FIELDS + DATE_FIELDS
+ENTITY_FIELDS: Final = {
+    "person": ("person",),
+    "place": ("place",),
+    "org": ("organization",),
+    "entity": ("person", "place", "organization"),
+}
+FIELDS: Final = TEXT_FIELDS + KEYWORD_FIELDS + DATE_FIELDS + tuple(ENTITY_FIELDS)
 OR_WORDS: Final = frozenset({"OR", "أو", "او", "|"})
 AND_WORDS: Final = frozenset({"AND", "&"})
 NOT_WORDS: Final = frozenset({"NOT"})
@@ -504,6 +513,18 @@ class Compiler:
         return per_field[0] if len(per_field) == 1 else wq.Or(per_field)
 
     def field_value(self, node: FieldValue) -> wq.Query:
+        if node.field in ENTITY_FIELDS:
+            value = node.value.strip()
+            if not any(True for _ in iter_words(value)):
+                raise self.error(f"'{node.field}:' needs a name", node)
+            keys = {entity_key(value, kind) for kind in ENTITY_FIELDS[node.field]}
+            for key in list(keys):  # spelling variants of names the gazetteer does not know
+                for term in self.reader.expand_prefix(node.field, key[:1]):
+                    term = term.decode("utf-8") if isinstance(term, bytes) else term
+                    if term != key and similar_names(term, key):
+                        keys.add(term)
+            terms = [wq.Term(node.field, k) for k in sorted(keys)]
+            return terms[0] if len(terms) == 1 else wq.Or(terms)
         if node.field in DATE_FIELDS:
             try:
                 start, stop = parse_date_range(node.value, today=self.today)

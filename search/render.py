@@ -105,6 +105,18 @@ class Renderer:
             shown = ", ".join(f"{k} {v}" for k, v in counts.items())
             self.line(f"by {name}: {shown}")
 
+    def entities(self, found, *, json_lines: bool = False) -> None:
+        if json_lines:
+            for e in found:
+                print(json.dumps(e.to_json(), ensure_ascii=False), file=self.out)
+            return
+        if not found:
+            self.line("no entities found")
+        for e in found:
+            others = [s for s in e.spellings if s != e.name][:4]
+            extra = f"  ({'، '.join(others)})" if others else ""
+            self.line(f"{e.articles:>6}  {e.type:<12}  {e.name}{extra}")
+
     def timeline(self, periods: list[tuple[str, int]], *, json_lines: bool = False, width: int = 50) -> None:
         if json_lines:
             for period, count in periods:

@@ -137,7 +137,7 @@ class Session:
             self.sort, self.page = arg, 1
             self.say(f"sort: {arg}")
         elif name == ":limit":
-            if not arg.isdigit() or not 1 <= int(arg) <= 1000:
+            if not arg.isdecimal() or not 1 <= int(arg) <= 1000:
                 raise ReplError("limit takes a number from 1 to 1000")
             self.limit, self.page = int(arg), 1
             self.say(f"limit: {arg}")

@@ -178,3 +178,8 @@ def test_timeline(dated: Engine) -> None:
     assert months[0] == ("2016-10", 1) and months[-1] == ("2018-05", 1)
     assert ("2017-01", 0) in months  # gaps are shown
     assert dated.timeline("حلب", by="day")[0] == ("2016-10-23", 1)
+
+
+def test_other_number_characters_are_not_days() -> None:
+    # '❶'.isdigit() is True but int('❶') fails: this stopped a 150k-article build once
+    assert [(m.text, m.kind) for m in extract_dates("في ❶ نيسان 2018 و ² أيار", PUB)] == [("نيسان 2018", "month")]

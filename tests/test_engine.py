@@ -151,3 +151,20 @@ def test_never_writes_into_a_foreign_directory(tmp_path: Path) -> None:
     with pytest.raises(NotAnIndex):
         Engine.at(tmp_path).add(MINI, rebuild=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.txt"]
+
+
+def test_an_article_that_breaks_analysis_is_rejected_not_fatal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import indexer.build
+
+    real = indexer.build.extract_dates
+
+    def flaky(text, published, words=None):
+        if "زلزال" in text:
+            raise ValueError("boom")
+        return real(text, published, words)
+
+    monkeypatch.setattr(indexer.build, "extract_dates", flaky)
+    problems: list[str] = []
+    report = Engine.in_memory().add([*MINI, Article("bad", "خبر", "زلزال قوي")], report_problem=problems.append)
+    assert (report.added, report.rejected) == (len(MINI), 1)
+    assert "could not analyse this article (ValueError: boom)" in problems[0]

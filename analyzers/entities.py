@@ -1,0 +1,500 @@
+"""Named entities: people, places and organizations, found at index time, offline.
+
+Two parts, measured on ANERcorp (``benchmarks/eval_entities.py``):
+
+* a linear-chain CRF (python-crfsuite) over word features — the word, its clitic-free
+  form, prefixes and suffixes, whether it carries the article, its neighbours and the
+  trigger words around it (الرئيس، وزير، مدينة، حركة …) and gazetteer membership —
+  trained by ``analyzers/train_entities.py`` on ANERcorp and shipped as
+  ``models/entities.crfsuite`` (see ``models/README.md`` for its data and terms);
+* a gazetteer (``data/entities.tsv`` plus CLDR's Arabic country names from babel)
+  that also gives canonical names and aliases: ترمب → ترامب, سورية → سوريا,
+  تنظيم الدولة → داعش.
+
+Mentions are grouped into canonical entities by :func:`entity_key`: the gazetteer's
+canonical name when there is one, else the clitic-free normalized name; for person
+names a consonant skeleton (long vowels dropped) joins transliteration variants
+(نتنياهو / نتانياهو), applied to names only.
+
+Word features are computed once per distinct word and cached: news vocabulary is
+Zipfian, so tagging costs little more than the C tagger itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Final
+
+from analyzers.normalization import normalize
+from analyzers.tokenize import iter_words
+
+TYPES: Final = {"PERS": "person", "LOC": "place", "ORG": "organization"}
+CLITICS: Final = ("وبال", "وال", "بال", "فال", "كال", "لل", "ال", "و", "ب", "ل", "ف", "ك")
+PERSON_TRIGGERS: Final = frozenset(
+    normalize(w)
+    for w in (
+        "الرئيس",
+        "رئيس",
+        "الوزير",
+        "وزير",
+        "وزيرة",
+        "المتحدث",
+        "الملك",
+        "الأمير",
+        "الشيخ",
+        "السيد",
+        "السيدة",
+        "الدكتور",
+        "د",
+        "اللواء",
+        "العميد",
+        "العقيد",
+        "الجنرال",
+        "المبعوث",
+        "الأمين",
+        "النائب",
+        "السفير",
+        "المستشار",
+        "الزعيم",
+        "القائد",
+        "المرشح",
+        "الرئيسة",
+        "نظيره",
+        "نظيرها",
+        "المدرب",
+        "اللاعب",
+        "الفنان",
+        "الفنانة",
+        "الممثل",
+        "الممثلة",
+        "المغني",
+        "المغنية",
+        "الكاتب",
+        "الصحفي",
+        "الناشط",
+        "الإمام",
+        "البابا",
+        "قال",
+        "أكد",
+        "أعلن",
+        "صرح",
+        "أضاف",
+        "أوضح",
+    )
+)
+PLACE_TRIGGERS: Final = frozenset(
+    normalize(w)
+    for w in (
+        "مدينة",
+        "محافظة",
+        "ريف",
+        "قرية",
+        "بلدة",
+        "معبر",
+        "مخيم",
+        "حي",
+        "منطقة",
+        "إقليم",
+        "ولاية",
+        "جزيرة",
+        "العاصمة",
+        "عاصمة",
+        "شمال",
+        "جنوب",
+        "شرق",
+        "غرب",
+        "في",
+        "إلى",
+        "من",
+    )
+)
+ORG_TRIGGERS: Final = frozenset(
+    normalize(w)
+    for w in (
+        "تنظيم",
+        "جبهة",
+        "حركة",
+        "حزب",
+        "جماعة",
+        "وزارة",
+        "وكالة",
+        "منظمة",
+        "شركة",
+        "جامعة",
+        "مجلس",
+        "هيئة",
+        "قوات",
+        "جيش",
+        "الاتحاد",
+        "اتحاد",
+        "بنك",
+        "صندوق",
+        "لجنة",
+        "نادي",
+        "فريق",
+        "صحيفة",
+        "قناة",
+        "مؤسسة",
+    )
+)
+MODEL: Final = "models/entities.crfsuite"
+
+
+@dataclass(frozen=True)
+class EntityMention:
+    """One mention: character offsets into the text, type, the text, its canonical key."""
+
+    start: int
+    end: int
+    type: str  # "person", "place" or "organization"
+    text: str
+    key: str
+
+
+@lru_cache(maxsize=1 << 18)
+def strip_clitics(word: str) -> str:
+    """The normalized word without a leading conjunction/preposition/article.
+
+    >>> strip_clitics("ولافروف"), strip_clitics(normalize("للرئيس")), strip_clitics("بالقاهره")
+    ('لافروف', 'رييس', 'قاهره')
+    """
+    for c in CLITICS:
+        if word.startswith(c) and len(word) - len(c) >= 3:
+            return word[len(c) :]
+    return word
+
+
+_LONG_VOWELS = re.compile("[اويى]")
+
+
+@lru_cache(maxsize=1 << 18)
+def skeleton(name: str) -> str:
+    """Consonant skeleton of a (normalized) name: long vowels dropped after the first letter.
+
+    >>> skeleton("نتنياهو") == skeleton("نتانياهو"), skeleton("ترامب") == skeleton("ترمب")
+    (True, True)
+    """
+    return " ".join(w[0] + _LONG_VOWELS.sub("", w[1:]) if w else w for w in name.split())
+
+
+def _lcs(a: str, b: str) -> int:
+    prev = [0] * (len(b) + 1)
+    for ca in a:
+        cur = [0]
+        for j, cb in enumerate(b):
+            cur.append(prev[j] + 1 if ca == cb else max(prev[j + 1], cur[j]))
+        prev = cur
+    return prev[-1]
+
+
+def similar_names(a: str, b: str) -> bool:
+    """Same skeleton and a long common subsequence: spelling variants of one name.
+
+    >>> similar_names("غوتيريس", "غوتيريش"), similar_names("بوتين", "بوتن"), similar_names("مرسي", "مرسيه")
+    (False, True, False)
+    """
+    return skeleton(a) == skeleton(b) and _lcs(a, b) >= 0.8 * max(len(a), len(b))
+
+
+# --- gazetteer ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    names: dict[tuple[str, ...], tuple[str, str]]  # normalized clitic-free words → (type, canonical)
+    in_text: frozenset[tuple[str, ...]]  # the names that may tag text by themselves (not '?' aliases)
+    by_skeleton: dict[str, list[tuple[str, str, str]]]  # skeleton → (form, type, canonical), persons
+    longest: int
+    first_words: frozenset[str]  # first words of all names
+
+
+@cache
+def gazetteer() -> Gazetteer:
+    """``data/entities.tsv`` (type, canonical, aliases) plus CLDR Arabic country names."""
+    rows: list[tuple[str, str, list[str]]] = []
+    text = resources.files("analyzers").joinpath("data/entities.tsv").read_text("utf-8")
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        kind, canonical, *rest = line.split("\t")
+        aliases = [a for a in (rest[0].split("|") if rest else []) if a]
+        rows.append((kind, canonical, aliases))
+    try:
+        from babel import Locale
+
+        for code, name in Locale("ar").territories.items():
+            if code.isalpha() and len(code) == 2:
+                rows.append(("place", name, []))
+    except ImportError:  # babel is a dependency; a missing one costs only country names
+        pass
+    names: dict[tuple[str, ...], tuple[str, str]] = {}
+    in_text: set[tuple[str, ...]] = set()
+    by_skeleton: dict[str, list[tuple[str, str, str]]] = {}
+    for kind, canonical, aliases in rows:
+        for form in [canonical, *aliases]:
+            # '?alias': also an ordinary word (مرسي / مرسى): resolves queries and names the
+            # model found in context, but never tags text by itself
+            query_only = form.startswith("?")
+            written = normalize(form.lstrip("?")).split()
+            if not written:
+                continue
+            for words in _keys(written)[:2]:  # as written, and without its article
+                names.setdefault(words, (kind, canonical))
+                if not query_only:
+                    in_text.add(words)
+                if kind == "person" and not query_only:
+                    by_skeleton.setdefault(skeleton(" ".join(words)), []).append((" ".join(words), kind, canonical))
+    firsts = {k[0] for k in names}
+    return Gazetteer(names, frozenset(in_text), by_skeleton, max(len(k) for k in names), frozenset(firsts))
+
+
+def _drop_article(word: str) -> str:
+    return word[2:] if word.startswith("ال") and len(word) > 4 else word
+
+
+def lookup(words: Sequence[str]) -> tuple[str, str] | None:
+    """(type, canonical) of a name written as these normalized words, if known."""
+    return _lookup(tuple(words))
+
+
+def _keys(words: Sequence[str]) -> list[tuple[str, ...]]:
+    """Ways to read a written name: as written, without its article, without a clitic
+    (لافروف must not lose its ل, ولافروف must lose its و)."""
+    rest = tuple(_drop_article(w) for w in words[1:])
+    first = words[0]
+    out = []
+    for f in (first, _drop_article(first), strip_clitics(first)):
+        key = (f, *rest)
+        if key not in out:
+            out.append(key)
+    return out
+
+
+@cache
+def _lookup(words: tuple[str, ...]) -> tuple[str, str] | None:
+    g = gazetteer()
+    keys = _keys(words)
+    for key in keys:
+        found = g.names.get(key)
+        if found:
+            return found
+    for key in keys:
+        joined = " ".join(key)
+        for form, kind, canonical in g.by_skeleton.get(skeleton(joined), []):
+            if similar_names(form, joined):
+                return kind, canonical
+    return None
+
+
+@cache
+def _canonical_names() -> dict[str, str]:
+    return {normalize(canonical): canonical for _, canonical in gazetteer().names.values()}
+
+
+def display_name(key: str) -> str | None:
+    """The gazetteer's canonical spelling for a key (None for keys it does not know).
+
+    >>> display_name(entity_key("ترمب", "person"))
+    'دونالد ترامب'
+    """
+    return _canonical_names().get(key)
+
+
+def entity_key(text: str, kind: str) -> str:
+    """The canonical key of a mention: the gazetteer's canonical name (aliases and
+    spelling variants included), else its clitic-free normalized form.  Variants of
+    names the gazetteer does not know are matched at query time (:func:`similar_names`).
+
+    >>> entity_key("ترمب", "person") == entity_key("ترامب", "person")
+    True
+    >>> entity_key("سورية", "place") == entity_key("سوريا", "place")
+    True
+    """
+    words = normalize(text).split()
+    found = lookup(words)
+    if found:
+        return normalize(found[1])
+    return " ".join(strip_clitics(w) if i == 0 else _drop_article(w) for i, w in enumerate(words))
+
+
+# --- features and the CRF ------------------------------------------------------------
+
+
+@cache
+def _gaz_words() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for words, (kind, _) in gazetteer().names.items():
+        for w in words:
+            out.setdefault(w, kind)
+    return out
+
+
+_FEATURES: dict[str, tuple[list[str], list[str], list[str]]] = {}
+
+
+def word_features(word: str) -> tuple[list[str], list[str], list[str]]:
+    """(own, as previous word, as next word) features of a normalized word; cached."""
+    f = _FEATURES.get(word)
+    if f is not None:
+        return f
+    bare = strip_clitics(word)
+    gaz = _gaz_words().get(bare)
+    own = [
+        "w=" + word,
+        "b=" + bare,
+        "p2=" + bare[:2],
+        "p3=" + bare[:3],
+        "s2=" + bare[-2:],
+        "s3=" + bare[-3:],
+        "al=" + str(word.startswith("ال")),
+        "cl=" + word[: len(word) - len(bare)],
+        "len=" + str(min(len(bare), 8)),
+        "dig=" + str(word.isdigit()),
+        "lat=" + str(word.isascii() and word.isalpha()),
+    ]
+    trig = (
+        ("T:pers" if word in PERSON_TRIGGERS else "")
+        + ("T:place" if word in PLACE_TRIGGERS else "")
+        + ("T:org" if word in ORG_TRIGGERS else "")
+    )
+    if trig:
+        own.append(trig)
+    if gaz:
+        own.append("gaz=" + gaz)
+    prev = (
+        ["-1w=" + word, "-1b=" + bare, "-1al=" + str(word.startswith("ال"))]
+        + (["-1" + trig] if trig else [])
+        + (["-1gaz=" + gaz] if gaz else [])
+    )
+    nxt = ["+1w=" + word, "+1b=" + bare] + (["+1" + trig] if trig else []) + (["+1gaz=" + gaz] if gaz else [])
+    f = (own, prev, nxt)
+    if len(_FEATURES) > 500_000:
+        _FEATURES.clear()
+    _FEATURES[word] = f
+    return f
+
+
+def sequence_features(words: Sequence[str]) -> list[list[str]]:
+    """Features of each word of a sentence (normalized words)."""
+    feats = [word_features(w) for w in words]
+    out = []
+    n = len(words)
+    for i, (own, _, _) in enumerate(feats):
+        item = list(own)
+        item.extend(feats[i - 1][1] if i > 0 else ["BOS"])
+        item.extend(feats[i + 1][2] if i + 1 < n else ["EOS"])
+        if i > 1:
+            item.append("-2w=" + words[i - 2])
+        out.append(item)
+    return out
+
+
+@cache
+def tagger():
+    """The shipped CRF, or None when it is missing (then only the gazetteer tags)."""
+    import pycrfsuite
+
+    path = resources.files("analyzers").joinpath(MODEL)
+    if not path.is_file():
+        return None
+    t = pycrfsuite.Tagger()
+    t.open(str(path))
+    return t
+
+
+_SENTENCE_END = re.compile(r"[.!?؟\n]")
+
+
+def _sentences(text: str, words: Iterable[tuple[int, int, str]] | None = None) -> Iterable[list[tuple[int, int, str]]]:
+    if words is None:
+        words = ((m.start(), m.end(), normalize(m.group())) for m in iter_words(text))
+    sentence: list[tuple[int, int, str]] = []
+    last = 0
+    for start, end, n in words:
+        if sentence and _SENTENCE_END.search(text, last, start):
+            yield sentence
+            sentence = []
+        if n:
+            sentence.append((start, end, n))
+        last = end
+    if sentence:
+        yield sentence
+
+
+def tag_words(words: Sequence[str]) -> list[str]:
+    """BIO tags (B-PERS, I-LOC, O …) for a sentence of normalized words."""
+    t = tagger()
+    if t is None or not words:
+        return ["O"] * len(words)
+    return t.tag(sequence_features(words))
+
+
+def _gazetteer_pass(norms: list[str], covered: set[int], spans: list[tuple[int, int, str]], min_size: int) -> None:
+    """Tag known names of at least ``min_size`` words, longest first, where nothing is tagged yet."""
+    g = gazetteer()
+    i = 0
+    while i < len(norms):
+        first = strip_clitics(norms[i])
+        if i in covered or (
+            first not in g.first_words
+            and norms[i] not in g.first_words
+            and _drop_article(norms[i]) not in g.first_words
+        ):
+            i += 1
+            continue
+        for size in range(min(g.longest, len(norms) - i), min_size - 1, -1):
+            if any(k in covered for k in range(i, i + size)):
+                continue
+            key = next((k for k in _keys(norms[i : i + size]) if k in g.in_text), None)
+            if key is not None:
+                spans.append((i, i + size, g.names[key][0]))
+                covered.update(range(i, i + size))
+                i += size - 1
+                break
+        i += 1
+
+
+def extract_entities(text: str, words: Iterable[tuple[int, int, str]] | None = None) -> list[EntityMention]:
+    """People, places and organizations mentioned in ``text``, with offsets.
+    ``words`` may give the text's words already tokenized and normalized, as
+    ``(start, end, normalized)`` (the indexer passes its own).
+
+    >>> [(m.text, m.type) for m in extract_entities("التقى الرئيس الروسي فلاديمير بوتين في دمشق")]
+    [('فلاديمير بوتين', 'person'), ('دمشق', 'place')]
+    """
+    out: list[EntityMention] = []
+    for sentence in _sentences(text, words):
+        norms = [w for _, _, w in sentence]
+        covered: set[int] = set()
+        spans: list[tuple[int, int, str]] = []  # word index range and type
+
+        # known names of two or more words first (the model may cut دير الزور in two),
+        # then the model, then known one-word names it missed
+        _gazetteer_pass(norms, covered, spans, 2)
+        tags = tag_words(norms)
+        i = 0
+        while i < len(tags):
+            tag = tags[i]
+            if tag != "O" and (tag.startswith("B-") or i == 0 or tags[i - 1] == "O"):
+                kind = tag[2:]
+                j = i + 1
+                while j < len(tags) and tags[j] == "I-" + kind:
+                    j += 1
+                if j - i >= 2 and lookup(norms[i : i + 1]) and not lookup(norms[i:j]):
+                    j = i + 1  # «ترمب يلتقي بوتن»: a known name does not run on into the next words
+                if kind in TYPES and not any(k in covered for k in range(i, j)):
+                    spans.append((i, j, TYPES[kind]))
+                    covered.update(range(i, j))
+                i = j
+            else:
+                i += 1
+        _gazetteer_pass(norms, covered, spans, 1)
+        for a, b, kind in sorted(spans):
+            start, end = sentence[a][0], sentence[b - 1][1]
+            mention_text = text[start:end]
+            out.append(EntityMention(start, end, kind, mention_text, entity_key(mention_text, kind)))
+    return out

@@ -1,0 +1,77 @@
+"""Train the entity CRF shipped as ``analyzers/models/entities.crfsuite``.
+
+    python -m analyzers.train_entities ../shared/eval/ner/anercorp_train.conll
+
+Trains on the first 80% of the sentences of a CoNLL file (``token TAG`` lines,
+B-/I- PERS, LOC, ORG, MISC; MISC is dropped) — the last 20% stay held out for
+``benchmarks/eval_entities.py``.  Punctuation tokens are removed, as the indexer's
+tokenizer removes them.  L1 regularization keeps the model small.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import resources
+from pathlib import Path
+
+from analyzers.entities import MODEL, sequence_features
+from analyzers.normalization import normalize
+from analyzers.tokenize import iter_words
+
+HELD_OUT = 0.2
+
+
+def read_conll(path: Path) -> list[list[tuple[str, str]]]:
+    """Sentences of (normalized word, tag); punctuation-only tokens dropped, MISC → O."""
+    sentences, current = [], []
+    for line in path.read_text("utf-8").splitlines():
+        parts = line.split()
+        if len(parts) < 2:
+            if current:
+                sentences.append(current)
+            current = []
+            continue
+        token, tag = parts[0], parts[-1]
+        if not any(True for _ in iter_words(token)):
+            continue
+        if tag.endswith("MISC") or tag not in {"O", "B-PERS", "I-PERS", "B-LOC", "I-LOC", "B-ORG", "I-ORG"}:
+            tag = "O"
+        word = normalize(token)
+        if word:
+            current.append((word, tag))
+    if current:
+        sentences.append(current)
+    return sentences
+
+
+def split(sentences: list) -> tuple[list, list]:
+    cut = int(len(sentences) * (1 - HELD_OUT))
+    return sentences[:cut], sentences[cut:]
+
+
+def main(argv: list[str] | None = None) -> None:
+    import pycrfsuite
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("conll", type=Path)
+    ap.add_argument("--out", type=Path, default=Path(str(resources.files("analyzers").joinpath(MODEL))))
+    ap.add_argument("--c1", type=float, default=0.1)
+    ap.add_argument("--c2", type=float, default=0.01)
+    ap.add_argument("--iterations", type=int, default=150)
+    args = ap.parse_args(argv)
+    train, _ = split(read_conll(args.conll))
+    trainer = pycrfsuite.Trainer(verbose=False)
+    for sentence in train:
+        words = [w for w, _ in sentence]
+        trainer.append(sequence_features(words), [t for _, t in sentence])
+    trainer.set_params(
+        {"c1": args.c1, "c2": args.c2, "max_iterations": args.iterations, "feature.possible_transitions": True}
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    trainer.train(str(args.out))
+    print(f"trained on {len(train)} sentences → {args.out} ({args.out.stat().st_size // 1024} KiB)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

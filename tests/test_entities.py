@@ -1,0 +1,115 @@
+"""Entities: extraction on sentences, variant grouping, aliases, entity search."""
+
+import pytest
+
+from analyzers.entities import entity_key, extract_entities, similar_names, skeleton
+from indexer import Article
+from search import Engine, QueryError
+
+SENTENCES = [
+    ("title_and_name", "التقى الرئيس الروسي فلاديمير بوتين نظيره التركي", [("فلاديمير بوتين", "person")]),
+    ("city_after_preposition", "وصل الوفد إلى دمشق أمس", [("دمشق", "place")]),
+    ("two_word_place", "اشتباكات في دير الزور", [("دير الزور", "place")]),
+    ("org_alias", "أعلن تنظيم الدولة الإسلامية مسؤوليته", [("تنظيم الدولة الإسلامية", "organization")]),
+    ("clitic_on_name", "وقال لافروف إن", [("لافروف", "person")]),
+    ("country", "زار ماكرون ألمانيا", [("ماكرون", "person"), ("ألمانيا", "place")]),
+    ("harbour_is_not_morsi", "افتتح المرسى الجديد للصيادين", []),
+    ("verb_fatah_is_not_fatah", "فتح المتحف أبوابه للزوار", []),
+]
+
+
+@pytest.mark.parametrize("text, expected", [c[1:] for c in SENTENCES], ids=[c[0] for c in SENTENCES])
+def test_extraction(text: str, expected: list[tuple[str, str]]) -> None:
+    found = extract_entities(text)
+    assert [(m.text, m.type) for m in found] == expected
+    assert all(text[m.start : m.end] == m.text for m in found)
+
+
+SAME = [
+    ("ترامب", "ترمب"),
+    ("بوتين", "بوتن"),
+    ("نتنياهو", "نتانياهو"),
+    ("غوتيريس", "غوتيريش"),
+    ("كيم جونغ أون", "كيم جونج أون"),
+    ("دي ميستورا", "دي مستورا"),
+    ("أردوغان", "إردوغان"),
+    ("ولافروف", "لافروف"),
+]
+DIFFERENT = [("ترامب", "بوتين"), ("مرسي", "ماكرون"), ("حسن", "حسين")]
+
+
+@pytest.mark.parametrize("a, b", SAME, ids=[f"{a}={b}" for a, b in SAME])
+def test_variants_share_a_key(a: str, b: str) -> None:
+    assert entity_key(a, "person") == entity_key(b, "person")
+
+
+@pytest.mark.parametrize("a, b", DIFFERENT, ids=[f"{a}!={b}" for a, b in DIFFERENT])
+def test_different_names_do_not(a: str, b: str) -> None:
+    assert entity_key(a, "person") != entity_key(b, "person")
+
+
+def test_skeleton_check_is_for_names_only() -> None:
+    # ordinary words with one skeleton are not merged unless the subsequence check agrees
+    assert skeleton("كتاب") == skeleton("كتب") and not similar_names("كتاب", "كتيب")
+
+
+ALIASES = [
+    ("place", "سورية", "سوريا"),
+    ("organization", "تنظيم الدولة", "داعش"),
+    ("organization", "جبهة النصرة", "هيئة تحرير الشام"),
+    ("place", "أميركا", "الولايات المتحدة"),
+    ("person", "أبو مازن", "محمود عباس"),
+]
+
+
+@pytest.mark.parametrize("kind, alias, canonical", ALIASES, ids=[a for _, a, _ in ALIASES])
+def test_alias_table(kind: str, alias: str, canonical: str) -> None:
+    assert entity_key(alias, kind) == entity_key(canonical, kind)
+
+
+DOCS = [
+    Article("e1", "ترمب يلتقي بوتن", "قال الرئيس الأمريكي دونالد ترامب إنه سيلتقي فلاديمير بوتين في هلسنكي."),
+    Article("e2", "مرسى الصيادين", "افتتح المرسى الجديد للصيادين في الإسكندرية."),
+    Article("e3", "الرئيس مرسي", "قال الرئيس المصري محمد مرسي إن الحكومة ستعمل على حل الأزمة."),
+    Article("e4", "معارك", "سيطر تنظيم الدولة الإسلامية على قرى في دير الزور السورية."),
+    Article("e5", "جنيف", "قال دي مستورا إن المحادثات في جنيف ستستأنف."),
+]
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    e = Engine.in_memory()
+    e.add(DOCS)
+    return e
+
+
+QUERIES = [
+    ("person_any_spelling", "person:ترمب", {"e1"}),
+    ("person_other_spelling", "person:ترامب", {"e1"}),
+    ("entity_any_type", "entity:بوتين", {"e1"}),
+    ("morsi_not_harbour", "person:مرسي", {"e3"}),
+    ("org_alias", "org:داعش", {"e4"}),
+    ("two_word_place", 'place:"دير الزور"', {"e4"}),
+    ("envoy_variant", 'entity:"دي ميستورا"', {"e5"}),
+    ("combined_with_words", "person:ترامب هلسنكي", {"e1"}),
+    ("combined_or", "person:مرسي OR org:داعش", {"e3", "e4"}),
+]
+
+
+@pytest.mark.parametrize("query, expected", [c[1:] for c in QUERIES], ids=[c[0] for c in QUERIES])
+def test_entity_queries(engine: Engine, query: str, expected: set[str]) -> None:
+    assert {h.id for h in engine.search(query)} == expected
+
+
+def test_entity_query_needs_a_name(engine: Engine) -> None:
+    with pytest.raises(QueryError, match="needs a name"):
+        engine.search('person:"..."')
+
+
+def test_entities_listing_and_hits(engine: Engine) -> None:
+    people = engine.entities(type="person")
+    trump = next(e for e in people if e.name == "دونالد ترامب")
+    assert trump.articles == 1 and {"ترمب", "دونالد ترامب"} <= set(trump.spellings)
+    assert engine.entities("جنيف", type="place")[0].name == "جنيف"
+    hit = engine.search("id:e3")[0]
+    assert {(e["type"], e["text"]) for e in hit.entities} >= {("person", "محمد مرسي")}
