@@ -242,7 +242,9 @@ def gazetteer() -> Gazetteer:
             written = normalize(form.lstrip("?")).split()
             if not written:
                 continue
-            for words in _keys(written)[:2]:  # as written, and without its article
+            as_written = tuple([written[0], *(_drop_article(w) for w in written[1:])])
+            no_article = tuple([_drop_article(written[0]), *as_written[1:]])
+            for words in dict.fromkeys((as_written, no_article)):  # as written, and without its article
                 names.setdefault(words, (kind, canonical))
                 if not query_only:
                     in_text.add(words)
@@ -318,7 +320,14 @@ def entity_key(text: str, kind: str) -> str:
     found = lookup(words)
     if found:
         return normalize(found[1])
-    return " ".join(strip_clitics(w) if i == 0 else _drop_article(w) for i, w in enumerate(words))
+    # a name nobody listed keeps its letters: only a conjunction and the article go
+    # (كيليان, كوفي, بريطانيا start with what looks like a preposition)
+    first = words[0]
+    for c in ("وال", "فال", "ال", "و", "ف"):
+        if first.startswith(c) and len(first) - len(c) >= 3:
+            first = first[len(c) :]
+            break
+    return " ".join([first, *(_drop_article(w) for w in words[1:])])
 
 
 # --- features and the CRF ------------------------------------------------------------

@@ -54,8 +54,11 @@ def main(argv: list[str] | None = None) -> None:
         field = "person" if kind == "person" else "place"
         for s in spellings:
             own = {i for i, t in texts.items() if pattern([s]).search(t)}
-            hits = {h.id for h in engine.search(f'{field}:"{s}"', limit=1000).hits}
-            total = engine.search(f'{field}:"{s}"', limit=1).total
+            first = engine.search(f'{field}:"{s}"', limit=1000, snippet_width=0, suggest=False)
+            total, hits = first.total, {h.id for h in first.hits}
+            for page in range(2, first.pages + 1):
+                more = engine.search(f'{field}:"{s}"', limit=1000, page=page, snippet_width=0, suggest=False)
+                hits |= {h.id for h in more.hits}
             ent = engine.search(f'entity:"{s}"', limit=1).total
             recall = len(hits & truth) / max(1, len(truth))
             print(f"| {' / '.join(spellings)} | {s} | {len(own)} | {len(truth)} | {total} | {recall:.3f} | {ent} |")
