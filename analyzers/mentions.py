@@ -29,7 +29,9 @@ from analyzers.dates import month_names
 from analyzers.normalization import normalize
 from analyzers.tokenize import iter_words
 
-PAST: Final = frozenset(normalize(w) for w in ("الماضي", "الماضية", "المنصرم", "المنصرمة", "الفائت", "السابق"))
+PAST: Final = frozenset(
+    normalize(w) for w in ("الماضي", "الماضية", "المنصرم", "المنصرمة", "الفائت", "السابق", "الفارط", "الفارطة")
+)
 NEXT: Final = frozenset(normalize(w) for w in ("المقبل", "المقبلة", "القادم", "القادمة"))
 YEAR_WORDS: Final = frozenset(normalize(w) for w in ("عام", "العام", "سنة", "السنة", "لعام", "للعام"))
 MONTH_WORD: Final = frozenset(normalize(w) for w in ("شهر", "الشهر", "لشهر"))
@@ -117,12 +119,23 @@ def _bare_forms() -> dict[str, str]:
     """Relative-date words with a clitic attached → the bare word (وأمس → امس, بالأمس → الامس)."""
     bare = set(RELATIVE_DAYS) | set(WEEKDAYS) | set(PERIODS)
     out = {w: w for w in bare}
-    for p in ("وبال", "بال", "وال", "و", "ب", "ف", "ل"):
+    # not ل or ف: لامس "touched", ليوم "for a day", فاليوم "so today" are no dates
+    for p in ("وبال", "بال", "وال", "و", "ب"):
         for w in bare:
             out.setdefault(p + w, w)
-            if w.startswith("ال"):
-                out.setdefault(p + w[2:], w)
+    for w in list(bare):  # بالأمس → الامس
+        if not w.startswith("ال"):
+            out.setdefault("بال" + w, w)
     return out
+
+
+NOT_TODAY: Final = frozenset(
+    normalize(w)
+    for w in ("التالي", "التالى", "السابق", "نفسه", "ذاته", "الاول", "الثاني", "الاخير", "الذي", "التي", "الموعود")
+)
+"""«في اليوم التالي», «اليوم نفسه»: a day of the story, not the publication day."""
+NAME_WORDS: Final = frozenset(normalize(w) for w in ("ثورة", "ثوره", "حركة", "شباب", "حزب", "انتفاضة", "جمعة", "ذكرى"))
+"""«ثورة 25 يناير», «حركة 6 إبريل»: a date used as a name refers to another year."""
 
 
 def extract_dates(
@@ -153,8 +166,8 @@ def extract_dates(
         if not 0 <= k < n:
             return None
         w = words[k][2]
-        for first in (w, w[1:] if w[:1] in "وبل" else None, w[2:] if w.startswith(("في",)) else None):
-            if not first:
+        for first in (w, w[1:] if w[:1] in "وبل" else None):
+            if not first or (first is not w and len(first) < 4):  # لاب is no «ل + آب»
                 continue
             if first in double and k + 1 < n:
                 for second, number_, system in double[first]:
@@ -171,11 +184,19 @@ def extract_dates(
     while i < n:
         w = words[i][2]
         day = number(i, 1, 31)
+        if day is not None and i > 0 and words[i - 1][2] in NAME_WORDS:
+            i += 1
+            continue
         mo = month_at(i + 1) if day is not None else month_at(i)
         if mo is not None:
             month, system, used = mo
             m_index = i + 1 if day is not None else i
             after = m_index + used
+            # «8 مارس/آذار 2014»: the same month in a second system
+            if (again := month_at(after)) is not None and again[0] == month:
+                after += again[2]
+            if 0 <= after < n and words[after][2] == "من" and after + 1 < n and words[after + 1][2] in YEAR_WORDS:
+                after += 1  # «شهر مارس من العام 2014»
             year_index = after + 1 if 0 <= after < n and words[after][2] in YEAR_WORDS else after
             year = number(year_index, 1300, 2100)
             hijri = system == "hijri"
@@ -240,7 +261,14 @@ def extract_dates(
             bare = bare_forms.get(w, w)
             nxt = words[i + 1][2] if i + 1 < n else ""
             if bare in RELATIVE_DAYS:
-                if bare == "امس" and i > 0 and words[i - 1][2] == "اول":
+                prev = words[i - 1][2] if i > 0 else ""
+                if bare == "اليوم" and (nxt in NOT_TODAY or nxt.isdecimal() or prev in ("نفس", "ذات")):
+                    i += 1
+                    continue
+                if bare == "امس" and prev == "من" and i > 1 and words[i - 2][2] == "اول":
+                    d = published - dt.timedelta(days=2)
+                    add(i - 2, i, d, d, "relative")
+                elif bare == "امس" and i > 0 and words[i - 1][2] == "اول":
                     d = published - dt.timedelta(days=2)
                     add(i - 1, i, d, d, "relative")
                 elif bare == "امس" and nxt == "الاول":
@@ -248,7 +276,7 @@ def extract_dates(
                     add(i, i + 1, d, d, "relative")
                     i += 2
                     continue
-                elif bare != "اليوم" or nxt not in ("الذي", "التي"):
+                else:
                     d = published + dt.timedelta(days=RELATIVE_DAYS[bare])
                     add(i, i, d, d, "relative")
                 i += 1
