@@ -184,7 +184,7 @@ def extract_dates(
     while i < n:
         w = words[i][2]
         day = number(i, 1, 31)
-        if day is not None and i > 0 and words[i - 1][2] in NAME_WORDS:
+        if day is not None and i > 0 and (words[i - 1][2] in NAME_WORDS or words[i - 1][2][1:] in NAME_WORDS):
             i += 1
             continue
         mo = month_at(i + 1) if day is not None else month_at(i)
@@ -246,13 +246,24 @@ def extract_dates(
                     add(i, last, chosen, chosen, "day")
                     i = last + 1
                     continue
-            elif day is None and first == i - 1 and not hijri and system != "libya" and published is not None:
-                # «شهر أيار» without a year: the nearest such month
+            elif day is None and not hijri and system != "libya" and published is not None:
+                qualifier = words[after][2] if after < n else ""
+                this_month = published.replace(day=1)
                 cands = [dt.date(published.year + k, month, 1) for k in (-1, 0, 1)]
-                chosen = min(cands, key=lambda c: abs((c - published.replace(day=1)).days))
-                add(first, after - 1, chosen, _month_end(chosen.year, chosen.month), "month")
-                i = after
-                continue
+                chosen = None
+                if qualifier in PAST:  # «أكتوبر الماضي»: the latest such month before this one
+                    chosen = max(c for c in cands if c < this_month)
+                    last = after
+                elif qualifier in NEXT:  # «يونيو المقبل»: the next such month
+                    chosen = min(c for c in cands if c > this_month)
+                    last = after
+                elif first == i - 1:  # «شهر أيار»: the nearest such month
+                    chosen = min(cands, key=lambda c: abs((c - this_month).days))
+                    last = after - 1
+                if chosen is not None:
+                    add(first, last, chosen, _month_end(chosen.year, chosen.month), "month")
+                    i = last + 1
+                    continue
         if w in YEAR_WORDS and (y := number(i + 1, 1900, 2100)) is not None:
             add(i, i + 1, dt.date(y, 1, 1), dt.date(y, 12, 31), "year")
             i += 2
@@ -262,7 +273,7 @@ def extract_dates(
             nxt = words[i + 1][2] if i + 1 < n else ""
             if bare in RELATIVE_DAYS:
                 prev = words[i - 1][2] if i > 0 else ""
-                if bare == "اليوم" and (nxt in NOT_TODAY or nxt.isdecimal() or prev in ("نفس", "ذات")):
+                if bare == "اليوم" and (nxt in NOT_TODAY or nxt.isdecimal() or prev in ("نفس", "ذات", "حتي", "وحتي")):
                     i += 1
                     continue
                 if bare == "امس" and prev == "من" and i > 1 and words[i - 2][2] == "اول":
