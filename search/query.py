@@ -518,8 +518,11 @@ class Compiler:
             if not any(True for _ in iter_words(value)):
                 raise self.error(f"'{node.field}:' needs a name", node)
             keys = {entity_key(value, kind) for kind in ENTITY_FIELDS[node.field]}
-            for key in list(keys):  # spelling variants of names the gazetteer does not know
-                for term in self.reader.expand_prefix(node.field, key[:1]):
+            if "person" in ENTITY_FIELDS[node.field]:
+                # spelling variants of people the gazetteer does not know (names only:
+                # on place names the check joins سوريا and سرايا)
+                key = entity_key(value, "person")
+                for term in self.reader.expand_prefix("person", key[:1]):
                     term = term.decode("utf-8") if isinstance(term, bytes) else term
                     if term != key and similar_names(term, key):
                         keys.add(term)

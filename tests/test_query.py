@@ -123,3 +123,14 @@ def test_proximity_bonus_adds_no_hits_in_all_mode() -> None:
     assert (
         engine.search("الإنسانية حلب", match="any", limit=1).total == plain.search("الإنسانية حلب", match="any").total
     )
+
+
+def test_hit_count_is_exact_for_or_queries() -> None:
+    """The total counts every hit (Whoosh with optimize=False once reported 2,503 of 3,294)."""
+    from indexer import Article
+
+    engine = Engine.in_memory()
+    words = ["حلب", "حمص", "دمشق", "درعا", "إدلب"]
+    engine.add([Article(f"a{i}", "", f"خبر عن {words[i % 5]} رقم {i}") for i in range(3000)])
+    res = engine.search(" OR ".join(words), limit=1)
+    assert res.total == 3000
