@@ -35,21 +35,9 @@ from analyzers.stem import LightStemmer
 from indexer import Article, BuildReport, Rejected, Store, update_index
 from indexer.errors import ArticleNotFound, IndexNotFound, QueryError
 from search.highlight import Highlighter
-from search.query import Highlights, compile_query
+from search.query import Highlights, Ranking, compile_query
 
 SORTS = ("relevance", "newest", "oldest")
-# Ranking parameters, chosen on the evaluation sets (benchmarks/eval_retrieval.py).
-TITLE_BOOST = 2.0
-"""Weight of a title match against a body match."""
-EXACT_BOOST = 1.0
-"""Extra weight when the article has the query word in exactly the written form."""
-BM25_K1 = 1.2
-BM25_B = 0.75
-LEAD_BOOST = 1.0
-"""Extra weight for a query word in the article's lead (its first sentences)."""
-PROXIMITY = 0.0
-"""Weight of the bonus for consecutive query words found within PROXIMITY_WINDOW words."""
-PROXIMITY_WINDOW = 4
 
 
 @dataclass(frozen=True)
@@ -239,30 +227,17 @@ class Engine:
     Construct with :meth:`open`, :meth:`create` or :meth:`in_memory`.
     """
 
-    def __init__(
-        self,
-        store: Store,
-        *,
-        title_boost: float = TITLE_BOOST,
-        exact_boost: float = EXACT_BOOST,
-        k1: float = BM25_K1,
-        b: float = BM25_B,
-        lead_boost: float = LEAD_BOOST,
-        proximity: float = PROXIMITY,
-        today: Callable[[], dt.date] = dt.date.today,
-        proclitics: bool = True,
-        proximity_window: int = PROXIMITY_WINDOW,
-    ) -> None:
-        self.proximity = proximity
-        self.lead_boost = lead_boost
-        self.today = today
-        self.proclitics = proclitics
-        self.proximity_window = proximity_window
+    def __init__(self, store: Store, *, today: Callable[[], dt.date] = dt.date.today, **ranking) -> None:
+        """:param today: the clock for relative dates (tests inject one)
+        :param ranking: :class:`~search.query.Ranking` fields (title_boost, exact_boost,
+            lead_boost, proximity, proximity_window, proclitics, k1, b)
+        """
         self.store = store
-        self.title_boost = title_boost
-        self.exact_boost = exact_boost
-        self.k1 = k1
-        self.b = b
+        self.today = today
+        try:
+            self.ranking = Ranking(**ranking)
+        except TypeError as e:
+            raise TypeError(f"unknown Engine option: {e}") from None
         self._lock = threading.RLock()
         self._searcher = None
         self._signature: tuple | None = None
@@ -339,7 +314,7 @@ class Engine:
             ix = self.store.open_index(meta)
             if self._searcher is not None:
                 self._searcher.close()
-            self._searcher = ix.searcher(weighting=scoring.BM25F(B=self.b, K1=self.k1))
+            self._searcher = ix.searcher(weighting=scoring.BM25F(B=self.ranking.b, K1=self.ranking.k1))
             self._signature = sig
             self._settings = meta.analysis
             self._highlighter = Highlighter(Normalizer(meta.analysis.rules), LightStemmer(**meta.analysis.stemmer))
@@ -399,14 +374,9 @@ class Engine:
                 searcher.reader(),
                 self._settings,
                 match=match,
-                title_boost=self.title_boost,
+                ranking=self.ranking,
                 today=self.today(),
-                proclitics=self.proclitics,
-                exact_boost=self.exact_boost,
                 known_values=self._known,
-                lead_boost=self.lead_boost,
-                proximity=self.proximity,
-                proximity_window=self.proximity_window,
             )
             if since is not None:
                 date_from = _later(date_from, _since(since, self.today()))
