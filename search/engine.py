@@ -16,10 +16,14 @@ safe (they take turns on the searcher, which Whoosh does not share).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
+import pickle
 import re
+import struct
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +37,7 @@ from analyzers.dates import since as since_date
 from analyzers.entities import display_name
 from analyzers.stem import LightStemmer
 from indexer import Article, BuildReport, Rejected, Store, update_index
-from indexer.errors import ArticleNotFound, IndexNotFound, QueryError
+from indexer.errors import ArticleNotFound, IndexCorrupt, IndexNotFound, QueryError
 from search.highlight import Highlighter
 from search.query import Highlights, Ranking, compile_query
 
@@ -217,6 +221,24 @@ def _fill(counts: dict[str, int], by: str) -> list[tuple[str, int]]:
     return out
 
 
+_DAMAGE = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError)
+
+
+def _reads_index(method):
+    """Turn the errors of a damaged index file (missing, truncated) into IndexCorrupt."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except _DAMAGE as e:
+            raise IndexCorrupt(
+                f"index at {self.store.path} is damaged ({type(e).__name__}: {e}); {self.store.hint()}"
+            ) from None
+
+    return wrapper
+
+
 def _date(value) -> dt.date | None:
     return value.date() if isinstance(value, dt.datetime) else value
 
@@ -326,10 +348,12 @@ class Engine:
             }
         return self._searcher
 
+    @_reads_index
     def __len__(self) -> int:
         with self._lock:
             return self._current().doc_count()
 
+    @_reads_index
     def search(
         self,
         query: str,
@@ -486,6 +510,7 @@ class Engine:
             return None
         return suggestion if searcher.search(compiled.query, limit=1).scored_length() else None
 
+    @_reads_index
     def timeline(
         self,
         query: str,
@@ -524,6 +549,7 @@ class Engine:
             return []
         return _fill(counts, by)
 
+    @_reads_index
     def entities(
         self,
         query: str | None = None,
@@ -576,6 +602,7 @@ class Engine:
             for (kind, key), n in ranked
         ]
 
+    @_reads_index
     def similar(self, id: str, *, limit: int = 10) -> Results:
         """The articles most like article ``id`` (key stems of its body)."""
         started = time.perf_counter()
@@ -597,12 +624,14 @@ class Engine:
             elapsed=time.perf_counter() - started,
         )
 
+    @_reads_index
     def values(self, field: str) -> list[str]:
         """The distinct indexed values of ``source`` or ``category``."""
         with self._lock:
             self._current()
             return list(self._known.get(field, []))
 
+    @_reads_index
     def doc(self, id: str) -> Doc | None:
         """The whole stored article with this id, or None."""
         with self._lock:

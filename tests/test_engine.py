@@ -168,3 +168,20 @@ def test_an_article_that_breaks_analysis_is_rejected_not_fatal(monkeypatch: pyte
     report = Engine.in_memory().add([*MINI, Article("bad", "خبر", "زلزال قوي")], report_problem=problems.append)
     assert (report.added, report.rejected) == (len(MINI), 1)
     assert "could not analyse this article (ValueError: boom)" in problems[0]
+
+
+@pytest.mark.parametrize("damage", ["truncate_segment", "delete_segment", "truncate_toc"])
+def test_damaged_index_files_give_one_clear_error(tmp_index: Path, damage: str) -> None:
+    from indexer import IndexCorrupt
+
+    gen = tmp_index / json.loads((tmp_index / "akhbar.json").read_text())["generation"]
+    seg = next(gen.glob("*.seg"))
+    toc = next(gen.glob("*.toc"))
+    if damage == "truncate_segment":
+        seg.write_bytes(seg.read_bytes()[:1000])
+    elif damage == "delete_segment":
+        seg.unlink()
+    else:
+        toc.write_bytes(toc.read_bytes()[:100])
+    with pytest.raises(IndexCorrupt, match=r"damaged .*akhbar index --rebuild"):
+        Engine.open(tmp_index).search("هدنة")
