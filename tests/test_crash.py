@@ -94,3 +94,44 @@ def test_ctrl_c_in_cli_says_nothing_was_committed(tmp_index: Path, tmp_path: Pat
     assert proc.returncode == 130, err
     assert "nothing from this run was committed" in err and "(8 articles)" in err
     assert Engine.open(tmp_index).search("نص").total == 0
+
+
+WRITER = """
+import sys, datetime as dt
+from indexer import Article
+from search import Engine
+Engine.open(sys.argv[1]).add(
+    Article(f"q{i}", f"زلزال {i}", f"ضرب زلزال المدينة رقم {i} " * 30, dt.date(2020, 1, 1)) for i in range(int(sys.argv[2]))
+)
+"""
+
+
+def test_searchers_see_the_old_or_the_new_index_never_a_mix(tmp_index: Path) -> None:
+    """4 threads search while another process adds 400 articles: no error, and each query
+    sees either none of them or all of them (a generation is published whole)."""
+    import threading
+
+    n = 400
+    engine = Engine.open(tmp_index)
+    seen: list[int] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def search() -> None:
+        try:
+            while not stop.is_set():
+                seen.append(engine.search("زلزال", limit=1).total)
+                assert engine.search("هدنة").total == 2
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=search) for _ in range(4)]
+    for t in threads:
+        t.start()
+    writer = subprocess.run([sys.executable, "-c", WRITER, str(tmp_index), str(n)], cwd=ROOT, timeout=120)
+    time.sleep(0.5)
+    stop.set()
+    for t in threads:
+        t.join()
+    assert writer.returncode == 0 and errors == []
+    assert set(seen) <= {0, n} and seen[-1] == n and len(seen) > 20
