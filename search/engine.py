@@ -541,7 +541,7 @@ class Engine:
             groups = results.groups("period")
         counts: dict[str, int] = {}
         for key, n in groups.items():
-            if key is None:
+            if not key:  # articles without a date (None, or "" from the month column)
                 continue
             label = key if by == "month" else _date(key).isoformat()
             counts[label] = counts.get(label, 0) + n

@@ -29,6 +29,8 @@ COMMANDS: dict[str, str] = {
     ":open N": "the whole article N of the last results",
     ":similar N": "articles like article N of the last results",
     ":facets": "counts of the last query's hits by source and month",
+    ":entities [person|place|org]": "who and what the last query's hits mention most",
+    ":timeline [month|day]": "the last query's hits per month (or day)",
     ":sort newest|oldest|relevance": "order of results",
     ":limit N": "hits per page",
     ":any": "toggle ranked 'any words' matching (default: all words)",
@@ -131,6 +133,18 @@ class Session:
             self.renderer().results(self.results, json_lines=self.json)
         elif name == ":facets":
             self.run(facets=True)
+        elif name == ":entities":
+            if self.query is None:
+                raise ReplError("no query yet: type some words first")
+            self.renderer().entities(
+                self.engine.entities(self.query, type=arg or None, match=self.match), json_lines=self.json
+            )
+        elif name == ":timeline":
+            if self.query is None:
+                raise ReplError("no query yet: type some words first")
+            self.renderer().timeline(
+                self.engine.timeline(self.query, by=arg or "month", match=self.match), json_lines=self.json
+            )
         elif name == ":sort":
             if arg not in SORTS:
                 raise ReplError(f"sort by one of: {', '.join(SORTS)}")

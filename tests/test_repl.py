@@ -36,6 +36,17 @@ def test_query_paging_open_and_errors(mini_engine: Engine) -> None:
     assert s.handle(":quit") is False
 
 
+def test_entities_and_timeline_commands(mini_engine: Engine) -> None:
+    s, out = session(mini_engine)
+    for line in [":timeline", "هدنة OR القاهرة", ":timeline", ":entities place", ":entities bogus"]:
+        assert s.handle(line)
+    text = out.getvalue()
+    assert "error: no query yet" in text
+    assert "2016-10       2" in text  # two hits in October 2016
+    assert "حلب" in text.split("2016-10")[-1]  # the places list names Aleppo
+    assert "error: entity type is person, place or org" in text
+
+
 def test_json_toggle(mini_engine: Engine) -> None:
     s, out = session(mini_engine)
     s.handle(":json")
