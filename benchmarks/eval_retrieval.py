@@ -153,11 +153,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sets", nargs="+", default=["xquad", "known"], choices=["xquad", "known"])
     ap.add_argument("--ablation", action="store_true", help="also run every option off in turn")
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument(
+        "--only", nargs="+", metavar="TEXT", help="with --ablation: only configurations whose label contains TEXT"
+    )
     ap.add_argument("--title-boost", type=float, default=None)
     ap.add_argument("--json", type=Path, help="write the figures here")
     args = ap.parse_args(argv)
     shared = require_shared()
     configs = ABLATIONS if args.ablation else ABLATIONS[:1]
+    if args.only:
+        configs = [c for c in configs if c is ABLATIONS[0] or any(t in c[0] for t in args.only)]
+    # configurations that share the index of the first run first, then one build each
+    configs = sorted(configs, key=lambda c: bool(c[1]))
     base_options = {} if args.title_boost is None else {"title_boost": args.title_boost}
     table: dict[str, dict[str, tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
