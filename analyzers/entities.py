@@ -192,12 +192,20 @@ def _lcs(a: str, b: str) -> int:
 
 
 def similar_names(a: str, b: str) -> bool:
-    """Same skeleton and a long common subsequence: spelling variants of one name.
+    """Same skeleton, same last letter and a long common subsequence: spelling variants
+    of one name (transliterations differ in their long vowels, not in how a name ends:
+    بوتينا, Butina, is not بوتين).
 
-    >>> similar_names("غوتيريس", "غوتيريش"), similar_names("بوتين", "بوتن"), similar_names("مرسي", "مرسيه")
-    (False, True, False)
+    >>> similar_names("بوتين", "بوتن"), similar_names("بوتينا", "بوتين"), similar_names("غوتيريس", "غوتيريش")
+    (True, False, False)
     """
-    return skeleton(a) == skeleton(b) and _lcs(a, b) >= 0.8 * max(len(a), len(b))
+    return (
+        bool(a)
+        and bool(b)
+        and a[-1] == b[-1]
+        and skeleton(a) == skeleton(b)
+        and _lcs(a, b) >= 0.8 * max(len(a), len(b))
+    )
 
 
 # --- gazetteer ---------------------------------------------------------------------
