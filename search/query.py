@@ -560,7 +560,8 @@ class Compiler:
                     break
         return wq.Term(node.field, value)
 
-    def compile(self, node: Node, *, top: bool = False, match: str = "all") -> wq.Query | None:
+    def compile(self, node: Node) -> wq.Query | None:
+        """The Whoosh query of a subtree (nested ANDs always need all their items)."""
         if isinstance(node, (Word, Phrase)):
             return self.text_node(node)
         if isinstance(node, FieldValue):
@@ -678,7 +679,7 @@ def compile_query(
                     hits = result  # the bonus phrases score; they must not add hits
                 result = wq.Or([result, *bonus])
     else:
-        result = compiler.compile(node, top=True, match=match)
+        result = compiler.compile(node)
         if isinstance(result, wq.Not):
             result = wq.AndNot(wq.Every(), result.query)
         elif result is not None:
