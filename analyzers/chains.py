@@ -9,7 +9,6 @@ Whoosh analyzers, usable in anyone's Whoosh schema.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from analyzers.normalization import DEFAULT_RULES, NormalizeFilter, Normalizer
@@ -102,11 +101,6 @@ def analyze(text: str, settings: AnalysisSettings | None = None) -> list[TokenIn
         out.append(TokenInfo(m.group(), n, stem(n), m.start(), m.end(), pos))
         pos += 1
     return out
-
-
-def terms(text: str, settings: AnalysisSettings | None = None) -> Iterable[str]:
-    """The stems of ``text``'s words, stop words removed (for scripts)."""
-    return [t.stem for t in analyze(text, settings) if t.stem]
 
 
 class AnalysisCore:

@@ -30,7 +30,6 @@ Information Retrieval", in Arabic Computational Morphology, Springer 2007.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -178,13 +177,3 @@ class LightStemFilter(Filter):
             if not t.stopped:
                 t.text = stem(t.text)
             yield t
-
-
-def stem_words(words: Iterable[str], stemmer: LightStemmer | None = None) -> list[str]:
-    """Normalize and stem each word (a convenience for scripts and tests).
-
-    >>> stem_words(["الأخبار", "وأخبارها"])
-    ['اخبار', 'اخبار']
-    """
-    stemmer = stemmer or LightStemmer()
-    return [stemmer(normalize(w)) for w in words]

@@ -28,6 +28,7 @@ import json
 import os
 import zlib
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Final
 
@@ -282,13 +283,19 @@ def read_csv(path: Path) -> Iterator[Record]:
 
 def _metadata(directory: Path) -> dict[str, dict[str, str]]:
     meta = directory / "metadata.tsv"
-    if not meta.is_file():
+    try:
+        stamp = meta.stat().st_mtime_ns
+    except OSError:
         return {}
+    return _read_metadata(meta, stamp)
+
+
+@lru_cache(maxsize=64)
+def _read_metadata(meta: Path, stamp: int) -> dict[str, dict[str, str]]:
+    """``metadata.tsv`` rows by file name; cached per modification time, so an edited
+    file is read again by a long-running process."""
     rows = list(csv.DictReader(meta.read_text("utf-8-sig").splitlines(), delimiter="\t"))
     return {r["file"]: r for r in rows if r.get("file")}
-
-
-_METADATA_CACHE: dict[Path, dict[str, dict[str, str]]] = {}
 
 
 def read_txt(path: Path) -> Record:
@@ -308,9 +315,6 @@ def read_txt(path: Path) -> Record:
         lines.pop(0)
     title = lines[0] if lines else ""
     body = "\n".join(lines[1:])
-    directory = path.parent
-    if directory not in _METADATA_CACHE:
-        _METADATA_CACHE[directory] = _metadata(directory)
-    meta = _METADATA_CACHE[directory].get(path.name, {})
+    meta = _metadata(path.parent).get(path.name, {})
     fields = {"title": title, "body": body} | {k: meta[k] for k in ("date", "source", "url", "category") if meta.get(k)}
     return make_article(fields, path, 1 if not body.strip() else None, default_id=path.stem)

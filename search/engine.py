@@ -37,7 +37,7 @@ from analyzers.dates import since as since_date
 from analyzers.entities import display_name
 from analyzers.stem import LightStemmer
 from indexer import Article, BuildReport, Rejected, Store, update_index
-from indexer.errors import ArticleNotFound, IndexCorrupt, IndexNotFound, QueryError
+from indexer.errors import ArticleNotFound, IndexCorrupt, QueryError
 from search.highlight import Highlighter
 from search.query import Highlights, Ranking, compile_query
 
@@ -664,4 +664,4 @@ def sample_corpus() -> Path:
     return Path(str(resources.files("akhbar_sample")))
 
 
-__all__ = ["Doc", "Engine", "Hit", "IndexNotFound", "Results", "default_index_path", "sample_corpus"]
+__all__ = ["Doc", "Engine", "EntityCount", "Hit", "Results", "default_index_path", "sample_corpus"]

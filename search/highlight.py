@@ -25,13 +25,19 @@ class Snippet:
     start: int  # offset of ``text`` in the original
     end: int
 
-    def marked(self, before: str, after: str) -> str:
-        out, last = [], 0
-        for s, e in self.spans:
-            out += [self.text[last:s], before, self.text[s:e], after]
-            last = e
-        out.append(self.text[last:])
-        return "".join(out)
+
+def mark(text: str, spans: list[tuple[int, int]], before: str, after: str) -> str:
+    """``text`` with each span wrapped in ``before``/``after``.
+
+    >>> mark("هدنة في حلب", [(8, 11)], "[", "]")
+    'هدنة في [حلب]'
+    """
+    out, last = [], 0
+    for s, e in spans:
+        out += [text[last:s], before, text[s:e], after]
+        last = e
+    out.append(text[last:])
+    return "".join(out)
 
 
 class Highlighter:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from search.engine import Doc, Hit, Results
+from search.highlight import mark
 
 BOLD_RED = ("\x1b[1;31m", "\x1b[0m")
 DIM = ("\x1b[2m", "\x1b[0m")
@@ -48,12 +49,7 @@ class Renderer:
 
     def _mark(self, text: str, spans: list[tuple[int, int]]) -> str:
         before, after = BOLD_RED if self.color else PLAIN_MARKS
-        out, last = [], 0
-        for s, e in spans:
-            out += [text[last:s], before, text[s:e], after]
-            last = e
-        out.append(text[last:])
-        return "".join(out)
+        return mark(text, spans, before, after)
 
     def _dim(self, text: str) -> str:
         return f"{DIM[0]}{text}{DIM[1]}" if self.color else text
