@@ -117,6 +117,10 @@ def index(
     ],
     index: IndexOpt = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Replace the index instead of updating it.")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=0, help="Analysis processes beside the writer (default: spare cores, up to 3)."),
+    ] = None,
 ) -> None:
     """Build or update an index from corpus files (update by id)."""
     target = index or default_index_path()
@@ -127,7 +131,9 @@ def index(
         except AkhbarError:
             before = 0
         try:
-            report = engine.add(_progress(read_corpus(paths), "indexing"), rebuild=rebuild, report_problem=_problem)
+            report = engine.add(
+                _progress(read_corpus(paths), "indexing"), rebuild=rebuild, report_problem=_problem, workers=workers
+            )
         except KeyboardInterrupt:
             raise fail(
                 f"interrupted: nothing from this run was committed; the index at {target} is unchanged "

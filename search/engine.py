@@ -317,10 +317,12 @@ class Engine:
         *,
         rebuild: bool = False,
         report_problem: Callable[[str], None] | None = None,
+        workers: int | None = None,
     ) -> BuildReport:
         """Add or update articles (by id); returns what was done.  The index is
-        replaced only when everything has committed."""
-        report = update_index(self.store, records, rebuild=rebuild, report_problem=report_problem)
+        replaced only when everything has committed.  ``workers``: analysis
+        processes beside the writer (default: one per spare core, up to 3)."""
+        report = update_index(self.store, records, rebuild=rebuild, report_problem=report_problem, workers=workers)
         with self._lock:
             self.close()
             self._signature = None

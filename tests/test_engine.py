@@ -9,7 +9,7 @@ import pytest
 
 from indexer import Article
 from search import Engine, IndexIncompatible, IndexLocked, IndexNotFound, NotAnIndex, QueryError
-from tests.conftest import MINI
+from conftest import MINI
 
 
 def ids(results) -> list[str]:
@@ -154,16 +154,16 @@ def test_never_writes_into_a_foreign_directory(tmp_path: Path) -> None:
 
 
 def test_an_article_that_breaks_analysis_is_rejected_not_fatal(monkeypatch: pytest.MonkeyPatch) -> None:
-    import indexer.build
+    import indexer.prepare
 
-    real = indexer.build.extract_dates
+    real = indexer.prepare.extract_dates
 
     def flaky(text, published, words=None):
         if "زلزال" in text:
             raise ValueError("boom")
         return real(text, published, words)
 
-    monkeypatch.setattr(indexer.build, "extract_dates", flaky)
+    monkeypatch.setattr(indexer.prepare, "extract_dates", flaky)
     problems: list[str] = []
     report = Engine.in_memory().add([*MINI, Article("bad", "خبر", "زلزال قوي")], report_problem=problems.append)
     assert (report.added, report.rejected) == (len(MINI), 1)

@@ -113,7 +113,7 @@ def test_required_word_in_any_mode_keeps_every_hit_with_it(mini_engine: Engine) 
 
 
 def test_proximity_bonus_adds_no_hits_in_all_mode() -> None:
-    from tests.conftest import MINI
+    from conftest import MINI
 
     engine = Engine.in_memory(proximity=1.0)
     engine.add(MINI)

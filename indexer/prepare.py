@@ -1,0 +1,258 @@
+"""Articles into Whoosh documents: analysis, entities and dates, in worker
+processes when the machine has cores to spare.
+
+The expensive, index-independent part of indexing an article — tokenizing,
+normalizing and stemming each text field, extracting entities and dates — is
+done here, and the text fields are handed to Whoosh as ready token lists
+(``body=["ملك", "اردن", …]``; Whoosh numbers list positions 0, 1, 2 … exactly
+as the analyzer does, since stop words close up).  Whoosh's own work (posting
+pool, segment files) stays in the writing process, so on two cores analysis
+runs beside it.  Batches go out in order and come back in order: updates by id
+are applied exactly as in a serial run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import pickle
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+from analyzers import AnalysisSettings
+from analyzers.chains import AnalysisCore
+from analyzers.entities import extract_entities
+from analyzers.mentions import extract_dates
+from indexer.article import Article
+from indexer.schema import lead_of
+
+T = TypeVar("T")
+Prepared = dict | str  # the Whoosh document, or why the article could not be analysed
+Item = tuple  # (Article, digest, …anything the caller wants back)
+
+# where ``indexer`` is importable from, for workers started with ``python -m``
+_IMPORT_ROOT = str(Path(__file__).resolve().parent.parent)
+BATCH = 64  # articles per task: large enough to amortize pickling, small enough to keep both cores busy
+
+
+def default_workers() -> int:
+    """Analysis processes beside the writer: none on one core, else up to 3."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    return max(0, min(cpus - 1, 3))
+
+
+def _terms(core: AnalysisCore, text: str) -> tuple[list[str], list[str]]:
+    """The stems (positional fields) and normalized forms (exact fields) of ``text``,
+    the same tokens :class:`analyzers.chains.FastArabicAnalyzer` yields."""
+    stems, forms = [], []
+    for _, n, s, _, _ in core.words(text):
+        if n and s is not None:
+            stems.append(s)
+            forms.append(n)
+    return stems, forms
+
+
+def document(a: Article, digest: str, core: AnalysisCore) -> dict:
+    """The Whoosh document for an article (text fields as analysed token lists)."""
+    lead_stems, _ = _terms(core, lead_of(a.body))
+    title_stems, title_forms = _terms(core, a.title)
+    body_stems, body_forms = _terms(core, a.body)  # last, so core.words(a.body) below is its cache
+    doc: dict = {
+        "id": a.id,
+        "title": title_stems,
+        "_stored_title": a.title,
+        "body": body_stems,
+        "_stored_body": a.body,
+        "lead": lead_stems,
+        "title_exact": title_forms,
+        "body_exact": body_forms,
+        "digest": digest,
+        "origin": (a.path, a.line),
+    }
+    if a.date is not None:
+        doc["date"] = dt.datetime(a.date.year, a.date.month, a.date.day)
+        doc["month"] = f"{a.date.year:04d}-{a.date.month:02d}"
+    words = [(start, end, n) for _, n, _, start, end in core.words(a.body)]
+    mentions = extract_dates(a.body, a.date, words)
+    found = [("title", m) for m in extract_entities(a.title)] + [("body", m) for m in extract_entities(a.body, words)]
+    if found:
+        keys: dict[str, set[str]] = {"person": set(), "place": set(), "organization": set()}
+        for _, m in found:
+            keys[m.type].add(m.key)
+        doc["person"] = ",".join(sorted(keys["person"]))
+        doc["place"] = ",".join(sorted(keys["place"]))
+        doc["org"] = ",".join(sorted(keys["organization"]))
+        doc["entity"] = ",".join(sorted(keys["person"] | keys["place"] | keys["organization"]))
+        doc["entities"] = [(m.type, m.key, m.text, where, m.start, m.end) for where, m in found]
+    if mentions:
+        # a mention is indexed by its first day: mentioned:2016-10 finds «تشرين الأول 2016»
+        # and «20 تشرين الأول», mentioned:2016 also «عام 2016»
+        doc["mentioned"] = sorted({dt.datetime(m.start.year, m.start.month, m.start.day) for m in mentions})
+        doc["mentions"] = [
+            (m.begin, m.finish, m.text, m.start.isoformat(), m.end.isoformat(), m.kind) for m in mentions
+        ]
+    if a.source:
+        doc["source"] = a.source
+    if a.category:
+        doc["category"] = a.category
+    if a.url:
+        doc["url"] = a.url
+    return doc
+
+
+def _prepare_one(a: Article, digest: str, core: AnalysisCore) -> Prepared:
+    try:
+        return document(a, digest, core)
+    except Exception as e:  # noqa: BLE001 - one article must not sink a 150k build
+        return f"{type(e).__name__}: {e}"
+
+
+# --- worker processes ----------------------------------------------------------
+
+
+class _Worker:
+    """A worker process: pickled batches in on stdin, documents out on stdout.
+
+    A plain child process rather than :mod:`multiprocessing`: it never re-imports
+    the caller's script, inherits no file descriptor (the index's write lock
+    stays with this process), and exits when this process dies (its stdin closes).
+    A thread feeds it, so neither side can block the other on a full pipe.
+    """
+
+    def __init__(self, settings: AnalysisSettings) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "from indexer.prepare import serve; serve()"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=_IMPORT_ROOT,
+        )
+        self._outbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._outbox.put(settings)
+        self._feeder = threading.Thread(target=self._feed, daemon=True)
+        self._feeder.start()
+
+    def _feed(self) -> None:
+        stdin = self.process.stdin
+        assert stdin is not None
+        try:
+            while (item := self._outbox.get()) is not None:
+                pickle.dump(item, stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass  # the worker died: results() notices
+        finally:
+            with contextlib.suppress(OSError):
+                stdin.close()
+
+    def send(self, batch: list[tuple[Article, str]]) -> None:
+        self._outbox.put(batch)
+
+    def receive(self) -> list[Prepared] | None:
+        """The next batch's documents, or None if the worker has died."""
+        try:
+            return pickle.load(self.process.stdout)  # type: ignore[arg-type]
+        except (EOFError, OSError, pickle.UnpicklingError):
+            return None
+
+    def close(self, kill: bool = False) -> None:
+        self._outbox.put(None)
+        if kill:
+            self.process.kill()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stdout:
+            self.process.stdout.close()
+
+
+def serve() -> None:
+    """A worker process's loop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the writing process's to handle
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # nothing but results on the pipe
+    core = AnalysisCore(pickle.load(stdin))
+    while True:
+        try:
+            batch = pickle.load(stdin)
+        except EOFError:
+            return
+        pickle.dump([_prepare_one(a, digest, core) for a, digest in batch], stdout, protocol=pickle.HIGHEST_PROTOCOL)
+        stdout.flush()
+
+
+class Preparer:
+    """Prepares ``(article, digest, …)`` items in order, inline or in worker processes.
+
+    Workers start only once a second batch arrives, so small updates never pay
+    for starting processes.  If a worker dies, its batches are prepared inline.
+    """
+
+    def __init__(self, core: AnalysisCore, workers: int | None = None) -> None:
+        self.core = core
+        self.workers = default_workers() if workers is None else workers
+        self._pool: list[_Worker] = []
+
+    def __enter__(self) -> Preparer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for worker in self._pool:
+            worker.close(kill=exc[0] is not None)
+        self._pool = []
+
+    def _inline(self, batch: list[Item]) -> list[Prepared]:
+        return [_prepare_one(item[0], item[1], self.core) for item in batch]
+
+    def _result(self, batch: list[Item], worker: _Worker | None) -> list[Prepared]:
+        if worker is not None:
+            result = worker.receive()
+            if result is not None and len(result) == len(batch):
+                return result
+            self._broken(worker)
+        return self._inline(batch)
+
+    def _broken(self, worker: _Worker) -> None:
+        if worker in self._pool:
+            self._pool.remove(worker)
+            worker.close(kill=True)
+
+    def map(self, items: Iterable[Item]) -> Iterator[tuple[Item, Prepared]]:
+        """``(article, digest, …)`` items → ``(item, document or error message)``, in order."""
+        in_flight: deque[tuple[list[Item], _Worker | None]] = deque()
+        for number, batch in enumerate(_batches(items, BATCH)):
+            if number == 1 and self.workers > 0:
+                self._pool = [_Worker(self.core.settings) for _ in range(self.workers)]
+            worker = self._pool[number % len(self._pool)] if self._pool else None
+            if worker is not None:
+                worker.send([(item[0], item[1]) for item in batch])
+            in_flight.append((batch, worker))
+            while in_flight and (not self._pool or len(in_flight) > 2 * len(self._pool)):
+                done, by = in_flight.popleft()
+                yield from zip(done, self._result(done, by if by in self._pool else None), strict=True)
+        while in_flight:
+            done, by = in_flight.popleft()
+            yield from zip(done, self._result(done, by if by in self._pool else None), strict=True)
+
+
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,56 @@
+"""Article preparation in worker processes gives exactly the documents of a serial run."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from conftest import MINI
+
+from analyzers.chains import AnalysisCore, FastArabicAnalyzer
+from indexer.prepare import BATCH, Preparer
+from search import Engine
+
+
+def _many(n: int):
+    """n articles (several batches) made from the fixture corpus, with distinct ids."""
+    return [dataclasses.replace(MINI[i % len(MINI)], id=f"a{i}") for i in range(n)]
+
+
+def _prepare(items, workers: int, kill_after: int | None = None):
+    out = []
+    with Preparer(AnalysisCore(), workers) as preparer:
+        for number, (item, doc) in enumerate(preparer.map(items)):
+            if kill_after is not None and number == kill_after:
+                for worker in preparer._pool:
+                    worker.process.kill()
+            out.append((item[0].id, doc))
+    return out
+
+
+def test_workers_return_the_serial_documents_in_order() -> None:
+    items = [(a, a.digest(), None) for a in _many(5 * BATCH + 7)]
+    assert _prepare(items, workers=2) == _prepare(items, workers=0)
+
+
+def test_a_dead_worker_costs_speed_not_articles() -> None:
+    items = [(a, a.digest(), None) for a in _many(6 * BATCH)]
+    assert _prepare(items, workers=1, kill_after=BATCH + 3) == _prepare(items, workers=0)
+
+
+def test_token_lists_are_the_analyzers_tokens() -> None:
+    core = AnalysisCore()
+    ((_, doc),) = _prepare([(MINI[5], MINI[5].digest(), None)], workers=0)
+    for field, stem in (("body", True), ("body_exact", False)):
+        analyzed = [t.text for t in FastArabicAnalyzer(stem=stem, core=core)(MINI[5].body)]
+        assert doc[field] == analyzed
+
+
+def test_an_index_built_with_workers_answers_like_one_built_without() -> None:
+    articles = _many(3 * BATCH)
+    serial, parallel = Engine.in_memory(), Engine.in_memory()
+    serial.add(articles, workers=0)
+    parallel.add(articles, workers=2)
+    for query in ("هدنة", '"الهدنة الإنسانية"', "=الأخبار", "place:حلب", "date:2017"):
+        assert [h.id for h in serial.search(query, limit=50).hits] == [
+            h.id for h in parallel.search(query, limit=50).hits
+        ]
