@@ -1,9 +1,11 @@
 """Index build speed, peak memory and size: akhbar against a plain Whoosh
-StandardAnalyzer index of the same articles, built in the same run.
+StandardAnalyzer index of the same articles, built in the same run; then a
+per-stage profile of akhbar's pipeline run serially on a sample.
 
-Each build runs in its own child process so that its peak RSS is its own.
+Each build runs in its own child process; its peak RSS is sampled over the
+whole process tree (akhbar's analysis workers included), summed.
 
-    python -m benchmarks.bench_index --sizes 1000 10000 30337
+    python -m benchmarks.bench_index --sizes 1000 10000 30337 --json results/index-ant.json
     python -m benchmarks.bench_index --corpus ../shared/corpora/egynews2013.jsonl.gz --sizes 150098
 """
 
@@ -12,11 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from benchmarks._shared import ROOT, SHARED, require_shared
@@ -55,35 +57,102 @@ def dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
+def tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants (Linux /proc), in KiB."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total
+
+
 def build(kind: str, corpus: Path, n: int, out: Path) -> dict:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    proc = subprocess.run(
+    proc = subprocess.Popen(
         [sys.executable, "-c", CHILD, kind, str(corpus), str(n), str(out)],
         cwd=ROOT,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        check=True,
         env=os.environ | {"PYTHONPATH": str(ROOT)},
     )
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    # ru_maxrss of children is the largest so far; a smaller child than an earlier one reads as the earlier
-    result["peak_rss_mb"] = peak / 1024 if peak > before else None
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, tree_rss_kb(proc.pid))
+        time.sleep(0.2)
+    stdout, stderr = proc.communicate()
+    if proc.returncode:
+        sys.exit(f"{kind} build failed:\n{stderr}")
+    result = json.loads(stdout.strip().splitlines()[-1])
+    result["peak_rss_mb"] = peak / 1024
     result["size_mb"] = dir_size(out) / 2**20
     result["per_second"] = result["articles"] / result["seconds"]
     return result
+
+
+def profile(corpus: Path, n: int) -> dict[str, float]:
+    """Seconds per stage for the first ``n`` articles, serially in this process."""
+    import itertools
+
+    from analyzers import AnalysisSettings
+    from analyzers.chains import AnalysisCore
+    from analyzers.entities import extract_entities
+    from analyzers.mentions import extract_dates
+    from indexer import Article, read_corpus
+    from indexer.prepare import _terms, document
+    from indexer.schema import lead_of
+    from indexer.store import Store
+    from indexer.writer import BulkSegmentWriter
+
+    stages = dict.fromkeys(("reading", "analysis", "entities", "dates", "whoosh add", "whoosh commit"), 0.0)
+    t = time.perf_counter()
+    articles = [r for r in itertools.islice(read_corpus([corpus]), n) if isinstance(r, Article)]
+    stages["reading"] = time.perf_counter() - t
+    core = AnalysisCore()
+    for a in articles:
+        t0 = time.perf_counter()
+        for text in (lead_of(a.body), a.title, a.body):
+            _terms(core, text)
+        t1 = time.perf_counter()
+        words = [(start, end, norm) for _, norm, _, start, end in core.words(a.body)]
+        extract_entities(a.title)
+        extract_entities(a.body, words)
+        t2 = time.perf_counter()
+        extract_dates(a.body, a.date, words)
+        t3 = time.perf_counter()
+        stages["analysis"] += t1 - t0
+        stages["entities"] += t2 - t1
+        stages["dates"] += t3 - t2
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "ix")
+        with store.lock(), store.new_generation(rebuild=True, settings=AnalysisSettings()) as (ix, _):
+            docs = [document(a, a.digest(), core) for a in articles]
+            writer = BulkSegmentWriter(ix, limitmb=256)
+            t = time.perf_counter()
+            for doc in docs:
+                writer.add_document(**doc)
+            stages["whoosh add"] = time.perf_counter() - t
+            t = time.perf_counter()
+            writer.commit()
+            stages["whoosh commit"] = time.perf_counter() - t
+    return stages
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", type=Path, default=SHARED / "corpora" / "ant_multisource_v2.1.jsonl.gz")
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--profile", type=int, default=2000, help="articles in the per-stage profile (0: none)")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     require_shared()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        # largest first, so that each child's peak RSS is readable (ru_maxrss only grows)
         for n in sorted(args.sizes, reverse=True):
             for kind in ("akhbar", "whoosh"):
                 out = Path(tmp) / f"{kind}-{n}"
@@ -95,19 +164,29 @@ def main(argv: list[str] | None = None) -> None:
                     file=sys.stderr,
                 )
     print(
-        "| articles | akhbar art/s | whoosh art/s | speed ratio | akhbar MB | whoosh MB | size ratio | akhbar peak RSS MB |"
+        "| articles | akhbar art/s | whoosh art/s | speed ratio | akhbar MB | whoosh MB | size ratio "
+        "| akhbar peak RSS MB | whoosh peak RSS MB |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for n in sorted(args.sizes):
         a = next(r for r in rows if r["kind"] == "akhbar" and r["n"] == n)
         w = next(r for r in rows if r["kind"] == "whoosh" and r["n"] == n)
-        rss = f"{a['peak_rss_mb']:.0f}" if a["peak_rss_mb"] else "n/a"
         print(
             f"| {a['articles']} | {a['per_second']:.0f} | {w['per_second']:.0f} | {a['per_second'] / w['per_second']:.2f} | "
-            f"{a['size_mb']:.0f} | {w['size_mb']:.0f} | {a['size_mb'] / w['size_mb']:.2f} | {rss} |"
+            f"{a['size_mb']:.0f} | {w['size_mb']:.0f} | {a['size_mb'] / w['size_mb']:.2f} | {a['peak_rss_mb']:.0f} | "
+            f"{w['peak_rss_mb']:.0f} |"
         )
+    stages = profile(args.corpus, args.profile) if args.profile else {}
+    if stages:
+        total = sum(stages.values())
+        print(f"\nPer-stage profile, serial, first {args.profile} articles ({total:.1f} s):\n")
+        print("| stage | seconds | share |")
+        print("|---|---|---|")
+        for name, seconds in stages.items():
+            print(f"| {name} | {seconds:.2f} | {seconds / total:.0%} |")
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=1))
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"corpus": str(args.corpus), "builds": rows, "profile": stages}, indent=1))
 
 
 if __name__ == "__main__":
