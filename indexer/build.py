@@ -15,7 +15,7 @@ from whoosh.writing import IndexWriter
 
 from analyzers import AnalysisSettings
 from indexer.article import Article, Rejected
-from indexer.prepare import Preparer
+from indexer.prepare import Prepared, Preparer
 from indexer.store import Store
 from indexer.writer import BulkSegmentWriter
 
@@ -52,6 +52,38 @@ def _existing_digests(writer: IndexWriter) -> dict[str, str]:
     return {ids[n]: digests[n] for n in reader.all_doc_ids()}
 
 
+def _reject(report: BuildReport, say: Reporter, rejected: Rejected) -> None:
+    report.rejected += 1
+    report.rejections.append(rejected)
+    say(str(rejected))
+
+
+def _write(
+    writer: IndexWriter,
+    prepared: Iterable[tuple[tuple[Article, str, bool], Prepared]],
+    report: BuildReport,
+    say: Reporter,
+    counted: bool = False,
+) -> None:
+    """Add (or, for known ids, replace) the prepared documents; ``counted``: already in the report."""
+    for (record, _, new), doc in prepared:
+        if isinstance(doc, str):
+            _reject(
+                report,
+                say,
+                Rejected(record.path or "?", record.line, f"could not analyse this article ({doc}); please report it"),
+            )
+            if counted:
+                report.updated -= 1
+        elif new:
+            writer.add_document(**doc)
+            report.added += 1
+        else:
+            writer.update_document(**doc)
+            if not counted:
+                report.updated += 1
+
+
 def update_index(
     store: Store,
     records: Iterable[Record],
@@ -73,22 +105,23 @@ def update_index(
     report = BuildReport()
     say = report_problem or (lambda message: None)
     with store.lock(), store.new_generation(rebuild=rebuild, settings=settings or AnalysisSettings()) as (ix, meta):
-        writer = BulkSegmentWriter(ix, limitmb=limitmb)
-        committed = False
+        # the schema's analysis core: the same settings in every worker process
+        core = ix.schema["body"].analyzer.core
         gc_was_enabled = gc.isenabled()
         gc.disable()  # the writer allocates millions of small objects and frees none of them
         try:
+            writer = BulkSegmentWriter(ix, limitmb=limitmb)
             known = {} if rebuild else _existing_digests(writer)
-            # the schema's analysis core: the same settings in every worker process
-            core = ix.schema["body"].analyzer.core
+            # An id seen twice in one run: Whoosh cannot delete a document from the segment
+            # it is still writing, so the later copies wait for a second, small pass.
+            written: set[str] = set()
+            again: dict[str, tuple[Article, str, bool]] = {}
 
             def to_prepare() -> Iterator[tuple[Article, str, bool]]:
                 for record in records:
                     report.read += 1
                     if isinstance(record, Rejected):
-                        report.rejected += 1
-                        report.rejections.append(record)
-                        say(str(record))
+                        _reject(report, say, record)
                         continue
                     for problem in record.problems:
                         report.warnings += 1
@@ -99,28 +132,28 @@ def update_index(
                         report.unchanged += 1
                         continue
                     known[record.id] = digest
-                    yield record, digest, previous is None
+                    item = (record, digest, previous is None)
+                    if record.id in written:
+                        again[record.id] = item
+                        report.updated += 1
+                        continue
+                    written.add(record.id)
+                    yield item
 
             with Preparer(core, workers) as preparer:
-                for (record, _, new), doc in preparer.map(to_prepare()):
-                    if isinstance(doc, str):
-                        rejected = Rejected(
-                            record.path or "?", record.line, f"could not analyse this article ({doc}); please report it"
-                        )
-                        report.rejected += 1
-                        report.rejections.append(rejected)
-                        say(str(rejected))
-                    elif new:
-                        writer.add_document(**doc)
-                        report.added += 1
-                    else:
-                        writer.update_document(**doc)
-                        report.updated += 1
+                _write(writer, preparer.map(to_prepare()), report, say)
+            if again:
+                writer.commit()
+                writer = BulkSegmentWriter(ix, limitmb=limitmb)
+                with Preparer(core, 0) as preparer:
+                    items = ((a, digest, False) for a, digest, _ in again.values())
+                    _write(writer, preparer.map(items), report, say, counted=True)
             writer.commit()
-            committed = True
-        finally:
-            if not committed:
+        except BaseException:
+            if not writer.is_closed:
                 writer.cancel()
+            raise
+        finally:
             if gc_was_enabled:
                 gc.enable()
         with ix.reader() as reader:

@@ -9,7 +9,7 @@ import pytest
 
 from indexer import Article
 from search import Engine, IndexIncompatible, IndexLocked, IndexNotFound, NotAnIndex, QueryError
-from conftest import MINI
+from tests.conftest import MINI
 
 
 def ids(results) -> list[str]:
@@ -185,3 +185,17 @@ def test_damaged_index_files_give_one_clear_error(tmp_index: Path, damage: str) 
         toc.write_bytes(toc.read_bytes()[:100])
     with pytest.raises(IndexCorrupt, match=r"damaged .*akhbar index --rebuild"):
         Engine.open(tmp_index).search("هدنة")
+
+
+@pytest.mark.parametrize("where", ["in_memory", "on_disk"])
+def test_an_id_repeated_in_one_run_keeps_the_last_copy(tmp_path: Path, where: str) -> None:
+    engine = Engine.in_memory() if where == "in_memory" else Engine.at(tmp_path / "ix")
+    copies = [
+        Article("x", "أول", "زلزال في المدينة"),
+        Article("y", "آخر", "المدينة"),
+        Article("x", "ثان", "فيضان في المدينة"),
+    ]
+    report = engine.add([*copies, Article("x", "ثالث", "حريق في المدينة"), Article("x", "ثالث", "حريق في المدينة")])
+    assert (report.read, report.added, report.updated, report.unchanged) == (5, 2, 2, 1)
+    assert sorted(h.title for h in engine.search("المدينة")) == ["آخر", "ثالث"]
+    assert engine.search("زلزال").total == 0 == engine.search("فيضان").total

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from conftest import MINI
-
 from analyzers.chains import AnalysisCore, FastArabicAnalyzer
 from indexer.prepare import BATCH, Preparer
 from search import Engine
+from tests.conftest import MINI
 
 
 def _many(n: int):
