@@ -130,11 +130,18 @@ def index(
             before = len(engine)
         except AkhbarError:
             before = 0
+        published = engine.store.signature()
         try:
             report = engine.add(
                 _progress(read_corpus(paths), "indexing"), rebuild=rebuild, report_problem=_problem, workers=workers
             )
         except KeyboardInterrupt:
+            if engine.store.signature() != published:  # Ctrl-C came after the new index was published
+                raise fail(
+                    f"interrupted after this run was committed: the index at {target} is up to date "
+                    f"({engine.store.read_meta().articles} articles)",
+                    130,
+                ) from None
             raise fail(
                 f"interrupted: nothing from this run was committed; the index at {target} is unchanged "
                 f"({before} articles). Run the same command again to finish.",

@@ -82,3 +82,12 @@ def tmp_index(tmp_path: Path) -> Path:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite golden files from current output")
+    parser.addoption(
+        "--stress", action="store_true", help="tests/stress at full size (CI runs a reduced but real version)"
+    )
+
+
+@pytest.fixture
+def stress(request: pytest.FixtureRequest) -> bool:
+    """True when the stress tests should run at full size (``pytest --stress tests/stress``)."""
+    return bool(request.config.getoption("--stress"))
