@@ -14,6 +14,8 @@ from analyzers.chains import (
     TokenInfo,
     analyze,
 )
+from analyzers.entities import EntityMention, extract_entities
+from analyzers.mentions import DateMention, extract_dates
 from analyzers.normalization import NormalizeFilter, Normalizer, normalize
 from analyzers.stem import LightStemFilter, LightStemmer
 from analyzers.stopwords import ArabicStopFilter, load_stoplist
@@ -25,12 +27,16 @@ __all__ = [
     "ArabicExactAnalyzer",
     "ArabicStopFilter",
     "ArabicTokenizer",
+    "DateMention",
+    "EntityMention",
     "LightStemFilter",
     "LightStemmer",
     "NormalizeFilter",
     "Normalizer",
     "TokenInfo",
     "analyze",
+    "extract_dates",
+    "extract_entities",
     "load_stoplist",
     "normalize",
 ]

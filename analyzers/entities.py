@@ -475,6 +475,35 @@ def _gazetteer_pass(norms: list[str], covered: set[int], spans: list[tuple[int, 
         i += 1
 
 
+_OPENING = "«“"
+_QUOTE = '"'
+
+
+def _within_punctuation(text: str, sentence: Sequence[tuple[int, int, str]], a: int, b: int) -> tuple[int, int]:
+    """Words ``a:b`` cut back to one name: a name does not run across punctuation.
+    After an opening quote the quoted name is kept (وكالة «فرانس برس» → فرانس برس,
+    the descriptor before it dropped); at any other mark the words before it are
+    (أبو نصر"، نهب → أبو نصر).
+
+    >>> text = 'نقلت وكالة "فرانس برس" الخبر'
+    >>> import re
+    >>> words = [(m.start(), m.end(), m.group()) for m in re.finditer('[^ "]+', text)]
+    >>> a, b = _within_punctuation(text, words, 1, 5)
+    >>> text[words[a][0]:words[b - 1][1]]
+    'فرانس برس'
+    """
+    k = a
+    while k < b - 1:
+        gap = text[sentence[k][1] : sentence[k + 1][0]].strip()
+        if gap:
+            opening = gap in _OPENING or (gap == _QUOTE and text.count(_QUOTE, 0, sentence[k][1]) % 2 == 0)
+            if not opening:
+                return a, k + 1
+            a = k + 1
+        k += 1
+    return a, b
+
+
 def extract_entities(text: str, words: Iterable[tuple[int, int, str]] | None = None) -> list[EntityMention]:
     """People, places and organizations mentioned in ``text``, with offsets.
     ``words`` may give the text's words already tokenized and normalized, as
@@ -511,6 +540,9 @@ def extract_entities(text: str, words: Iterable[tuple[int, int, str]] | None = N
                 i += 1
         _gazetteer_pass(norms, covered, spans, 1)
         for a, b, kind in sorted(spans):
+            a, b = _within_punctuation(text, sentence, a, b)
+            if a == b:
+                continue
             start, end = sentence[a][0], sentence[b - 1][1]
             mention_text = text[start:end]
             out.append(EntityMention(start, end, kind, mention_text, entity_key(mention_text, kind)))

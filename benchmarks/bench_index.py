@@ -149,16 +149,19 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--profile", type=int, default=2000, help="articles in the per-stage profile (0: none)")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--keep", type=Path, help="keep the indexes built here (for bench_query --index/--baseline)")
     args = ap.parse_args(argv)
     require_shared()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in sorted(args.sizes, reverse=True):
             for kind in ("akhbar", "whoosh"):
-                out = Path(tmp) / f"{kind}-{n}"
+                out = (args.keep or Path(tmp)) / f"{kind}-{n}"
+                shutil.rmtree(out, ignore_errors=True)
                 r = build(kind, args.corpus, n, out)
                 rows.append({"kind": kind, "n": n, **r})
-                shutil.rmtree(out, ignore_errors=True)
+                if not args.keep:
+                    shutil.rmtree(out, ignore_errors=True)
                 print(
                     f"{kind} {n}: {r['seconds']:.1f} s, {r['per_second']:.0f} articles/s, {r['size_mb']:.0f} MB",
                     file=sys.stderr,

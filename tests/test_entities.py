@@ -15,6 +15,9 @@ SENTENCES = [
     ("country", "زار ماكرون ألمانيا", [("ماكرون", "person"), ("ألمانيا", "place")]),
     ("harbour_is_not_morsi", "افتتح المرسى الجديد للصيادين", []),
     ("verb_fatah_is_not_fatah", "فتح المتحف أبوابه للزوار", []),
+    ("quoted_name_without_descriptor", 'قالت وكالة "فرانس برس" إن', [("فرانس برس", "organization")]),
+    ("guillemets", "ونقلت لوكالة «فرانس برس» أمس", [("فرانس برس", "organization")]),
+    ("name_stops_at_punctuation", 'قال أبو نصر"، نهب المسلحون', [("أبو نصر", "person")]),
 ]
 
 
