@@ -61,8 +61,8 @@ def entity_queries(engine: Engine, n: int = 50) -> list[str]:
     queries = []
     for kind in prefix:
         for e in engine.entities(type=kind, top=n // 3 + 1):
-            name = e.name if " " not in e.name else f'"{e.name}"'
-            queries.append(f"{prefix[kind]}:{name}")
+            if '"' not in e.name:
+                queries.append(f"{prefix[kind]}:{e.name}" if " " not in e.name else f'{prefix[kind]}:"{e.name}"')
     return queries[:n]
 
 

@@ -17,6 +17,7 @@ import itertools
 import pickle
 import struct
 import zlib
+from array import array
 from collections.abc import Iterable, Iterator
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
@@ -58,9 +59,9 @@ class _LoadedLengths:
 
     def __init__(self, reader) -> None:
         self._reader = reader
-        self._columns: dict[str, list[int] | None] = {}
+        self._columns: dict[str, array | None] = {}
 
-    def _column(self, fieldname: str) -> list[int] | None:
+    def _column(self, fieldname: str) -> array | None:
         try:
             return self._columns[fieldname]
         except KeyError:
@@ -68,7 +69,7 @@ class _LoadedLengths:
             column = None
             if self._reader.has_column(lenfield):
                 raw = self._reader.column_reader(lenfield, LENGTHS_COLUMN).load()
-                column = [byte_to_length(b) if b else None for b in raw]
+                column = array("I", (byte_to_length(b) for b in raw))  # 0: no length, as Whoosh's None
             self._columns[fieldname] = column
             return column
 
