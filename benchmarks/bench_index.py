@@ -54,7 +54,13 @@ print(json.dumps({"seconds": time.perf_counter() - started, "articles": count}))
 
 
 def dir_size(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    total = 0
+    for f in path.rglob("*"):
+        try:
+            total += f.stat().st_size if f.is_file() else 0
+        except OSError:  # removed while we looked
+            pass
+    return total
 
 
 def tree_rss_kb(pid: int) -> int:
@@ -81,15 +87,20 @@ def build(kind: str, corpus: Path, n: int, out: Path) -> dict:
         text=True,
         env=os.environ | {"PYTHONPATH": str(ROOT)},
     )
-    peak = 0
+    peak = disk = 0
+    ticks = 0
     while proc.poll() is None:
         peak = max(peak, tree_rss_kb(proc.pid))
+        if ticks % 10 == 0:  # the index directory, temporary runs included
+            disk = max(disk, dir_size(out) if out.exists() else 0)
+        ticks += 1
         time.sleep(0.2)
     stdout, stderr = proc.communicate()
     if proc.returncode:
         sys.exit(f"{kind} build failed:\n{stderr}")
     result = json.loads(stdout.strip().splitlines()[-1])
     result["peak_rss_mb"] = peak / 1024
+    result["peak_disk_mb"] = disk / 2**20
     result["size_mb"] = dir_size(out) / 2**20
     result["per_second"] = result["articles"] / result["seconds"]
     return result
@@ -168,16 +179,16 @@ def main(argv: list[str] | None = None) -> None:
                 )
     print(
         "| articles | akhbar art/s | whoosh art/s | speed ratio | akhbar MB | whoosh MB | size ratio "
-        "| akhbar peak RSS MB | whoosh peak RSS MB |"
+        "| akhbar peak RSS MB | whoosh peak RSS MB | akhbar peak disk MB |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for n in sorted(args.sizes):
         a = next(r for r in rows if r["kind"] == "akhbar" and r["n"] == n)
         w = next(r for r in rows if r["kind"] == "whoosh" and r["n"] == n)
         print(
             f"| {a['articles']} | {a['per_second']:.0f} | {w['per_second']:.0f} | {a['per_second'] / w['per_second']:.2f} | "
             f"{a['size_mb']:.0f} | {w['size_mb']:.0f} | {a['size_mb'] / w['size_mb']:.2f} | {a['peak_rss_mb']:.0f} | "
-            f"{w['peak_rss_mb']:.0f} |"
+            f"{w['peak_rss_mb']:.0f} | {a['peak_disk_mb']:.0f} |"
         )
     stages = profile(args.corpus, args.profile) if args.profile else {}
     if stages:
