@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import gzip
 import io
 import json
@@ -278,7 +279,32 @@ def read_csv(path: Path) -> Iterator[Record]:
             if len(row) != len(names):
                 yield Rejected(where, line, f"row has {len(row)} fields, header has {len(names)}")
                 continue
-            yield make_article(dict(zip(names, row, strict=False)), path, line)
+            article = make_article(dict(zip(names, row, strict=False)), path, line)
+            if last > line and isinstance(article, Article) and _swallowed_rows(row, len(names)):
+                article = dataclasses.replace(
+                    article,
+                    problems=(
+                        *article.problems,
+                        f"a quoted field runs on over lines {line + 1}–{last}, which look like rows of their own: "
+                        "is a quote unbalanced? (indexed as one article)",
+                    ),
+                )
+            yield article
+
+
+def _swallowed_rows(row: list[str], columns: int) -> bool:
+    r"""Whether a multi-line field holds lines that look like CSV rows (a stray quote
+    swallows the rows after it into one field; real multi-line bodies rarely hold
+    lines with a comma for every column).
+
+    >>> _swallowed_rows(["a1", "عنوان", "نص أول\na2,عنوان,نص ثان"], 3)
+    True
+    >>> _swallowed_rows(["a1", "عنوان", "فقرة أولى\nفقرة ثانية، وفيها فاصلة"], 3)
+    False
+    """
+    return columns > 1 and any(
+        inner.count(",") >= columns - 1 for cell in row if "\n" in cell for inner in cell.split("\n")[1:]
+    )
 
 
 def _metadata(directory: Path) -> dict[str, dict[str, str]]:

@@ -112,3 +112,64 @@ def test_ten_megabyte_article(tmp_path: Path) -> None:
     assert engine.add(read_corpus([path])).added == 1
     hit = engine.search("كلمة")[0]
     assert hit.id == "big" and len(hit.snippet) < 400
+
+
+def _mutate_bytes(raw: bytes, rng: random.Random) -> bytes:
+    kind = rng.choice(["truncate", "nul", "flip", "garbage", "quote", "empty"])
+    if kind == "truncate":
+        return raw[: rng.randrange(0, len(raw))]
+    if kind == "nul":
+        i = rng.randrange(len(raw))
+        return raw[:i] + b"\x00" + raw[i:]
+    if kind == "flip":
+        i = rng.randrange(len(raw))
+        return raw[:i] + bytes([raw[i] ^ 0xFF]) + raw[i + 1 :]
+    if kind == "garbage":
+        return bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200)))
+    if kind == "quote":
+        i = rng.randrange(len(raw))
+        return raw[:i] + b'"' + raw[i:]
+    return b""
+
+
+def test_mutated_csv_rows_never_crash_and_balance(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    rows = [f"c{i},عنوان {i},نص الخبر رقم {i}".encode() for i in range(40)]
+    lines = [b"id,title,body"]
+    for _ in range(1500):
+        row = rng.choice(rows)
+        lines.append(_mutate_bytes(row, rng).replace(b"\n", b" ") if rng.random() < 0.4 else row)
+    path = tmp_path / "fuzz.csv"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    started = time.perf_counter()
+    records = list(read_corpus([path]))
+    assert records and all(isinstance(r, (Article, Rejected)) for r in records)
+    engine = Engine.in_memory()
+    report = engine.add(records, workers=0)
+    assert report.read == report.added + report.updated + report.unchanged + report.rejected == len(records)
+    assert len(engine) == len({r.id for r in records if isinstance(r, Article)})  # one article per id
+    assert time.perf_counter() - started < 60
+
+
+def test_mutated_txt_files_are_each_an_article_or_a_rejection(tmp_path: Path) -> None:
+    rng = random.Random(9)
+    folder = tmp_path / "txt"
+    folder.mkdir()
+    for i in range(300):
+        raw = f"عنوان الخبر {i}\nنص الخبر رقم {i} عن المدينة".encode()
+        (folder / f"n{i}.txt").write_bytes(_mutate_bytes(raw, rng) if rng.random() < 0.5 else raw)
+    records = list(read_corpus([folder]))
+    assert sorted(Path(r.path).name for r in records) == sorted(p.name for p in folder.iterdir())
+    report = Engine.in_memory().add(records, workers=0)
+    assert report.read == report.added + report.rejected == 300
+
+
+def test_a_stray_quote_in_csv_is_reported_not_silent(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text('id,title,body\na1,عنوان,"نص أول\na2,عنوان,نص ثان\na3,عنوان,"نص ثالث"\na4,عنوان,نص رابع\n', "utf-8")
+    problems: list[str] = []
+    Engine.in_memory().add(read_corpus([path]), report_problem=problems.append)
+    assert problems == [
+        f"{path}:2: a quoted field runs on over lines 3–4, which look like rows of their own: "
+        "is a quote unbalanced? (indexed as one article)"
+    ]
