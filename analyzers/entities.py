@@ -218,6 +218,7 @@ class Gazetteer:
     by_skeleton: dict[str, list[tuple[str, str, str]]]  # skeleton → (form, type, canonical), persons
     longest: int
     first_words: frozenset[str]  # first words of all names
+    sizes: dict[str, tuple[int, ...]]  # first word → the word counts of names it begins, longest first
 
 
 @cache
@@ -258,8 +259,17 @@ def gazetteer() -> Gazetteer:
                     in_text.add(words)
                 if kind == "person" and not query_only:
                     by_skeleton.setdefault(skeleton(" ".join(words)), []).append((" ".join(words), kind, canonical))
-    firsts = {k[0] for k in names}
-    return Gazetteer(names, frozenset(in_text), by_skeleton, max(len(k) for k in names), frozenset(firsts))
+    sizes: dict[str, set[int]] = {}
+    for k in names:
+        sizes.setdefault(k[0], set()).add(len(k))
+    return Gazetteer(
+        names,
+        frozenset(in_text),
+        by_skeleton,
+        max(len(k) for k in names),
+        frozenset(sizes),
+        {first: tuple(sorted(n, reverse=True)) for first, n in sizes.items()},
+    )
 
 
 def _drop_article(word: str) -> str:
@@ -450,20 +460,33 @@ def tag_words(words: Sequence[str]) -> list[str]:
     return t.tag(sequence_features(words))
 
 
+_STARTS: dict[str, bool] = {}
+
+
+def _may_start_name(word: str) -> bool:
+    """Whether a known name can begin with this word (as written, without its article or
+    a clitic); cached, since nearly every word of a text is asked."""
+    starts = _STARTS.get(word)
+    if starts is None:
+        firsts = gazetteer().first_words
+        starts = word in firsts or strip_clitics(word) in firsts or _drop_article(word) in firsts
+        if len(_STARTS) > 200_000:
+            _STARTS.clear()
+        _STARTS[word] = starts
+    return starts
+
+
 def _gazetteer_pass(norms: list[str], covered: set[int], spans: list[tuple[int, int, str]], min_size: int) -> None:
     """Tag known names of at least ``min_size`` words, longest first, where nothing is tagged yet."""
     g = gazetteer()
     i = 0
     while i < len(norms):
-        first = strip_clitics(norms[i])
-        if i in covered or (
-            first not in g.first_words
-            and norms[i] not in g.first_words
-            and _drop_article(norms[i]) not in g.first_words
-        ):
+        if i in covered or not _may_start_name(norms[i]):
             i += 1
             continue
-        for size in range(min(g.longest, len(norms) - i), min_size - 1, -1):
+        word = norms[i]
+        sizes = {n for f in (word, _drop_article(word), strip_clitics(word)) for n in g.sizes.get(f, ())}
+        for size in sorted((n for n in sizes if min_size <= n <= len(norms) - i), reverse=True):
             if any(k in covered for k in range(i, i + size)):
                 continue
             key = next((k for k in _keys(norms[i : i + size]) if k in g.in_text), None)
