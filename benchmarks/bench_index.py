@@ -78,14 +78,27 @@ def tree_rss_kb(pid: int) -> int:
     return total
 
 
-def build(kind: str, corpus: Path, n: int, out: Path) -> dict:
+# With --without: a sitecustomize on the child's PYTHONPATH (inherited by akhbar's analysis
+# workers) replaces stages with no-ops before indexer.prepare imports them.
+STUBS = {
+    "entities": "import analyzers.entities as m; m.extract_entities = lambda text, words=None: []",
+    "dates": "import analyzers.mentions as m; m.extract_dates = lambda text, published, words=None: []",
+}
+
+
+def build(kind: str, corpus: Path, n: int, out: Path, without: tuple[str, ...] = ()) -> dict:
+    path = str(ROOT)
+    if without:
+        stubs = Path(tempfile.mkdtemp())
+        (stubs / "sitecustomize.py").write_text("\n".join(STUBS[s] for s in without) + "\n")
+        path = f"{stubs}{os.pathsep}{path}"
     proc = subprocess.Popen(
         [sys.executable, "-c", CHILD, kind, str(corpus), str(n), str(out)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=os.environ | {"PYTHONPATH": str(ROOT)},
+        env=os.environ | {"PYTHONPATH": path},
     )
     peak = disk = 0
     ticks = 0
@@ -161,6 +174,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--profile", type=int, default=2000, help="articles in the per-stage profile (0: none)")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--keep", type=Path, help="keep the indexes built here (for bench_query --index/--baseline)")
+    ap.add_argument(
+        "--without",
+        nargs="+",
+        choices=sorted(STUBS),
+        default=[],
+        help="also build with these stages switched off, to see what each costs",
+    )
     args = ap.parse_args(argv)
     require_shared()
     rows = []
@@ -177,6 +197,11 @@ def main(argv: list[str] | None = None) -> None:
                     f"{kind} {n}: {r['seconds']:.1f} s, {r['per_second']:.0f} articles/s, {r['size_mb']:.0f} MB",
                     file=sys.stderr,
                 )
+            for stage in args.without:
+                with tempfile.TemporaryDirectory() as scratch:
+                    r = build("akhbar", args.corpus, n, Path(scratch) / "ix", (stage,))
+                rows.append({"kind": f"akhbar without {stage}", "n": n, **r})
+                print(f"akhbar without {stage} {n}: {r['seconds']:.1f} s", file=sys.stderr)
     print(
         "| articles | akhbar art/s | whoosh art/s | speed ratio | akhbar MB | whoosh MB | size ratio "
         "| akhbar peak RSS MB | whoosh peak RSS MB | akhbar peak disk MB |"
@@ -190,6 +215,15 @@ def main(argv: list[str] | None = None) -> None:
             f"{a['size_mb']:.0f} | {w['size_mb']:.0f} | {a['size_mb'] / w['size_mb']:.2f} | {a['peak_rss_mb']:.0f} | "
             f"{w['peak_rss_mb']:.0f} | {a['peak_disk_mb']:.0f} |"
         )
+    if args.without:
+        print("\n| articles | build | seconds | the stage adds |")
+        print("|---|---|---|---|")
+        for n in sorted(args.sizes):
+            full = next(r for r in rows if r["kind"] == "akhbar" and r["n"] == n)
+            for r in rows:
+                if r["n"] == n and r["kind"].startswith("akhbar without"):
+                    added = full["seconds"] / r["seconds"] - 1
+                    print(f"| {n} | {r['kind']} | {r['seconds']:.1f} (full: {full['seconds']:.1f}) | {added:+.0%} |")
     stages = profile(args.corpus, args.profile) if args.profile else {}
     if stages:
         total = sum(stages.values())
