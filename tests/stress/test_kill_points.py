@@ -194,9 +194,10 @@ def test_killed_runs_leave_the_index_as_before_or_after(
             assert code == 0, f"{what}; re-run failed:\n{err}"
             assert snapshot(index) == scenario.after, what
             assert len(list(index.glob("gen-*"))) <= 2, what
-            tried.append(what)
+            tried.append(f"{what}: index as {'before' if state == scenario.before else 'after'}")
     deadline = time.monotonic() + 15
     while workers_of_dead_parents() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert workers_of_dead_parents() == []
     assert len(tried) >= (24 if stress else 6)
+    print("\n" + "\n".join(tried))
