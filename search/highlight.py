@@ -44,6 +44,17 @@ class Highlighter:
     def __init__(self, normalizer: Normalizer, stemmer: LightStemmer) -> None:
         self.norm = normalizer
         self.stem = stemmer
+        self._words: dict[str, tuple[str, str]] = {}  # word as written → (normalized, stem)
+
+    def _analysed(self, word: str) -> tuple[str, str]:
+        entry = self._words.get(word)
+        if entry is None:
+            n = self.norm(word)
+            entry = (n, self.stem(n) if n else "")
+            if len(self._words) > 200_000:  # bounded: a long-lived Engine sees many texts
+                self._words.clear()
+            self._words[word] = entry
+        return entry
 
     def matches(self, text: str, hl: Highlights) -> list[tuple[int, int]]:
         """Offsets of every word of ``text`` that the query matched."""
@@ -52,10 +63,10 @@ class Highlighter:
         found = []
         prefixes = tuple(hl.prefixes)
         for m in iter_words(text[:MAX_SCAN]):
-            n = self.norm(m.group())
+            n, stem = self._analysed(m.group())
             if not n:
                 continue
-            if n in hl.exact or (prefixes and n.startswith(prefixes)) or self.stem(n) in hl.stems:
+            if n in hl.exact or (prefixes and n.startswith(prefixes)) or stem in hl.stems:
                 found.append((m.start(), m.end()))
         return found
 
