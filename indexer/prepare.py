@@ -234,7 +234,13 @@ class Preparer:
         in_flight: deque[tuple[list[Item], _Worker | None]] = deque()
         for number, batch in enumerate(_batches(items, BATCH)):
             if number == 1 and self.workers > 0:
-                self._pool = [_Worker(self.core.settings) for _ in range(self.workers)]
+                try:
+                    for _ in range(self.workers):
+                        self._pool.append(_Worker(self.core.settings))
+                except (OSError, ValueError):  # no usable sys.executable (an embedded interpreter)
+                    for started in self._pool:
+                        started.close(kill=True)
+                    self._pool = []
             worker = self._pool[number % len(self._pool)] if self._pool else None
             if worker is not None:
                 worker.send([(item[0], item[1]) for item in batch])

@@ -53,3 +53,11 @@ def test_an_index_built_with_workers_answers_like_one_built_without() -> None:
         assert [h.id for h in serial.search(query, limit=50).hits] == [
             h.id for h in parallel.search(query, limit=50).hits
         ]
+
+
+def test_without_a_python_to_start_workers_it_prepares_inline(monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+    items = [(a, a.digest(), None) for a in _many(3 * BATCH)]
+    assert _prepare(items, workers=2) == _prepare(items, workers=0)
