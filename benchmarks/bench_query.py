@@ -51,7 +51,9 @@ def query_sets(docs: list[dict], seed: int = 42) -> dict[str, list[str]]:
         if len(toks) >= 2:
             i = rng.randrange(len(toks) - 1)
             phrases.append(f'"{toks[i]} {toks[i + 1]}"')
-    dated = [f"{w} date:2018-0{rng.randint(2, 9)}" for w in rng.sample(words, 50)]
+    # a month the corpus itself covers (ANT: 2015-2019, egynews: 2013)
+    months = sorted({str(d["date"])[:7] for d in docs[:3000] if str(d.get("date") or "")[:4].isdigit()}) or ["2018-05"]
+    dated = [f"{w} date:{rng.choice(months)}" for w in rng.sample(words, 50)]
     return {"1-3 words": short, "TREC titles": trec, "phrases": phrases, "word + date range": dated}
 
 
