@@ -100,7 +100,7 @@ def update_index(
     one-line messages, as they happen.  Raises :class:`~indexer.errors.IndexLocked`
     if another process is writing.  On any exception (Ctrl-C included) the index
     is left as it was.  ``workers`` analysis processes run beside the writer
-    (default: one per spare core, up to 3; 0 analyses in this process).
+    (default: one per core on a multi-core machine, up to 3; 0 analyses in this process).
     """
     report = BuildReport()
     say = report_problem or (lambda message: None)

@@ -44,12 +44,16 @@ BATCH = 64  # articles per task: large enough to amortize pickling, small enough
 
 
 def default_workers() -> int:
-    """Analysis processes beside the writer: none on one core, else up to 3."""
+    """Analysis processes beside the writer: none on one core, else one per core, up to 3.
+
+    On two cores two workers beat one (8,000 ANT articles: 28.5 s against 33.0 s): entity
+    extraction keeps a worker busier than Whoosh keeps the writer, and the writer waits.
+    """
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cpus = os.cpu_count() or 1
-    return max(0, min(cpus - 1, 3))
+    return 0 if cpus < 2 else min(cpus, 3)
 
 
 def _terms(core: AnalysisCore, text: str) -> tuple[list[str], list[str]]:

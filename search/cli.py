@@ -119,7 +119,7 @@ def index(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Replace the index instead of updating it.")] = False,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", min=0, help="Analysis processes beside the writer (default: spare cores, up to 3)."),
+        typer.Option("--workers", min=0, help="Analysis processes beside the writer (default: one per core, up to 3)."),
     ] = None,
 ) -> None:
     """Build or update an index from corpus files (update by id)."""

@@ -340,7 +340,7 @@ class Engine:
     ) -> BuildReport:
         """Add or update articles (by id); returns what was done.  The index is
         replaced only when everything has committed.  ``workers``: analysis
-        processes beside the writer (default: one per spare core, up to 3)."""
+        processes beside the writer (default: one per core on a multi-core machine, up to 3)."""
         report = update_index(self.store, records, rebuild=rebuild, report_problem=report_problem, workers=workers)
         with self._lock:
             self.close()
