@@ -143,7 +143,7 @@ class AnalysisCore:
             if entry is None:
                 n = norm(w)
                 entry = (n, None if (not n or n in stops) else stemmer(n))
-                if len(cache) > 300_000:  # bounded memory on 150k-article builds
+                if len(cache) > 150_000:  # bounded memory on 150k-article builds
                     cache.clear()
                 cache[w] = entry
             out.append((w, entry[0], entry[1], m.start(), m.end()))

@@ -399,7 +399,7 @@ def word_features(word: str) -> tuple[list[str], list[str], list[str]]:
     )
     nxt = ["+1w=" + word, "+1b=" + bare] + (["+1" + trig] if trig else []) + (["+1gaz=" + gaz] if gaz else [])
     f = (own, prev, nxt)
-    if len(_FEATURES) > 100_000:  # ~1.5 KB a word: keep memory bounded on big builds
+    if len(_FEATURES) > 40_000:  # ~1.5 KB a word: keep memory bounded on big builds
         _FEATURES.clear()
     _FEATURES[word] = f
     return f
