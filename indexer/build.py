@@ -91,7 +91,7 @@ def update_index(
     rebuild: bool = False,
     settings: AnalysisSettings | None = None,
     report_problem: Reporter | None = None,
-    limitmb: int = 256,
+    limitmb: int = 128,
     workers: int | None = None,
 ) -> BuildReport:
     """Add ``records`` to the index in ``store`` (replacing it with ``rebuild``).
