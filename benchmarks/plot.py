@@ -32,16 +32,18 @@ def main(argv: list[str] | None = None) -> None:
     queries = [json.loads(path.read_text()) for path in args.query]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     for kind, style in (("akhbar", "o-"), ("whoosh", "s--")):
+        label = "akhbar" if kind == "akhbar" else "plain Whoosh"
         rows = sorted((r["n"], r["seconds"]) for r in builds if r["kind"] == kind)
-        left.plot([n for n, _ in rows], [s for _, s in rows], style, label=kind if kind == "akhbar" else "plain Whoosh")
+        left.plot([n for n, _ in rows], [s for _, s in rows], style, label=label)
         points = sorted(
             (q["articles"], q["sets"]["1-3 words"][kind]["p50"]) for q in queries if q["sets"]["1-3 words"].get(kind)
         )
         if points:
-            right.plot([n for n, _ in points], [p for _, p in points], style, label=kind)
+            right.plot([n for n, _ in points], [p for _, p in points], style, label=label)
     left.set(xlabel="articles", ylabel="build time (s)", title="Index build")
     right.set(xlabel="articles", ylabel="p50 latency (ms)", title="Warm query, 1-3 words")
     for ax in (left, right):
+        ax.xaxis.set_major_formatter(lambda x, _: f"{x / 1000:.0f}k")
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()
