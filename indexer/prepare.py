@@ -183,18 +183,22 @@ class _Worker:
 
 
 def serve() -> None:
-    """A worker process's loop."""
+    """A worker process's loop; it ends quietly when the writing process is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the writing process's to handle
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing but results on the pipe
-    core = AnalysisCore(pickle.load(stdin))
-    while True:
-        try:
+    try:
+        core = AnalysisCore(pickle.load(stdin))
+        while True:
             batch = pickle.load(stdin)
-        except EOFError:
-            return
-        pickle.dump([_prepare_one(a, digest, core) for a, digest in batch], stdout, protocol=pickle.HIGHEST_PROTOCOL)
-        stdout.flush()
+            pickle.dump(
+                [_prepare_one(a, digest, core) for a, digest in batch], stdout, protocol=pickle.HIGHEST_PROTOCOL
+            )
+            stdout.flush()
+    except (EOFError, OSError, pickle.UnpicklingError):
+        # the writer finished, was interrupted or died: no traceback on the user's terminal,
+        # and no flush of a broken pipe at exit
+        os._exit(0)
 
 
 class Preparer:
