@@ -38,7 +38,8 @@ T = TypeVar("T")
 Prepared = dict | str  # the Whoosh document, or why the article could not be analysed
 Item = tuple  # (Article, digest, …anything the caller wants back)
 
-# where ``indexer`` is importable from, for workers started with ``python -m``
+# where ``indexer`` is importable from: the workers start there, so a user's own ``indexer``
+# package in the current directory cannot shadow it
 _IMPORT_ROOT = str(Path(__file__).resolve().parent.parent)
 BATCH = 64  # articles per task: large enough to amortize pickling, small enough to keep both cores busy
 
@@ -154,7 +155,7 @@ class _Worker:
                 pickle.dump(item, stdin, protocol=pickle.HIGHEST_PROTOCOL)
                 stdin.flush()
         except (BrokenPipeError, OSError):
-            pass  # the worker died: results() notices
+            pass  # the worker died: receive() notices
         finally:
             with contextlib.suppress(OSError):
                 stdin.close()
