@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import os
 import pickle
 import re
@@ -30,7 +31,6 @@ from pathlib import Path
 
 from whoosh import query as wquery
 from whoosh import scoring, sorting
-from whoosh.searching import ResultsPage
 
 from analyzers import AnalysisSettings, Normalizer
 from analyzers.dates import parse_date_end
@@ -244,6 +244,35 @@ def _date(value) -> dt.date | None:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
+RERANK = 300
+"""Candidates (by the words' stems) that the ranking bonuses re-score."""
+
+
+def _with_bonus(searcher, ranked: list[tuple[int, float]], bonus: list[wquery.Query]) -> list[tuple[int, float]]:
+    """``ranked`` (docnum, score) re-scored with the bonus queries and re-sorted.
+
+    The bonuses (the exact written form, the word in the lead, words near each
+    other) only ever match articles the words' stems match, so they need not
+    walk their postings beside the stems': they are looked up for the best
+    candidates only — more than half fewer postings visited on the 30k index.
+    """
+    scores = dict(ranked)
+    order = sorted(scores)
+    context = searcher.context()
+    for q in bonus:
+        m = q.matcher(searcher, context)
+        for docnum in order:
+            if not m.is_active():
+                break
+            if m.id() < docnum:
+                m.skip_to(docnum)
+                if not m.is_active():
+                    break
+            if m.id() == docnum:
+                scores[docnum] += m.score()
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
 def _search_counting(searcher, query: wquery.Query, limit: int, kwargs: dict):
     """Whoosh results for ``query`` whose length is the exact number of hits, from one pass.
 
@@ -437,16 +466,22 @@ class Engine:
             if facets:
                 kwargs["groupedby"] = {"source": sorting.FieldFacet("source"), "month": sorting.FieldFacet("month")}
                 kwargs["maptype"] = sorting.Count
-            page_obj = ResultsPage(_search_counting(searcher, wq, page * limit, kwargs), page, limit)
+            bonus = compiled.bonus if sort == "relevance" else []
+            wanted = page * limit
+            results = _search_counting(searcher, wq, max(wanted, RERANK) if bonus else wanted, kwargs)
+            total = len(results)
+            ranked = [(hit.docnum, hit.score) for hit in results[: max(wanted, RERANK) if bonus else wanted]]
+            if bonus:
+                ranked = _with_bonus(searcher, ranked, bonus)
+            first = (min(page, max(1, math.ceil(total / limit))) - 1) * limit  # past the end: the last page
             hits = [
-                self._hit(hit, rank, highlights, snippet_width)
-                for rank, hit in enumerate(page_obj, start=page_obj.offset + 1)
+                self._hit(searcher.stored_fields(docnum), score, rank, highlights, snippet_width)
+                for rank, (docnum, score) in enumerate(ranked[first : first + limit], start=first + 1)
             ]
-            total = page_obj.total
             counted = {}
             if facets:
                 for name in ("source", "month"):
-                    groups = page_obj.results.groups(name)
+                    groups = results.groups(name)
                     counted[name] = dict(sorted(((k or "(none)"), v) for k, v in groups.items()))
                     if name == "source":
                         counted[name] = dict(sorted(counted[name].items(), key=lambda kv: (-kv[1], kv[0])))
@@ -458,15 +493,14 @@ class Engine:
             page=page,
             limit=limit,
             elapsed=time.perf_counter() - started,
-            parsed=str(wq),
+            parsed=str(wq) + (f" + bonus {wquery.Or(bonus)}" if bonus else ""),
             dropped=compiled.dropped,
             facets=counted,
             suggestion=suggestion,
         )
 
-    def _hit(self, hit, rank: int, highlights, snippet_width: int) -> Hit:
+    def _hit(self, stored: dict, score: float | None, rank: int, highlights, snippet_width: int) -> Hit:
         assert self._highlighter is not None
-        stored = hit.fields()
         body = stored.get("body", "")
         spans = self._highlighter.matches(body, highlights)
         snip = self._highlighter.snippet(body, spans, width=snippet_width) if snippet_width else None
@@ -476,7 +510,7 @@ class Engine:
             title=title,
             date=_date(stored.get("date")),
             source=stored.get("source"),
-            score=float(hit.score or 0.0),
+            score=float(score or 0.0),
             snippet=snip.text if snip else "",
             rank=rank,
             category=stored.get("category"),
@@ -633,7 +667,9 @@ class Engine:
             stored = searcher.stored_fields(docnum)
             text = f"{stored.get('title', '')}\n{stored.get('body', '')}"
             found = searcher.more_like(docnum, "body", text=text, top=limit, numterms=25)
-            hits = [self._hit(hit, rank, Highlights(), 220) for rank, hit in enumerate(found, start=1)]
+            hits = [
+                self._hit(hit.fields(), hit.score, rank, Highlights(), 220) for rank, hit in enumerate(found, start=1)
+            ]
         return Results(
             query=f"similar:{id}",
             hits=hits,

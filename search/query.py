@@ -370,6 +370,8 @@ class Compiler:
         self.title_boost = ranking.title_boost
         self.exact_boost = ranking.exact_boost
         self.lead_boost = ranking.lead_boost
+        self.bonus: list[wq.Query] = []  # ranking bonuses, see Compiled
+        self._field_bonus: list[wq.Query] = []
         self.proclitics = ranking.proclitics
         self.today = today
         self.known_values = known_values or {}
@@ -443,7 +445,7 @@ class Compiler:
             return wq.Term(fieldname, stem)  # matches nothing, keeps AND honest
         subs: list[wq.Query] = [wq.Term(fieldname, t) for t in terms]
         if self.exact_boost and self.has(exact_field, norm):
-            subs.append(wq.Term(exact_field, norm, boost=self.exact_boost))
+            self._field_bonus.append(wq.Term(exact_field, norm, boost=self.exact_boost))
         return subs[0] if len(subs) == 1 else wq.Or(subs)
 
     def phrase_query(self, fieldname: str, tokens: list[tuple[str, str]], slop: int, exact: bool) -> wq.Query:
@@ -503,11 +505,13 @@ class Compiler:
             return None
         per_field = []
         for fieldname, boost in self.fields_of(node):
+            self._field_bonus = []
             if isinstance(node, Word) and len(tokens) == 1:
                 q = self.word_query(fieldname, tokens[0][0], tokens[0][1], node)
             else:
                 slop = node.slop if isinstance(node, Phrase) else 0
                 q = self.phrase_query(fieldname, tokens, slop, node.exact)
+            self.bonus.extend(_boosted(b, boost) if boost != 1.0 else b for b in self._field_bonus)
             if boost != 1.0:
                 q = _boosted(q, boost)
             if q is not wq.NullQuery:
@@ -520,7 +524,7 @@ class Compiler:
             and len(tokens) == 1
             and self.has("lead", tokens[0][1])
         ):
-            per_field.append(wq.Term("lead", tokens[0][1], boost=self.lead_boost))
+            self.bonus.append(wq.Term("lead", tokens[0][1], boost=self.lead_boost))
         if not per_field:
             return wq.NullQuery
         return per_field[0] if len(per_field) == 1 else wq.Or(per_field)
@@ -608,13 +612,16 @@ def _unwrap(q: wq.Query) -> wq.Query:
 
 @dataclass
 class Compiled:
-    """A compiled query: what scores, which documents may be hits (None: all
-    that score), what to highlight, and the stop words that were left out."""
+    """A compiled query: what matches and scores, which documents may be hits
+    (None: all that match), ranking bonuses (queries whose scores are added for
+    the best candidates only: each can only match where ``query`` does), what to
+    highlight, and the stop words that were left out."""
 
     query: wq.Query
     hits: wq.Query | None
     highlights: Highlights
     dropped: list[str]
+    bonus: list[wq.Query] = field(default_factory=list)
 
 
 def combine_and(items: list[wq.Query], *, match: str) -> tuple[wq.Query, wq.Query | None]:
@@ -673,11 +680,7 @@ def compile_query(
         items = [c for c in (compiler.compile(i) for i in node.items) if c is not None]
         result, hits = combine_and(items, match=match) if items else (None, None)
         if result is not None and ranking.proximity:
-            bonus = compiler.proximity(node.items, window=ranking.proximity_window, weight=ranking.proximity)
-            if bonus:
-                if match == "all" and hits is None:
-                    hits = result  # the bonus phrases score; they must not add hits
-                result = wq.Or([result, *bonus])
+            compiler.bonus += compiler.proximity(node.items, window=ranking.proximity_window, weight=ranking.proximity)
     else:
         result = compiler.compile(node)
         if isinstance(result, wq.Not):
@@ -691,4 +694,4 @@ def compile_query(
         raise QueryError(
             f"the query has only stop words ({words}), which are not indexed; add a word that carries meaning"
         )
-    return Compiled(result, hits, compiler.highlights, compiler.dropped)
+    return Compiled(result, hits, compiler.highlights, compiler.dropped, compiler.bonus)

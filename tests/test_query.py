@@ -134,3 +134,28 @@ def test_hit_count_is_exact_for_or_queries() -> None:
     engine.add([Article(f"a{i}", "", f"خبر عن {words[i % 5]} رقم {i}") for i in range(3000)])
     res = engine.search(" OR ".join(words), limit=1)
     assert res.total == 3000
+
+
+def test_bonuses_rescored_for_candidates_rank_as_one_full_scoring() -> None:
+    """Below RERANK hits, adding the bonus scores (exact form, lead) to the candidates
+    ranks exactly as scoring everything in one query did."""
+    import dataclasses
+
+    from whoosh import query as wq
+
+    from search.engine import _search_counting
+    from search.query import compile_query
+    from tests.conftest import MINI
+
+    engine = Engine.in_memory()
+    engine.add(
+        [dataclasses.replace(MINI[i % len(MINI)], id=f"d{i}", title=MINI[(i * 3) % 8].title) for i in range(120)]
+    )
+    searcher = engine._current()
+    for q in ("الهدنة", "هدنة حلب", "الأخبار OR الشهود", "وزارة الخارجية", "حلب -قصف"):
+        c = compile_query(q, searcher.reader(), engine._settings, ranking=engine.ranking)
+        assert c.bonus, q
+        full = _search_counting(searcher, wq.Or([c.query, *c.bonus]), 50, {"filter": c.query})
+        expected = [(engine._current().stored_fields(h.docnum)["id"], round(h.score, 6)) for h in full]
+        got = [(h.id, round(h.score, 6)) for h in engine.search(q, limit=50, snippet_width=0)]
+        assert sorted(got, key=lambda x: (-x[1], x[0])) == sorted(expected, key=lambda x: (-x[1], x[0])), q
