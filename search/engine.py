@@ -314,6 +314,7 @@ class Engine:
         self._settings: AnalysisSettings | None = None
         self._highlighter: Highlighter | None = None
         self._known: dict[str, list[str]] = {}
+        self._filters: dict[str, set[int]] = {}  # see _docs
 
     # --- construction ----------------------------------------------------------
 
@@ -388,6 +389,7 @@ class Engine:
                 self._searcher.close()
             self._searcher = ix.searcher(weighting=scoring.BM25F(B=self.ranking.b, K1=self.ranking.k1))
             self._signature = sig
+            self._filters = {}
             self._settings = meta.analysis
             self._highlighter = Highlighter(Normalizer(meta.analysis.rules), LightStemmer(**meta.analysis.stemmer))
             reader = self._searcher.reader()
@@ -456,11 +458,10 @@ class Engine:
                 date_from = _later(date_from, _since(since, self.today()))
             wq, highlights = compiled.query, compiled.highlights
             window = date_window(date_from, date_to)
-            if window is not None:
-                wq = wquery.And([wq, window])
             kwargs: dict = {}
-            if compiled.hits is not None:
-                kwargs["filter"] = compiled.hits
+            allowed = [q for q in (compiled.hits, window) if q is not None]
+            if allowed:
+                kwargs["filter"] = set.intersection(*(self._docs(searcher, q) for q in allowed))
             if sort != "relevance":
                 kwargs["sortedby"] = sorting.FieldFacet("date", reverse=(sort == "newest"))
             if facets:
@@ -498,6 +499,18 @@ class Engine:
             facets=counted,
             suggestion=suggestion,
         )
+
+    def _docs(self, searcher, q: wquery.Query) -> set[int]:
+        """The articles ``q`` matches, cached per index generation (filters such as a
+        date range recur from query to query)."""
+        key = str(q)
+        docs = self._filters.get(key)
+        if docs is None:
+            docs = set(searcher.docs_for_query(q))
+            if len(self._filters) >= 32:
+                self._filters.pop(next(iter(self._filters)))
+            self._filters[key] = docs
+        return docs
 
     def _hit(self, stored: dict, score: float | None, rank: int, highlights, snippet_width: int) -> Hit:
         assert self._highlighter is not None

@@ -628,19 +628,27 @@ def combine_and(items: list[wq.Query], *, match: str) -> tuple[wq.Query, wq.Quer
     """AND (or, with ``match="any"``, ranked OR) of ``items``; Not items subtract.
 
     Returns the scoring query and, when the hits are fewer than the scored
-    documents (``+required`` words among optional ones), a filter query for the hits.
+    documents (``+required`` words among optional ones, or date ranges beside words),
+    a filter query for the hits.
     Whoosh's AndMaybe would say this in one query, but with optimize=False and a
     result limit it loses hits (a bug seen here), so a filter it is.
     """
     negatives = [q.query for q in items if isinstance(q, wq.Not)]
     positives = [q for q in items if not isinstance(q, wq.Not)]
+    # Date ranges restrict the hits without ranking them (each adds the same constant), in
+    # both modes: as a filter they cost one cached set of articles instead of a walk over
+    # every article of the period beside each word's postings.
+    ranges = [q for q in positives if isinstance(_unwrap(q), wq.NumericRange)]
+    if len(ranges) == len(positives):
+        ranges = []  # nothing else to match: the ranges are the query
+    positives = [q for q in positives if q not in ranges]
     required = [_unwrap(q) for q in positives if isinstance(q, _Required)]
     optional = [q for q in positives if not isinstance(q, _Required)]
-    hits: wq.Query | None = None
+    filters = [_unwrap(q) for q in ranges]
     if match == "any":
         if required and optional:
-            hits = _and(required)
-            base: wq.Query = wq.Or([hits, wq.Or(optional) if len(optional) > 1 else optional[0]])
+            filters.insert(0, _and(required))
+            base: wq.Query = wq.Or([filters[0], wq.Or(optional) if len(optional) > 1 else optional[0]])
         elif required:
             base = _and(required)
         else:
@@ -648,6 +656,7 @@ def combine_and(items: list[wq.Query], *, match: str) -> tuple[wq.Query, wq.Quer
     else:
         allq = required + optional
         base = _and(allq) if allq else wq.Every()
+    hits = _and(filters) if filters else None
     if negatives:
         base = wq.AndNot(base, wq.Or(negatives) if len(negatives) > 1 else negatives[0])
     return base, hits

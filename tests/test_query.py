@@ -159,3 +159,14 @@ def test_bonuses_rescored_for_candidates_rank_as_one_full_scoring() -> None:
         expected = [(engine._current().stored_fields(h.docnum)["id"], round(h.score, 6)) for h in full]
         got = [(h.id, round(h.score, 6)) for h in engine.search(q, limit=50, snippet_width=0)]
         assert sorted(got, key=lambda x: (-x[1], x[0])) == sorted(expected, key=lambda x: (-x[1], x[0])), q
+
+
+@pytest.mark.parametrize(
+    "query, match, expected",
+    [("هدنة date:2016", "all", {"m01", "m02"}), ("هدنة الأخبار date:2016", "any", {"m01", "m02"})],
+)
+def test_a_date_range_restricts_the_hits_in_both_modes(
+    mini_engine: Engine, query: str, match: str, expected: set[str]
+) -> None:
+    # without the range, --any also finds m06 (الأخبار, 2018)
+    assert {h.id for h in mini_engine.search(query, match=match, limit=50)} == expected
