@@ -247,6 +247,11 @@ def _date(value) -> dt.date | None:
 RERANK = 300
 """Candidates (by the words' stems) that the ranking bonuses re-score."""
 
+FEW = 2000
+"""Up to this many candidate articles a date range is checked beside the words; beyond,
+it is a filter: the set of articles in the range, cached per index generation (a month
+of the 150k archive beside a common word: 124 ms matched, 24 ms filtered)."""
+
 
 def _with_bonus(searcher, ranked: list[tuple[int, float]], bonus: list[wquery.Query]) -> list[tuple[int, float]]:
     """``ranked`` (docnum, score) re-scored with the bonus queries and re-sorted.
@@ -458,8 +463,11 @@ class Engine:
                 date_from = _later(date_from, _since(since, self.today()))
             wq, highlights = compiled.query, compiled.highlights
             window = date_window(date_from, date_to)
+            ranges = compiled.ranges + ([window] if window is not None else [])
+            if ranges and wq.estimate_size(searcher.reader()) <= FEW:
+                wq, ranges = wquery.And([wq, *ranges]), []  # few candidates: checking each is cheapest
             kwargs: dict = {}
-            allowed = [q for q in (compiled.hits, window) if q is not None]
+            allowed = ranges + ([compiled.hits] if compiled.hits is not None else [])
             if allowed:
                 kwargs["filter"] = set.intersection(*(self._docs(searcher, q) for q in allowed))
             if sort != "relevance":
@@ -574,7 +582,7 @@ class Engine:
             compiled = compile_query(suggestion, reader, self._settings, known_values=self._known)
         except QueryError:
             return None
-        return suggestion if searcher.search(compiled.query, limit=1).scored_length() else None
+        return suggestion if searcher.search(compiled.restricted, limit=1).scored_length() else None
 
     @_reads_index
     def timeline(
@@ -596,7 +604,7 @@ class Engine:
             compiled = compile_query(
                 query, searcher.reader(), self._settings, match=match, today=self.today(), known_values=self._known
             )
-            wq = compiled.query
+            wq = compiled.restricted
             window = date_window(date_from, date_to)
             if window is not None:
                 wq = wquery.And([wq, window])
@@ -637,7 +645,7 @@ class Engine:
                 compiled = compile_query(
                     query, searcher.reader(), self._settings, match=match, today=self.today(), known_values=self._known
                 )
-                docnums = list(searcher.docs_for_query(compiled.query))
+                docnums = list(searcher.docs_for_query(compiled.restricted))
                 if compiled.hits is not None:
                     allowed = set(searcher.docs_for_query(compiled.hits))
                     docnums = [d for d in docnums if d in allowed]

@@ -622,33 +622,39 @@ class Compiled:
     highlights: Highlights
     dropped: list[str]
     bonus: list[wq.Query] = field(default_factory=list)
+    ranges: list[wq.Query] = field(default_factory=list)  # date ranges the hits must fall in
+
+    @property
+    def restricted(self) -> wq.Query:
+        """``query`` with the date ranges applied, as one query."""
+        return wq.And([self.query, *self.ranges]) if self.ranges else self.query
 
 
-def combine_and(items: list[wq.Query], *, match: str) -> tuple[wq.Query, wq.Query | None]:
+def combine_and(
+    items: list[wq.Query], *, match: str, split_ranges: bool = False
+) -> tuple[wq.Query, wq.Query | None, list[wq.Query]]:
     """AND (or, with ``match="any"``, ranked OR) of ``items``; Not items subtract.
 
-    Returns the scoring query and, when the hits are fewer than the scored
-    documents (``+required`` words among optional ones, or date ranges beside words),
-    a filter query for the hits.
-    Whoosh's AndMaybe would say this in one query, but with optimize=False and a
-    result limit it loses hits (a bug seen here), so a filter it is.
+    Returns the scoring query; when the hits are fewer than the scored documents
+    (``+required`` words among optional ones), a filter query for the hits; and,
+    with ``split_ranges``, the date ranges beside the words, which restrict the hits
+    (in both modes) without ranking them — the Engine applies them as it finds
+    cheapest.  Whoosh's AndMaybe would say the first in one query, but with matcher
+    replacement it loses hits, so a filter it is.
     """
     negatives = [q.query for q in items if isinstance(q, wq.Not)]
     positives = [q for q in items if not isinstance(q, wq.Not)]
-    # Date ranges restrict the hits without ranking them (each adds the same constant), in
-    # both modes: as a filter they cost one cached set of articles instead of a walk over
-    # every article of the period beside each word's postings.
-    ranges = [q for q in positives if isinstance(_unwrap(q), wq.NumericRange)]
+    ranges = [_unwrap(q) for q in positives if isinstance(_unwrap(q), wq.NumericRange)] if split_ranges else []
     if len(ranges) == len(positives):
         ranges = []  # nothing else to match: the ranges are the query
-    positives = [q for q in positives if q not in ranges]
+    positives = [q for q in positives if _unwrap(q) not in ranges]
     required = [_unwrap(q) for q in positives if isinstance(q, _Required)]
     optional = [q for q in positives if not isinstance(q, _Required)]
-    filters = [_unwrap(q) for q in ranges]
+    hits: wq.Query | None = None
     if match == "any":
         if required and optional:
-            filters.insert(0, _and(required))
-            base: wq.Query = wq.Or([filters[0], wq.Or(optional) if len(optional) > 1 else optional[0]])
+            hits = _and(required)
+            base: wq.Query = wq.Or([hits, wq.Or(optional) if len(optional) > 1 else optional[0]])
         elif required:
             base = _and(required)
         else:
@@ -656,10 +662,9 @@ def combine_and(items: list[wq.Query], *, match: str) -> tuple[wq.Query, wq.Quer
     else:
         allq = required + optional
         base = _and(allq) if allq else wq.Every()
-    hits = _and(filters) if filters else None
     if negatives:
         base = wq.AndNot(base, wq.Or(negatives) if len(negatives) > 1 else negatives[0])
-    return base, hits
+    return base, hits, ranges
 
 
 def _and(qs: list[wq.Query]) -> wq.Query:
@@ -685,9 +690,10 @@ def compile_query(
     ranking = ranking or Ranking()
     compiler = Compiler(q, reader, settings, ranking=ranking, today=today, known_values=known_values)
     hits: wq.Query | None = None
+    ranges: list[wq.Query] = []
     if isinstance(node, Bool) and node.op == "and":
         items = [c for c in (compiler.compile(i) for i in node.items) if c is not None]
-        result, hits = combine_and(items, match=match) if items else (None, None)
+        result, hits, ranges = combine_and(items, match=match, split_ranges=True) if items else (None, None, [])
         if result is not None and ranking.proximity:
             compiler.bonus += compiler.proximity(node.items, window=ranking.proximity_window, weight=ranking.proximity)
     else:
@@ -703,4 +709,4 @@ def compile_query(
         raise QueryError(
             f"the query has only stop words ({words}), which are not indexed; add a word that carries meaning"
         )
-    return Compiled(result, hits, compiler.highlights, compiler.dropped, compiler.bonus)
+    return Compiled(result, hits, compiler.highlights, compiler.dropped, compiler.bonus, ranges)
