@@ -8,6 +8,7 @@ Exit codes: 0 something matched, 1 nothing matched, 2 an error, 130 interrupted.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from tqdm import tqdm
 
 from analyzers import analyze as analyze_text
 from indexer import AkhbarError, Store, read_corpus
-from indexer.errors import ArticleNotFound, IndexNotFound
+from indexer.errors import ArticleNotFound, IndexIncompatible, IndexNotFound
 from search.engine import SORTS, Engine, default_index_path, sample_corpus
 from search.render import Renderer
 
@@ -62,13 +63,21 @@ def open_engine(index: Path | None) -> Engine:
     if index is not None:
         return Engine.open(index)
     path = default_index_path()
-    store = Store(path)
-    if not store.exists() and "AKHBAR_INDEX" not in __import__("os").environ:
+    if "AKHBAR_INDEX" in os.environ:
+        return Engine.open(path)
+    # the sample index is akhbar's own: built on first use, rebuilt after an upgrade
+    if Store(path).exists():
+        try:
+            engine = Engine.open(path)
+            len(engine)
+            return engine
+        except IndexIncompatible:
+            print(f"akhbar: the sample index in {path} is from another akhbar version; rebuilding it", file=sys.stderr)
+    else:
         print(f"akhbar: building the sample index in {path} (first run)", file=sys.stderr)
-        engine = Engine.create(path)
-        engine.add(_progress(read_corpus([sample_corpus()]), "indexing sample"), report_problem=_problem)
-        return engine
-    return Engine.open(path)
+    engine = Engine.at(path)
+    engine.add(_progress(read_corpus([sample_corpus()]), "indexing sample"), rebuild=True, report_problem=_problem)
+    return engine
 
 
 @app.command()

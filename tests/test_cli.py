@@ -94,6 +94,19 @@ def test_default_index_is_built_from_the_sample_corpus(tmp_path: Path, monkeypat
     assert hit["id"] == "000_72398f9b931f1d63" and hit["date"] == "2016-10-19"
 
 
+def test_a_sample_index_from_another_version_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AKHBAR_INDEX", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert run("search", "هدنة حلب").exit_code == 0
+    meta_file = tmp_path / "cache" / "akhbar" / "sample" / "akhbar.json"
+    meta = json.loads(meta_file.read_text())
+    meta_file.write_text(json.dumps(meta | {"format": meta["format"] - 1}))  # as an older akhbar left it
+    result = run("search", "هدنة حلب", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.splitlines()[0])["id"] == "000_72398f9b931f1d63"
+    assert json.loads(meta_file.read_text())["format"] == meta["format"]
+
+
 def test_analyze_command() -> None:
     result = run("analyze", "وَالأخبارُ في حلب", "--json")
     rows = [json.loads(line) for line in result.stdout.splitlines()]
