@@ -41,6 +41,8 @@ Item = tuple  # (Article, digest, …anything the caller wants back)
 # where ``indexer`` is importable from: the workers start there, so a user's own ``indexer``
 # package in the current directory cannot shadow it
 _IMPORT_ROOT = str(Path(__file__).resolve().parent.parent)
+# the import root goes first on sys.path explicitly: with PYTHONSAFEPATH, -c adds no directory
+_WORKER = "import sys; sys.path.insert(0, sys.argv[1]); from indexer.prepare import serve; serve()"
 BATCH = 64  # articles per task: large enough to amortize pickling, small enough to keep both cores busy
 
 
@@ -137,7 +139,7 @@ class _Worker:
 
     def __init__(self, settings: AnalysisSettings) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from indexer.prepare import serve; serve()"],
+            [sys.executable, "-c", _WORKER, _IMPORT_ROOT],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             cwd=_IMPORT_ROOT,
