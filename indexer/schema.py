@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from typing import Final
 
-from whoosh import fields
+from whoosh import fields, formats
+from whoosh.system import emptybytes
 
 from analyzers import AnalysisSettings
 from analyzers.chains import AnalysisCore, FastArabicAnalyzer
 
-FORMAT_VERSION: Final = 4
+FORMAT_VERSION: Final = 5  # 5: weight-only postings in the frequency-only fields
 LEAD_MIN: Final = 150
 LEAD_MAX: Final = 400
 
@@ -47,6 +48,32 @@ def lead_of(body: str) -> str:
     return lead
 
 
+class WeightOnly(formats.Frequency):
+    """Whoosh's frequency format without the per-posting value bytes.
+
+    ``Frequency`` stores each posting's frequency twice, as its weight (what BM25F
+    reads) and again as four value bytes (read by nothing akhbar does): 37.8 → 34.2 MB
+    for 3,000 articles without them.
+    """
+
+    def word_values(self, value, analyzer, **kwargs):
+        for word, freq, weight, _ in super().word_values(value, analyzer, **kwargs):
+            yield word, freq, weight, emptybytes
+
+    def fixed_value_size(self) -> int:
+        return 0
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        raise NotImplementedError("weight-only postings: read the posting's weight")
+
+    decode_weight = decode_frequency
+
+
+def _weight_only(field: fields.FieldType) -> fields.FieldType:
+    field.format = WeightOnly()
+    return field
+
+
 def make_schema(settings: AnalysisSettings | None = None) -> fields.Schema:
     core = AnalysisCore(settings)  # one pass over each text for all fields
     stemmed = FastArabicAnalyzer(stem=True, core=core)
@@ -55,9 +82,9 @@ def make_schema(settings: AnalysisSettings | None = None) -> fields.Schema:
         id=fields.ID(unique=True, stored=True, sortable=True),
         title=fields.TEXT(analyzer=stemmed, stored=True, phrase=True),
         body=fields.TEXT(analyzer=stemmed, stored=True, phrase=True),
-        lead=fields.TEXT(analyzer=stemmed, phrase=False),
-        title_exact=fields.TEXT(analyzer=exact, phrase=False),
-        body_exact=fields.TEXT(analyzer=exact, phrase=False),
+        lead=_weight_only(fields.TEXT(analyzer=stemmed, phrase=False)),
+        title_exact=_weight_only(fields.TEXT(analyzer=exact, phrase=False)),
+        body_exact=_weight_only(fields.TEXT(analyzer=exact, phrase=False)),
         date=fields.DATETIME(stored=True, sortable=True),
         mentioned=fields.DATETIME(),
         person=fields.KEYWORD(commas=True),
