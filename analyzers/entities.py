@@ -216,9 +216,7 @@ class Gazetteer:
     names: dict[tuple[str, ...], tuple[str, str]]  # normalized clitic-free words → (type, canonical)
     in_text: frozenset[tuple[str, ...]]  # the names that may tag text by themselves (not '?' aliases)
     by_skeleton: dict[str, list[tuple[str, str, str]]]  # skeleton → (form, type, canonical), persons
-    longest: int
-    first_words: frozenset[str]  # first words of all names
-    sizes: dict[str, tuple[int, ...]]  # first word → the word counts of names it begins, longest first
+    sizes: dict[str, frozenset[int]]  # first word → the word counts of the names it begins
 
 
 @cache
@@ -266,9 +264,7 @@ def gazetteer() -> Gazetteer:
         names,
         frozenset(in_text),
         by_skeleton,
-        max(len(k) for k in names),
-        frozenset(sizes),
-        {first: tuple(sorted(n, reverse=True)) for first, n in sizes.items()},
+        {first: frozenset(n) for first, n in sizes.items()},
     )
 
 
@@ -460,20 +456,22 @@ def tag_words(words: Sequence[str]) -> list[str]:
     return t.tag(sequence_features(words))
 
 
-_STARTS: dict[str, bool] = {}
+_SIZES: dict[str, tuple[int, ...]] = {}
 
 
-def _may_start_name(word: str) -> bool:
-    """Whether a known name can begin with this word (as written, without its article or
-    a clitic); cached, since nearly every word of a text is asked."""
-    starts = _STARTS.get(word)
-    if starts is None:
-        firsts = gazetteer().first_words
-        starts = word in firsts or strip_clitics(word) in firsts or _drop_article(word) in firsts
-        if len(_STARTS) > 200_000:
-            _STARTS.clear()
-        _STARTS[word] = starts
-    return starts
+def _name_sizes(word: str) -> tuple[int, ...]:
+    """The word counts of the known names that can begin with this word (as written,
+    without its article or a clitic), longest first; empty for most words.  Cached,
+    since nearly every word of a text is asked."""
+    sizes = _SIZES.get(word)
+    if sizes is None:
+        g = gazetteer()
+        found = {n for f in (word, _drop_article(word), strip_clitics(word)) for n in g.sizes.get(f, ())}
+        sizes = tuple(sorted(found, reverse=True))
+        if len(_SIZES) > 200_000:
+            _SIZES.clear()
+        _SIZES[word] = sizes
+    return sizes
 
 
 def _gazetteer_pass(norms: list[str], covered: set[int], spans: list[tuple[int, int, str]], min_size: int) -> None:
@@ -481,12 +479,8 @@ def _gazetteer_pass(norms: list[str], covered: set[int], spans: list[tuple[int, 
     g = gazetteer()
     i = 0
     while i < len(norms):
-        if i in covered or not _may_start_name(norms[i]):
-            i += 1
-            continue
-        word = norms[i]
-        sizes = {n for f in (word, _drop_article(word), strip_clitics(word)) for n in g.sizes.get(f, ())}
-        for size in sorted((n for n in sizes if min_size <= n <= len(norms) - i), reverse=True):
+        sizes = () if i in covered else _name_sizes(norms[i])
+        for size in (n for n in sizes if min_size <= n <= len(norms) - i):
             if any(k in covered for k in range(i, i + size)):
                 continue
             key = next((k for k in _keys(norms[i : i + size]) if k in g.in_text), None)
