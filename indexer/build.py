@@ -63,9 +63,8 @@ def _write(
     prepared: Iterable[tuple[tuple[Article, str, bool], Prepared]],
     report: BuildReport,
     say: Reporter,
-    counted: bool = False,
 ) -> None:
-    """Add (or, for known ids, replace) the prepared documents; ``counted``: already in the report."""
+    """Add (or, for known ids, replace) the prepared documents."""
     for (record, _, new), doc in prepared:
         if isinstance(doc, str):
             _reject(
@@ -73,15 +72,12 @@ def _write(
                 say,
                 Rejected(record.path or "?", record.line, f"could not analyse this article ({doc}); please report it"),
             )
-            if counted:
-                report.updated -= 1
         elif new:
             writer.add_document(**doc)
             report.added += 1
         else:
             writer.update_document(**doc)
-            if not counted:
-                report.updated += 1
+            report.updated += 1
 
 
 def update_index(
@@ -134,8 +130,9 @@ def update_index(
                     known[record.id] = digest
                     item = (record, digest, previous is None)
                     if record.id in written:
+                        if record.id in again:  # an earlier copy of this run, replaced before it was written
+                            report.updated += 1
                         again[record.id] = item
-                        report.updated += 1
                         continue
                     written.add(record.id)
                     yield item
@@ -147,7 +144,7 @@ def update_index(
                 writer = BulkSegmentWriter(ix, limitmb=limitmb)
                 with Preparer(core, 0) as preparer:
                     items = ((a, digest, False) for a, digest, _ in again.values())
-                    _write(writer, preparer.map(items), report, say, counted=True)
+                    _write(writer, preparer.map(items), report, say)
             writer.commit()
         except BaseException:
             if not writer.is_closed:

@@ -471,10 +471,10 @@ class Engine:
                 kwargs["groupedby"] = {"source": sorting.FieldFacet("source"), "month": sorting.FieldFacet("month")}
                 kwargs["maptype"] = sorting.Count
             bonus = compiled.bonus if sort == "relevance" else []
-            wanted = page * limit
-            results = _search_counting(searcher, wq, max(wanted, RERANK) if bonus else wanted, kwargs)
+            depth = max(page * limit, RERANK) if bonus else page * limit
+            results = _search_counting(searcher, wq, depth, kwargs)
             total = len(results)
-            ranked = [(hit.docnum, hit.score) for hit in results[: max(wanted, RERANK) if bonus else wanted]]
+            ranked = [(hit.docnum, hit.score) for hit in results[:depth]]  # facets collect every hit
             if bonus:
                 ranked = _with_bonus(searcher, ranked, bonus)
             first = (min(page, max(1, math.ceil(total / limit))) - 1) * limit  # past the end: the last page

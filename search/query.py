@@ -638,8 +638,8 @@ def combine_and(
     Returns the scoring query; when the hits are fewer than the scored documents
     (``+required`` words among optional ones), a filter query for the hits; and,
     with ``split_ranges``, the date ranges beside the words, which restrict the hits
-    (in both modes) without ranking them — the Engine applies them as it finds
-    cheapest.  Whoosh's AndMaybe would say the first in one query, but with matcher
+    (in both modes) without ranking them — the Engine applies them as cached
+    filters.  Whoosh's AndMaybe would say the first in one query, but with matcher
     replacement it loses hits, so a filter it is.
     """
     negatives = [q.query for q in items if isinstance(q, wq.Not)]
