@@ -47,11 +47,8 @@ def test_nasty_queries_answer_or_fail_cleanly_and_quickly(mini_engine: Engine, q
 MUTATIONS = ["truncate", "nul", "flip", "garbage", "deep", "types", "dup"]
 
 
-def mutate(line: str, rng: random.Random) -> str | bytes:
-    kind = rng.choice(MUTATIONS)
-    raw = line.encode("utf-8")
-    if kind == "truncate":
-        return raw[: rng.randrange(1, len(raw))]
+def _damage(kind: str, raw: bytes, rng: random.Random) -> bytes | None:
+    """The byte-level mutations every format gets (None: not one of them)."""
     if kind == "nul":
         i = rng.randrange(len(raw))
         return raw[:i] + b"\x00" + raw[i:]
@@ -60,6 +57,16 @@ def mutate(line: str, rng: random.Random) -> str | bytes:
         return raw[:i] + bytes([raw[i] ^ 0xFF]) + raw[i + 1 :]
     if kind == "garbage":
         return bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200)))
+    return None
+
+
+def mutate(line: str, rng: random.Random) -> str | bytes:
+    kind = rng.choice(MUTATIONS)
+    raw = line.encode("utf-8")
+    if kind == "truncate":
+        return raw[: rng.randrange(1, len(raw))]
+    if (damaged := _damage(kind, raw, rng)) is not None:
+        return damaged
     if kind == "deep":
         return ("[" * 100_000 + "]" * 100_000).encode()
     if kind == "types":
@@ -118,14 +125,8 @@ def _mutate_bytes(raw: bytes, rng: random.Random) -> bytes:
     kind = rng.choice(["truncate", "nul", "flip", "garbage", "quote", "empty"])
     if kind == "truncate":
         return raw[: rng.randrange(0, len(raw))]
-    if kind == "nul":
-        i = rng.randrange(len(raw))
-        return raw[:i] + b"\x00" + raw[i:]
-    if kind == "flip":
-        i = rng.randrange(len(raw))
-        return raw[:i] + bytes([raw[i] ^ 0xFF]) + raw[i + 1 :]
-    if kind == "garbage":
-        return bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200)))
+    if (damaged := _damage(kind, raw, rng)) is not None:
+        return damaged
     if kind == "quote":
         i = rng.randrange(len(raw))
         return raw[:i] + b'"' + raw[i:]
