@@ -29,8 +29,10 @@ def read_jsonl(path: Path, limit: int | None = None) -> Iterator[dict]:
 
 
 def read_tsv(path: Path) -> list[list[str]]:
-    rows = path.read_text("utf-8").splitlines()
-    return [r.split("\t") for r in rows[1:] if r.strip()]
+    """Rows of a tab-separated file; a first row starting with ``qid`` is a header
+    (the known-item and TREC files have one, XQuAD-R's queries do not)."""
+    rows = [r.split("\t") for r in path.read_text("utf-8").splitlines() if r.strip()]
+    return rows[1:] if rows and rows[0][0] == "qid" else rows
 
 
 def read_qrels(path: Path) -> dict[str, set[str]]:
