@@ -49,7 +49,7 @@ def _existing_digests(writer: IndexWriter) -> dict[str, str]:
         return {}
     ids = reader.column_reader("id")
     digests = reader.column_reader("digest")
-    return {ids[n]: digests[n] for n in reader.all_doc_ids()}
+    return {ids[n]: digests[n].decode("ascii") for n in reader.all_doc_ids()}
 
 
 def _reject(report: BuildReport, say: Reporter, rejected: Rejected) -> None:

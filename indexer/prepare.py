@@ -84,7 +84,7 @@ def document(a: Article, digest: str, core: AnalysisCore) -> dict:
         "lead": lead_stems,
         "title_exact": title_forms,
         "body_exact": body_forms,
-        "digest": digest,
+        "digest": digest.encode("ascii"),
         "origin": (a.path, a.line),
     }
     if a.date is not None:
@@ -100,7 +100,6 @@ def document(a: Article, digest: str, core: AnalysisCore) -> dict:
         doc["person"] = ",".join(sorted(keys["person"]))
         doc["place"] = ",".join(sorted(keys["place"]))
         doc["org"] = ",".join(sorted(keys["organization"]))
-        doc["entity"] = ",".join(sorted(keys["person"] | keys["place"] | keys["organization"]))
         doc["entities"] = [(m.type, m.key, m.text, where, m.start, m.end) for where, m in found]
     if mentions:
         # a mention is indexed by its first day: mentioned:2016-10 finds «تشرين الأول 2016»

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from typing import Final
 
-from whoosh import fields, formats
+from whoosh import columns, fields, formats
 from whoosh.system import emptybytes
 
 from analyzers import AnalysisSettings
 from analyzers.chains import AnalysisCore, FastArabicAnalyzer
 
-FORMAT_VERSION: Final = 5  # 5: weight-only postings in the frequency-only fields
+FORMAT_VERSION: Final = 6  # 5: weight-only postings in the frequency-only fields; 6: block-compressed stored fields
 LEAD_MIN: Final = 150
 LEAD_MAX: Final = 400
 
@@ -90,7 +90,6 @@ def make_schema(settings: AnalysisSettings | None = None) -> fields.Schema:
         person=fields.KEYWORD(commas=True),
         place=fields.KEYWORD(commas=True),
         org=fields.KEYWORD(commas=True),
-        entity=fields.KEYWORD(commas=True),
         entities=fields.STORED(),
         mentions=fields.STORED(),
         month=fields.ID(sortable=True),
@@ -98,5 +97,5 @@ def make_schema(settings: AnalysisSettings | None = None) -> fields.Schema:
         category=fields.ID(stored=True, sortable=True),
         url=fields.STORED(),
         origin=fields.STORED(),
-        digest=fields.ID(sortable=True),
+        digest=fields.COLUMN(columns.VarBytesColumn()),  # read by updates, never searched
     )

@@ -66,6 +66,8 @@ ENTITY_FIELDS: Final = {
     "org": ("organization",),
     "entity": ("person", "place", "organization"),
 }
+ENTITY_INDEX: Final = {"person": "person", "place": "place", "organization": "org"}
+"""The index field holding each entity type's canonical keys."""
 FIELDS: Final = TEXT_FIELDS + KEYWORD_FIELDS + DATE_FIELDS + tuple(ENTITY_FIELDS)
 OR_WORDS: Final = frozenset({"OR", "أو", "او", "|"})
 AND_WORDS: Final = frozenset({"AND", "&"})
@@ -543,7 +545,8 @@ class Compiler:
                     term = term.decode("utf-8") if isinstance(term, bytes) else term
                     if term != key and similar_names(term, key):
                         keys.add(term)
-            terms = [wq.Term(node.field, k) for k in sorted(keys)]
+            # entity: looks in the three type fields, each with every key
+            terms = [wq.Term(ENTITY_INDEX[kind], k) for kind in ENTITY_FIELDS[node.field] for k in sorted(keys)]
             return terms[0] if len(terms) == 1 else wq.Or(terms)
         if node.field in DATE_FIELDS:
             try:

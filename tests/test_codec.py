@@ -1,0 +1,119 @@
+"""The index codec: block-compressed stored fields and packed inline postings must
+give exactly what Whoosh's own codec gives, only smaller."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import struct
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.filedb.filestore import RamStorage
+
+import indexer.writer
+from indexer import Article
+from indexer.codec import BlockCompressedBytesColumn, InlineTermInfo
+from search import Engine
+
+WORDS = "حلب حمص دمشق هدنة قصف وزارة الخارجية محادثات جنيف الرئيس الأسواق النفط الأمطار القاهرة".split()
+
+
+def _corpus(n: int, seed: int = 7) -> list[Article]:
+    """Articles of common words plus made-up rare ones (many terms in one document
+    only, some in two or three: the inlined postings)."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        rare = [f"كلمة{rng.randrange(3 * n)}" for _ in range(3)]
+        body = " ".join(rng.choices(WORDS, k=30) + rare)
+        out.append(Article(f"a{i:04d}", " ".join(rng.choices(WORDS, k=4)), body, dt.date(2018, 1 + i % 12, 1), "src"))
+    return out
+
+
+QUERIES = ["حلب", "هدنة دمشق", '"وزارة الخارجية"', "كلمة5", "كلمة17 OR كلمة40", "=الرئيس", "حلب -النفط"]
+
+
+def _answers(engine: Engine) -> list[list[tuple[str, float, str]]]:
+    return [[(h.id, round(h.score, 6), h.snippet) for h in engine.search(q, limit=50)] for q in QUERIES]
+
+
+@pytest.fixture(scope="module")
+def two_indexes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, Engine]:
+    docs = _corpus(120)
+    ours = tmp_path_factory.mktemp("ours") / "ix"
+    Engine.create(ours).add(docs[:70])
+    Engine.open(ours).add(docs[70:])  # a second segment, then merged or searched together
+    plain = tmp_path_factory.mktemp("plain") / "ix"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(indexer.writer, "AkhbarCodec", W3Codec)
+        Engine.create(plain).add(docs[:70])
+        Engine.open(plain).add(docs[70:])
+    return Engine.open(ours), Engine.open(plain)
+
+
+def test_searches_and_stored_fields_match_whooshs_codec(two_indexes: tuple[Engine, Engine]) -> None:
+    ours, plain = two_indexes
+    assert _answers(ours) == _answers(plain)
+    for i in (0, 15, 16, 17, 69, 70, 119):
+        assert ours.doc(f"a{i:04d}") == plain.doc(f"a{i:04d}")
+
+
+def test_rare_terms_are_found_with_their_positions(two_indexes: tuple[Engine, Engine]) -> None:
+    ours, _ = two_indexes
+    doc = ours.doc("a0003")
+    rare = doc.body.split()[-3:]
+    hits = ours.search(f'"{rare[0]} {rare[1]}"')
+    assert "a0003" in [h.id for h in hits]
+
+
+@given(st.lists(st.binary(max_size=40), max_size=70), st.integers(0, 5), st.integers(1, 20))
+def test_block_column_round_trip(values: list[bytes], gap: int, block: int) -> None:
+    storage = RamStorage()
+    column = BlockCompressedBytesColumn(block=block)
+    writer = column.writer(storage.create_file("c"))
+    expected = []
+    for v in values:
+        expected.extend([b""] * gap)
+        writer.add(len(expected), v)
+        expected.append(v)
+    expected.extend([b""] * gap)
+    writer.finish(len(expected))
+    writer._dbfile.close()
+    reader = column.reader(storage.open_file("c"), 0, storage.file_length("c"), len(expected))
+    assert [reader[n] for n in range(len(expected))] == expected
+    assert list(reader) == expected
+
+
+postings = st.lists(
+    st.tuples(
+        st.integers(1, 1 << 20),
+        st.one_of(st.integers(1, 1000).map(float), st.floats(0.5, 1e6, width=32)),
+        st.binary(max_size=12),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@given(postings, st.booleans(), st.integers(1, 500))
+def test_inline_term_info_round_trip(items: list, with_values: bool, length: int) -> None:
+    ids, weights, values = [], [], []
+    docnum = 0
+    for delta, weight, value in items:
+        docnum += delta
+        ids.append(docnum)
+        weights.append(struct.unpack("<f", struct.pack("<f", weight))[0])
+        values.append(value)
+    ti = InlineTermInfo.inline(ids, weights, values if with_values else [], length, length)
+    back = InlineTermInfo.from_bytes(ti.to_bytes())
+    assert back.inlined_postings() == ti.inlined_postings()
+    assert (back.doc_frequency(), back.weight(), back.max_weight()) == (len(ids), sum(weights), max(weights))
+    assert (back.min_id(), back.max_id(), back.min_length(), back.max_length()) == (
+        ids[0],
+        ids[-1],
+        ti.min_length(),
+        ti.max_length(),
+    )
