@@ -22,11 +22,13 @@ Zipfian, so tagging costs little more than the C tagger itself.
 
 from __future__ import annotations
 
+import gzip
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from io import BytesIO
 from typing import Final
 
 from analyzers.normalization import normalize
@@ -142,6 +144,7 @@ ORG_TRIGGERS: Final = frozenset(
     )
 )
 MODEL: Final = "models/entities.crfsuite"
+CLUSTERS: Final = "data/word_clusters.tsv.gz"
 
 
 @dataclass(frozen=True)
@@ -356,16 +359,30 @@ def _gaz_words() -> dict[str, str]:
     return out
 
 
-_FEATURES: dict[str, tuple[list[str], list[str], list[str]]] = {}
+@cache
+def word_clusters() -> dict[str, str]:
+    """Clitic-free word → distributional cluster number, from ``data/word_clusters.tsv.gz``
+    (made by ``analyzers/train_clusters.py``); empty if the file is missing."""
+    path = resources.files("analyzers").joinpath(CLUSTERS)
+    if not path.is_file():
+        return {}
+    with gzip.open(BytesIO(path.read_bytes()), "rt", encoding="utf-8") as f:
+        return dict(line.rstrip("\n").split("\t", 1) for line in f)
 
 
-def word_features(word: str) -> tuple[list[str], list[str], list[str]]:
+Features = tuple[list[str], list[str], list[str]]
+_FEATURES: dict[str, Features] = {}
+_TAGGING: dict[str, Features] = {}
+
+
+def word_features(word: str) -> Features:
     """(own, as previous word, as next word) features of a normalized word; cached."""
     f = _FEATURES.get(word)
     if f is not None:
         return f
     bare = strip_clitics(word)
     gaz = _gaz_words().get(bare)
+    cluster = "c=" + word_clusters().get(bare, "-")
     own = [
         "w=" + word,
         "b=" + bare,
@@ -378,6 +395,7 @@ def word_features(word: str) -> tuple[list[str], list[str], list[str]]:
         "len=" + str(min(len(bare), 8)),
         "dig=" + str(word.isdigit()),
         "lat=" + str(word.isascii() and word.isalpha()),
+        cluster,
     ]
     trig = (
         ("T:pers" if word in PERSON_TRIGGERS else "")
@@ -389,11 +407,15 @@ def word_features(word: str) -> tuple[list[str], list[str], list[str]]:
     if gaz:
         own.append("gaz=" + gaz)
     prev = (
-        ["-1w=" + word, "-1b=" + bare, "-1al=" + str(word.startswith("ال"))]
+        ["-1w=" + word, "-1b=" + bare, "-1al=" + str(word.startswith("ال")), "-1" + cluster]
         + (["-1" + trig] if trig else [])
         + (["-1gaz=" + gaz] if gaz else [])
     )
-    nxt = ["+1w=" + word, "+1b=" + bare] + (["+1" + trig] if trig else []) + (["+1gaz=" + gaz] if gaz else [])
+    nxt = (
+        ["+1w=" + word, "+1b=" + bare, "+1" + cluster]
+        + (["+1" + trig] if trig else [])
+        + (["+1gaz=" + gaz] if gaz else [])
+    )
     f = (own, prev, nxt)
     if len(_FEATURES) > 40_000:  # ~1.5 KB a word: keep memory bounded on big builds
         _FEATURES.clear()
@@ -401,17 +423,37 @@ def word_features(word: str) -> tuple[list[str], list[str], list[str]]:
     return f
 
 
-def sequence_features(words: Sequence[str]) -> list[list[str]]:
-    """Features of each word of a sentence (normalized words)."""
-    feats = [word_features(w) for w in words]
+_BOS, _EOS = ["BOS"], ["EOS"]
+
+
+def _tagging_features(word: str) -> Features:
+    """:func:`word_features` without the features the shipped model has no weight
+    for: the tagger would ignore them, after paying to look each one up (L1
+    training keeps ~14k of them, so most words lose their word-form features)."""
+    f = _TAGGING.get(word)
+    if f is None:
+        known = _model_attributes()
+        f = tuple([a for a in part if a in known] for part in word_features(word))  # type: ignore[assignment]
+        if len(_TAGGING) > 40_000:
+            _TAGGING.clear()
+        _TAGGING[word] = f
+    return f
+
+
+def sequence_features(words: Sequence[str], *, for_tagging: bool = False) -> list[list[str]]:
+    """Features of each word of a sentence (normalized words); ``for_tagging`` leaves
+    out those the shipped model does not use (training needs them all)."""
+    features = _tagging_features if for_tagging else word_features
+    known = _model_attributes() if for_tagging else None
+    feats = [features(w) for w in words]
     out = []
     n = len(words)
     for i, (own, _, _) in enumerate(feats):
-        item = list(own)
-        item.extend(feats[i - 1][1] if i > 0 else ["BOS"])
-        item.extend(feats[i + 1][2] if i + 1 < n else ["EOS"])
+        item = own + (feats[i - 1][1] if i else _BOS) + (feats[i + 1][2] if i + 1 < n else _EOS)
         if i > 1:
-            item.append("-2w=" + words[i - 2])
+            two_back = "-2w=" + words[i - 2]
+            if known is None or two_back in known:
+                item.append(two_back)
         out.append(item)
     return out
 
@@ -429,10 +471,18 @@ def tagger():
     return t
 
 
+@cache
+def _model_attributes() -> frozenset[str]:
+    t = tagger()
+    return frozenset() if t is None else frozenset(a for a, _ in t.info().state_features)
+
+
 _SENTENCE_END = re.compile(r"[.!?؟\n]")
 
 
-def _sentences(text: str, words: Iterable[tuple[int, int, str]] | None = None) -> Iterable[list[tuple[int, int, str]]]:
+def sentences_of(
+    text: str, words: Iterable[tuple[int, int, str]] | None = None
+) -> Iterable[list[tuple[int, int, str]]]:
     if words is None:
         words = ((m.start(), m.end(), normalize(m.group())) for m in iter_words(text))
     sentence: list[tuple[int, int, str]] = []
@@ -453,7 +503,7 @@ def tag_words(words: Sequence[str]) -> list[str]:
     t = tagger()
     if t is None or not words:
         return ["O"] * len(words)
-    return t.tag(sequence_features(words))
+    return t.tag(sequence_features(words, for_tagging=True))
 
 
 _SIZES: dict[str, tuple[int, ...]] = {}
@@ -474,22 +524,30 @@ def _name_sizes(word: str) -> tuple[int, ...]:
     return sizes
 
 
-def _gazetteer_pass(norms: list[str], covered: set[int], spans: list[tuple[int, int, str]], min_size: int) -> None:
-    """Tag known names of at least ``min_size`` words, longest first, where nothing is tagged yet."""
+def _gazetteer_pass(
+    norms: list[str],
+    starts: list[tuple[int, tuple[int, ...]]],
+    covered: set[int],
+    spans: list[tuple[int, int, str]],
+    min_size: int,
+) -> None:
+    """Tag known names of at least ``min_size`` words, longest first, where nothing is
+    tagged yet; ``starts`` are the positions where a known name can begin, with its sizes."""
     g = gazetteer()
-    i = 0
-    while i < len(norms):
-        sizes = () if i in covered else _name_sizes(norms[i])
-        for size in (n for n in sizes if min_size <= n <= len(norms) - i):
-            if any(k in covered for k in range(i, i + size)):
+    n = len(norms)
+    after = 0  # a name found ends here: the next may not start inside it
+    for i, sizes in starts:
+        if i < after or i in covered:
+            continue
+        for size in sizes:
+            if size < min_size or size > n - i or any(k in covered for k in range(i, i + size)):
                 continue
             key = next((k for k in _keys(norms[i : i + size]) if k in g.in_text), None)
             if key is not None:
                 spans.append((i, i + size, g.names[key][0]))
                 covered.update(range(i, i + size))
-                i += size - 1
+                after = i + size
                 break
-        i += 1
 
 
 _OPENING = "«“"
@@ -530,14 +588,15 @@ def extract_entities(text: str, words: Iterable[tuple[int, int, str]] | None = N
     [('فلاديمير بوتين', 'person'), ('دمشق', 'place')]
     """
     out: list[EntityMention] = []
-    for sentence in _sentences(text, words):
+    for sentence in sentences_of(text, words):
         norms = [w for _, _, w in sentence]
         covered: set[int] = set()
         spans: list[tuple[int, int, str]] = []  # word index range and type
 
         # known names of two or more words first (the model may cut دير الزور in two),
         # then the model, then known one-word names it missed
-        _gazetteer_pass(norms, covered, spans, 2)
+        starts = [(i, sizes) for i, w in enumerate(norms) if (sizes := _name_sizes(w))]
+        _gazetteer_pass(norms, starts, covered, spans, 2)
         tags = tag_words(norms)
         i = 0
         while i < len(tags):
@@ -555,7 +614,7 @@ def extract_entities(text: str, words: Iterable[tuple[int, int, str]] | None = N
                 i = j
             else:
                 i += 1
-        _gazetteer_pass(norms, covered, spans, 1)
+        _gazetteer_pass(norms, starts, covered, spans, 1)
         for a, b, kind in sorted(spans):
             a, b = _within_punctuation(text, sentence, a, b)
             if a == b:

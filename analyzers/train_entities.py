@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("conll", type=Path)
     ap.add_argument("--out", type=Path, default=Path(str(resources.files("analyzers").joinpath(MODEL))))
-    ap.add_argument("--c1", type=float, default=0.1)
+    ap.add_argument("--c1", type=float, default=0.05)
     ap.add_argument("--c2", type=float, default=0.01)
     ap.add_argument("--iterations", type=int, default=150)
     args = ap.parse_args(argv)
