@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import heapq
 import math
 import os
 import pickle
@@ -39,6 +40,7 @@ from analyzers.entities import display_name
 from analyzers.stem import LightStemmer
 from indexer import Article, BuildReport, Rejected, Store, update_index
 from indexer.errors import ArticleNotFound, IndexCorrupt, QueryError
+from search.accumulate import Accumulator
 from search.highlight import Highlighter
 from search.query import Highlights, Ranking, compile_query
 
@@ -270,7 +272,12 @@ def _with_bonus(searcher, ranked: list[tuple[int, float]], bonus: list[wquery.Qu
                     break
             if m.id() == docnum:
                 scores[docnum] += m.score()
-    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    return sorted(scores.items(), key=_by_score)
+
+
+def _by_score(item: tuple[int, float]) -> tuple[float, int]:
+    """Best score first, then the earlier document — Whoosh's order."""
+    return (-item[1], item[0])
 
 
 def _search_counting(searcher, query: wquery.Query, limit: int, kwargs: dict):
@@ -315,6 +322,7 @@ class Engine:
         self._highlighter: Highlighter | None = None
         self._known: dict[str, list[str]] = {}
         self._filters: dict[str, set[int]] = {}  # see _docs
+        self._accumulated: Accumulator | None = None  # see _accumulator
 
     # --- construction ----------------------------------------------------------
 
@@ -390,6 +398,7 @@ class Engine:
             self._searcher = ix.searcher(weighting=scoring.BM25F(B=self.ranking.b, K1=self.ranking.k1))
             self._signature = sig
             self._filters = {}
+            self._accumulated = None
             self._settings = meta.analysis
             self._highlighter = Highlighter(Normalizer(meta.analysis.rules), LightStemmer(**meta.analysis.stemmer))
             reader = self._searcher.reader()
@@ -472,9 +481,17 @@ class Engine:
                 kwargs["maptype"] = sorting.Count
             bonus = compiled.bonus if sort == "relevance" else []
             depth = max(page * limit, RERANK) if bonus else page * limit
-            results = _search_counting(searcher, wq, depth, kwargs)
-            total = len(results)
-            ranked = [(hit.docnum, hit.score) for hit in results[:depth]]  # facets collect every hit
+            accumulated = None if facets or sort != "relevance" else self._accumulator(searcher).scores(wq)
+            if accumulated is not None:
+                if "filter" in kwargs:
+                    keep = kwargs["filter"]
+                    accumulated = {d: s for d, s in accumulated.items() if d in keep}
+                total = len(accumulated)
+                ranked = heapq.nsmallest(depth, accumulated.items(), key=_by_score)
+            else:
+                results = _search_counting(searcher, wq, depth, kwargs)
+                total = len(results)
+                ranked = [(hit.docnum, hit.score) for hit in results[:depth]]  # facets collect every hit
             if bonus:
                 ranked = _with_bonus(searcher, ranked, bonus)
             first = (min(page, max(1, math.ceil(total / limit))) - 1) * limit  # past the end: the last page
@@ -502,6 +519,12 @@ class Engine:
             facets=counted,
             suggestion=suggestion,
         )
+
+    def _accumulator(self, searcher) -> Accumulator:
+        """The term-at-a-time scorer of this generation (it keeps per-document length factors)."""
+        if self._accumulated is None:
+            self._accumulated = Accumulator(searcher, searcher.weighting)
+        return self._accumulated
 
     def _docs(self, searcher, q: wquery.Query) -> set[int]:
         """The articles ``q`` matches, cached per index generation (filters such as a

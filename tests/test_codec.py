@@ -18,7 +18,7 @@ from indexer import Article
 from indexer.codec import BlockCompressedBytesColumn, InlineTermInfo
 from search import Engine
 
-WORDS = "حلب حمص دمشق هدنة قصف وزارة الخارجية محادثات جنيف الرئيس الأسواق النفط الأمطار القاهرة".split()
+WORDS = "حلب بحلب لحلب حمص دمشق هدنة قصف وزارة الخارجية محادثات جنيف الرئيس الأسواق النفط الأمطار القاهرة".split()
 
 
 def _corpus(n: int, seed: int = 7) -> list[Article]:
