@@ -23,6 +23,7 @@ Zipfian, so tagging costs little more than the C tagger itself.
 from __future__ import annotations
 
 import gzip
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -372,14 +373,29 @@ def word_clusters() -> dict[str, str]:
 
 Features = tuple[list[str], list[str], list[str]]
 _FEATURES: dict[str, Features] = {}
-_TAGGING: dict[str, Features] = {}
+_TAGGING: dict[str, tuple[list[str], list[str], list[str], str | None]] = {}
+_TAGGING_MAX = 150_000  # distinct words; entries hold only the model's (shared) attribute strings
+
+
+def _evict_half(cache: dict) -> None:
+    """Forget the older half of a cache (dicts keep insertion order): frequent words
+    come back at once, and a big build does not start from nothing after each clear."""
+    for key in list(itertools.islice(cache, len(cache) // 2)):
+        del cache[key]
 
 
 def word_features(word: str) -> Features:
     """(own, as previous word, as next word) features of a normalized word; cached."""
     f = _FEATURES.get(word)
-    if f is not None:
-        return f
+    if f is None:
+        f = _word_features(word)
+        if len(_FEATURES) > 40_000:  # ~1.5 KB a word: keep memory bounded
+            _evict_half(_FEATURES)
+        _FEATURES[word] = f
+    return f
+
+
+def _word_features(word: str) -> Features:
     bare = strip_clitics(word)
     gaz = _gaz_words().get(bare)
     cluster = "c=" + word_clusters().get(bare, "-")
@@ -416,26 +432,24 @@ def word_features(word: str) -> Features:
         + (["+1" + trig] if trig else [])
         + (["+1gaz=" + gaz] if gaz else [])
     )
-    f = (own, prev, nxt)
-    if len(_FEATURES) > 40_000:  # ~1.5 KB a word: keep memory bounded on big builds
-        _FEATURES.clear()
-    _FEATURES[word] = f
-    return f
+    return own, prev, nxt
 
 
 _BOS, _EOS = ["BOS"], ["EOS"]
 
 
-def _tagging_features(word: str) -> Features:
+def _tagging_features(word: str) -> tuple[list[str], list[str], list[str], str | None]:
     """:func:`word_features` without the features the shipped model has no weight
-    for: the tagger would ignore them, after paying to look each one up (L1
-    training keeps ~14k of them, so most words lose their word-form features)."""
+    for — the tagger would ignore them, after paying to look each one up (L1
+    training keeps ~14k of them, so most words lose their word-form features) —
+    plus the word's ``-2w=`` feature for the word two places on, if the model has it."""
     f = _TAGGING.get(word)
     if f is None:
         known = _model_attributes()
-        f = tuple([a for a in part if a in known] for part in word_features(word))  # type: ignore[assignment]
-        if len(_TAGGING) > 40_000:
-            _TAGGING.clear()
+        own, prev, nxt = ([known[a] for a in part if a in known] for part in _word_features(word))
+        f = (own, prev, nxt, known.get("-2w=" + word))
+        if len(_TAGGING) > _TAGGING_MAX:
+            _evict_half(_TAGGING)
         _TAGGING[word] = f
     return f
 
@@ -443,17 +457,21 @@ def _tagging_features(word: str) -> Features:
 def sequence_features(words: Sequence[str], *, for_tagging: bool = False) -> list[list[str]]:
     """Features of each word of a sentence (normalized words); ``for_tagging`` leaves
     out those the shipped model does not use (training needs them all)."""
-    features = _tagging_features if for_tagging else word_features
-    known = _model_attributes() if for_tagging else None
-    feats = [features(w) for w in words]
-    out = []
     n = len(words)
+    out = []
+    if for_tagging:
+        tfeats = [_tagging_features(w) for w in words]
+        for i, f in enumerate(tfeats):
+            item = f[0] + (tfeats[i - 1][1] if i else _BOS) + (tfeats[i + 1][2] if i + 1 < n else _EOS)
+            if i > 1 and (two_back := tfeats[i - 2][3]) is not None:
+                item.append(two_back)
+            out.append(item)
+        return out
+    feats = [word_features(w) for w in words]
     for i, (own, _, _) in enumerate(feats):
         item = own + (feats[i - 1][1] if i else _BOS) + (feats[i + 1][2] if i + 1 < n else _EOS)
         if i > 1:
-            two_back = "-2w=" + words[i - 2]
-            if known is None or two_back in known:
-                item.append(two_back)
+            item.append("-2w=" + words[i - 2])
         out.append(item)
     return out
 
@@ -472,9 +490,11 @@ def tagger():
 
 
 @cache
-def _model_attributes() -> frozenset[str]:
+def _model_attributes() -> dict[str, str]:
+    """The attributes the shipped model has weights for (each mapped to itself, so
+    that cached features share one string object per attribute)."""
     t = tagger()
-    return frozenset() if t is None else frozenset(a for a, _ in t.info().state_features)
+    return {} if t is None else {a: a for a, _ in t.info().state_features}
 
 
 _SENTENCE_END = re.compile(r"[.!?؟\n]")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
 from typing import Final
@@ -81,6 +82,16 @@ def _months() -> tuple[dict[str, tuple[int, str]], dict[str, list[tuple[str, int
         else:
             double.setdefault(parts[0], []).append((parts[1], number, system))
     return single, double
+
+
+@cache
+def _starters() -> frozenset[str]:
+    """Words a date mention can start at besides numbers: month names (also with
+    و/ب/ل), year words and relative-date words.  Other words are skipped at once —
+    most of a text, and the date pass ran two lookups on each of them."""
+    single, double = _months()
+    months = set(single) | set(double)
+    return frozenset(months | {p + m for m in months for p in "وبل"} | YEAR_WORDS | set(_bare_forms()))
 
 
 def _month_end(year: int, month: int) -> dt.date:
@@ -154,6 +165,12 @@ def extract_dates(
     taken: set[int] = set()
     i = 0
     n = len(words)
+    starters = _starters()
+    starts = [k for k, (_, _, w) in enumerate(words) if w in starters or w.isdecimal()]
+
+    def next_start(k: int) -> int:
+        j = bisect_left(starts, k)
+        return starts[j] if j < len(starts) else n
 
     def number(k: int, lo: int, hi: int) -> int | None:
         if 0 <= k < n and words[k][2].isdecimal() and len(words[k][2]) <= 4:  # not isdigit: ❶
@@ -181,7 +198,7 @@ def extract_dates(
         out.append(DateMention(words[a][0], words[b][1], text[words[a][0] : words[b][1]], start, end, kind))
         taken.update(range(a, b + 1))
 
-    while i < n:
+    while (i := next_start(i)) < n:
         w = words[i][2]
         day = number(i, 1, 31)
         if day is not None and i > 0 and (words[i - 1][2] in NAME_WORDS or words[i - 1][2][1:] in NAME_WORDS):
