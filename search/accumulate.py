@@ -28,6 +28,10 @@ other than title and body — return ``None`` and go through Whoosh's matchers.
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left
+from collections import OrderedDict
+
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching import FilterMatcher
@@ -36,7 +40,10 @@ from whoosh.util.numeric import byte_to_length
 
 __all__ = ["Accumulator"]
 
-SCORED_FIELDS = frozenset({"title", "body"})
+SCORED_FIELDS = frozenset({"title", "body", "title_exact", "body_exact", "lead"})
+LOOKUP_RATIO = 8  # a term in 8x more documents than are wanted is looked up, not decoded whole
+CACHE_FROM = 2_000  # postings: rarer terms decode quickly enough
+CACHED_POSTINGS = 3_000_000  # ~36 MB of document numbers and scores
 _LENGTH = [byte_to_length(b) for b in range(256)]
 
 
@@ -57,6 +64,8 @@ class Accumulator:
         self._field_b = dict(weighting._field_B)
         self._leaves = list(searcher.leaf_searchers())
         self._norms: dict[tuple[int, str], list[float] | None] = {}
+        self._cache: OrderedDict[tuple[str, bytes], tuple[array, array]] = OrderedDict()
+        self._cached = 0  # postings held in _cache
 
     def scores(self, q: wq.Query) -> dict[int, float] | None:
         """Document number → score for every document ``q`` matches, or None."""
@@ -65,18 +74,19 @@ class Accumulator:
         except Unsupported:
             return None
 
-    def _eval(self, q: wq.Query) -> dict[int, float]:
+    def _eval(self, q: wq.Query, within: set[int] | None = None) -> dict[int, float]:
+        """Scores of the documents ``q`` matches (only those in ``within``, if given)."""
         if isinstance(q, wq.Term):
-            return self._term(q)
+            return self._term(q, within)
         if type(q) is wq.AndNot:
-            out = self._eval(q.a)
-            for docnum in self._eval(q.b):
+            out = self._eval(q.a, within)
+            for docnum in self._eval(q.b, set(out)):
                 out.pop(docnum, None)
             return out
         if type(q) in (wq.Or, wq.And) and len(q.subqueries) == 1:
-            return self._eval(q.subqueries[0])  # Whoosh drops the boost of a one-part Or/And
+            return self._eval(q.subqueries[0], within)  # Whoosh drops the boost of a one-part Or/And
         if type(q) is wq.Or and not q.scale and not q.minmatch:
-            parts = sorted((self._eval(sub) for sub in q.subqueries), key=len, reverse=True)
+            parts = sorted((self._eval(sub, within) for sub in q.subqueries), key=len, reverse=True)
             if not parts:
                 return {}
             out = parts[0]
@@ -86,39 +96,104 @@ class Accumulator:
                     out[docnum] = get(docnum, 0.0) + score
             return _boosted(out, q.boost)
         if type(q) is wq.And:
-            parts = sorted((self._eval(sub) for sub in q.subqueries), key=len)
-            if not parts:
-                return {}
-            common = set(parts[0]).intersection(*parts[1:])
-            return _boosted({d: sum(part[d] for part in parts) for d in common}, q.boost)
+            # the rarest part first; the others are only looked up for its documents
+            reader = self._searcher.reader()
+            subs = sorted(q.subqueries, key=lambda sub: sub.estimate_size(reader))
+            parts = []
+            for sub in subs:
+                part = self._eval(sub, within)
+                parts.append(part)
+                within = set(part) if within is None else within.intersection(part)
+                if not within:
+                    return {}
+            return _boosted({d: sum(part[d] for part in parts) for d in within}, q.boost)
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
             return {}
         raise Unsupported(type(q).__name__)
 
-    def _term(self, q: wq.Term) -> dict[int, float]:
-        field = q.fieldname
-        if field not in SCORED_FIELDS:
-            raise Unsupported(field)
-        searcher = self._searcher
-        fieldobj = searcher.schema[field]
-        btext = fieldobj.to_bytes(q.text)
+    def _term(self, q: wq.Term, within: set[int] | None = None) -> dict[int, float]:
+        key = (
+            (q.fieldname, self._searcher.schema[q.fieldname].to_bytes(q.text)) if q.fieldname in SCORED_FIELDS else None
+        )
+        if within is not None and key is not None and key not in self._cache:
+            df = self._searcher.reader().doc_frequency(*key) if key in self._searcher.reader() else 0
+            if len(within) * LOOKUP_RATIO < df:
+                return _boosted(self._looked_up(q.fieldname, key[1], within), q.boost)
+        ids, scores = self.term_scores(q.fieldname, q.text)
+        if within is not None and len(within) * 16 < len(ids):  # a few documents: binary search
+            out = {}
+            for docnum in within:
+                j = bisect_left(ids, docnum)
+                if j < len(ids) and ids[j] == docnum:
+                    out[docnum] = scores[j]
+        else:
+            out = dict(zip(ids, scores, strict=True))
+            if within is not None:
+                out = {d: out[d] for d in out.keys() & within}
+        return _boosted(out, q.boost)
+
+    def _looked_up(self, field: str, btext: bytes, within: set[int]) -> dict[int, float]:
+        """Scores of a frequent term for a few documents: the matcher skips the posting
+        blocks that hold none of them without decoding them."""
         out: dict[int, float] = {}
-        if (field, btext) not in searcher.reader():
-            return out
-        idf = searcher.idf(field, btext)
-        k1 = self._k1
-        top = k1 + 1
-        boost = q.boost
+        idf = self._searcher.idf(field, btext)
+        top = self._k1 + 1
+        wanted = sorted(within)
         for leaf, offset in self._leaves:
             reader = leaf.reader()
             if (field, btext) not in reader:
                 continue
             norms = self._norms_of(leaf, field)
-            for ids, weights in _postings(reader.postings(field, btext)):
-                for docnum, tf in zip(ids, weights, strict=True):
-                    score = idf * ((tf * top) / (tf + norms[docnum]))
-                    out[offset + docnum] = score * boost if boost != 1.0 else score
+            end = offset + reader.doc_count_all()
+            m = reader.postings(field, btext)
+            for docnum in wanted[bisect_left(wanted, offset) : bisect_left(wanted, end)]:
+                local = docnum - offset
+                if not m.is_active():
+                    break
+                if m.id() < local:
+                    m.skip_to(local)
+                    if not m.is_active():
+                        break
+                if m.id() == local:
+                    tf = m.weight()
+                    out[docnum] = idf * ((tf * top) / (tf + norms[local]))
         return out
+
+    def term_scores(self, field: str, text: str) -> tuple[array, array]:
+        """(document numbers, BM25F scores) of one term, unboosted.  The postings of
+        frequent terms are kept (up to :data:`CACHED_POSTINGS` in all, least recently
+        used dropped first): decoding their blocks is most of a query's time, and the
+        commonest words of an archive recur from query to query."""
+        if field not in SCORED_FIELDS:
+            raise Unsupported(field)
+        searcher = self._searcher
+        btext = searcher.schema[field].to_bytes(text)
+        key = (field, btext)
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache.move_to_end(key)
+            return hit
+        ids, scores = array("I"), array("d")
+        if key in searcher.reader():
+            idf = searcher.idf(field, btext)
+            top = self._k1 + 1
+            for leaf, offset in self._leaves:
+                reader = leaf.reader()
+                if key not in reader:
+                    continue
+                norms = self._norms_of(leaf, field)
+                for block_ids, weights in _postings(reader.postings(field, btext)):
+                    ids.extend([offset + d for d in block_ids] if offset else block_ids)
+                    scores.extend(
+                        [idf * ((tf * top) / (tf + norms[d])) for d, tf in zip(block_ids, weights, strict=True)]
+                    )
+        if len(ids) >= CACHE_FROM:
+            self._cache[key] = (ids, scores)
+            self._cached += len(ids)
+            while self._cached > CACHED_POSTINGS:
+                _, (old, _) = self._cache.popitem(last=False)
+                self._cached -= len(old)
+        return ids, scores
 
     def _norms_of(self, leaf, field: str) -> list[float]:
         """``K1 * ((1 - B) + B * length / average)`` per document of a segment, the

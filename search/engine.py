@@ -15,6 +15,7 @@ safe (they take turns on the searcher, which Whoosh does not share).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import heapq
@@ -40,7 +41,7 @@ from analyzers.entities import display_name
 from analyzers.stem import LightStemmer
 from indexer import Article, BuildReport, Rejected, Store, update_index
 from indexer.errors import ArticleNotFound, IndexCorrupt, QueryError
-from search.accumulate import Accumulator
+from search.accumulate import SCORED_FIELDS, Accumulator
 from search.highlight import Highlighter
 from search.query import Highlights, Ranking, compile_query
 
@@ -250,7 +251,9 @@ RERANK = 300
 """Candidates (by the words' stems) that the ranking bonuses re-score."""
 
 
-def _with_bonus(searcher, ranked: list[tuple[int, float]], bonus: list[wquery.Query]) -> list[tuple[int, float]]:
+def _with_bonus(
+    searcher, ranked: list[tuple[int, float]], bonus: list[wquery.Query], accumulator: Accumulator | None = None
+) -> list[tuple[int, float]]:
     """``ranked`` (docnum, score) re-scored with the bonus queries and re-sorted.
 
     The bonuses (the exact written form, the word in the lead, words near each
@@ -262,6 +265,13 @@ def _with_bonus(searcher, ranked: list[tuple[int, float]], bonus: list[wquery.Qu
     order = sorted(scores)
     context = searcher.context()
     for q in bonus:
+        if accumulator is not None and isinstance(q, wquery.Term) and q.fieldname in SCORED_FIELDS:
+            ids, term_scores = accumulator.term_scores(q.fieldname, q.text)
+            for docnum in order:
+                j = bisect.bisect_left(ids, docnum)
+                if j < len(ids) and ids[j] == docnum:
+                    scores[docnum] += term_scores[j] * q.boost if q.boost != 1.0 else term_scores[j]
+            continue
         m = q.matcher(searcher, context)
         for docnum in order:
             if not m.is_active():
@@ -481,7 +491,8 @@ class Engine:
                 kwargs["maptype"] = sorting.Count
             bonus = compiled.bonus if sort == "relevance" else []
             depth = max(page * limit, RERANK) if bonus else page * limit
-            accumulated = None if facets or sort != "relevance" else self._accumulator(searcher).scores(wq)
+            accumulator = self._accumulator(searcher)
+            accumulated = None if facets or sort != "relevance" or accumulator is None else accumulator.scores(wq)
             if accumulated is not None:
                 if "filter" in kwargs:
                     keep = kwargs["filter"]
@@ -493,7 +504,7 @@ class Engine:
                 total = len(results)
                 ranked = [(hit.docnum, hit.score) for hit in results[:depth]]  # facets collect every hit
             if bonus:
-                ranked = _with_bonus(searcher, ranked, bonus)
+                ranked = _with_bonus(searcher, ranked, bonus, accumulator)
             first = (min(page, max(1, math.ceil(total / limit))) - 1) * limit  # past the end: the last page
             hits = [
                 self._hit(searcher.stored_fields(docnum), score, rank, highlights, snippet_width)
@@ -520,7 +531,7 @@ class Engine:
             suggestion=suggestion,
         )
 
-    def _accumulator(self, searcher) -> Accumulator:
+    def _accumulator(self, searcher) -> Accumulator | None:
         """The term-at-a-time scorer of this generation (it keeps per-document length factors)."""
         if self._accumulated is None:
             self._accumulated = Accumulator(searcher, searcher.weighting)

@@ -1,5 +1,6 @@
-"""Term-at-a-time scoring must rank and count exactly as Whoosh's matchers do —
-across segments, after updates (deleted documents), with filters and exclusions."""
+"""Term-at-a-time scoring (and the bonuses looked up in cached postings) must rank
+and count exactly as Whoosh's matchers do — across segments, after updates (deleted
+documents), with filters and exclusions."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import search.accumulate
 import search.engine
 from search import Engine
 from tests.test_codec import _corpus
@@ -19,15 +21,12 @@ QUERIES = [
     "حلب -النفط",
     "حلب OR القاهرة",
     "كلمة5",
+    "كلمة5 حلب",  # a rare word beside a common one: the common one is looked up, not decoded
+    "كلمة17 الرئيس -النفط",
     "الرئيس date:2018-03",
     '"وزارة الخارجية"',  # a phrase: Whoosh's matchers
     "person:بوتين",
 ]
-
-
-class _Off:
-    def scores(self, q):
-        return None
 
 
 def _answers(engine: Engine, match: str) -> list:
@@ -50,12 +49,17 @@ def updated_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("match", ["all", "any"])
+@pytest.mark.parametrize("cache", ["default", "tiny"])
 def test_same_hits_scores_and_totals_as_whoosh(
-    updated_index: Path, match: str, monkeypatch: pytest.MonkeyPatch
+    updated_index: Path, match: str, cache: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if cache == "tiny":  # every term cached, and evicted soon after
+        monkeypatch.setattr(search.accumulate, "CACHE_FROM", 1)
+        monkeypatch.setattr(search.accumulate, "CACHED_POSTINGS", 60)
     engine = Engine.open(updated_index)
     fast = _answers(engine, match)
-    monkeypatch.setattr(search.engine.Engine, "_accumulator", lambda self, searcher: _Off())
+    assert fast == _answers(engine, match)  # again, from the cache
+    monkeypatch.setattr(search.engine.Engine, "_accumulator", lambda self, searcher: None)  # Whoosh's matchers
     slow = _answers(Engine.open(updated_index), match)
     assert fast == slow
     assert any(total > 20 for _, total, _ in fast)  # the queries do reach past one page
