@@ -571,6 +571,7 @@ def _gazetteer_pass(
 
 
 _OPENING = "«“"
+_HASHTAG = "#@"
 _QUOTE = '"'
 
 
@@ -578,7 +579,7 @@ def _within_punctuation(text: str, sentence: Sequence[tuple[int, int, str]], a: 
     """Words ``a:b`` cut back to one name: a name does not run across punctuation.
     After an opening quote the quoted name is kept (وكالة «فرانس برس» → فرانس برس,
     the descriptor before it dropped); at any other mark the words before it are
-    (أبو نصر"، نهب → أبو نصر).
+    (أبو نصر"، نهب → أبو نصر).  A hashtag's # is part of its word, not a mark.
 
     >>> text = 'نقلت وكالة "فرانس برس" الخبر'
     >>> import re
@@ -589,7 +590,7 @@ def _within_punctuation(text: str, sentence: Sequence[tuple[int, int, str]], a: 
     """
     k = a
     while k < b - 1:
-        gap = text[sentence[k][1] : sentence[k + 1][0]].strip()
+        gap = text[sentence[k][1] : sentence[k + 1][0]].strip().strip(_HASHTAG)  # «دونالد #ترمب» is one name
         if gap:
             opening = gap in _OPENING or (gap == _QUOTE and text.count(_QUOTE, 0, sentence[k][1]) % 2 == 0)
             if not opening:
@@ -641,5 +642,6 @@ def extract_entities(text: str, words: Iterable[tuple[int, int, str]] | None = N
                 continue
             start, end = sentence[a][0], sentence[b - 1][1]
             mention_text = text[start:end]
-            out.append(EntityMention(start, end, kind, mention_text, entity_key(mention_text, kind)))
+            words_only = " ".join(text[s:e] for s, e, _ in sentence[a:b])  # without a hashtag's #
+            out.append(EntityMention(start, end, kind, mention_text, entity_key(words_only, kind)))
     return out

@@ -18,6 +18,7 @@ SENTENCES = [
     ("quoted_name_without_descriptor", 'قالت وكالة "فرانس برس" إن', [("فرانس برس", "organization")]),
     ("guillemets", "ونقلت لوكالة «فرانس برس» أمس", [("فرانس برس", "organization")]),
     ("name_stops_at_punctuation", 'قال أبو نصر"، نهب المسلحون', [("أبو نصر", "person")]),
+    ("hashtag_inside_a_name", "إدارة الرئيس الأميركي دونالد #ترمب في جولة", [("دونالد #ترمب", "person")]),
 ]
 
 
@@ -116,3 +117,9 @@ def test_entities_listing_and_hits(engine: Engine) -> None:
     assert engine.entities("جنيف", type="place")[0].name == "جنيف"
     hit = engine.search("id:e3")[0]
     assert {(e["type"], e["text"]) for e in hit.entities} >= {("person", "محمد مرسي")}
+
+
+def test_a_hashtag_does_not_change_the_key() -> None:
+    (tagged,) = extract_entities("إدارة الرئيس الأميركي دونالد #ترمب في جولة")
+    (plain,) = extract_entities("إدارة الرئيس الأميركي دونالد ترامب في جولة")
+    assert tagged.key == plain.key
