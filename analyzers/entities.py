@@ -399,6 +399,9 @@ def _word_features(word: str) -> Features:
     bare = strip_clitics(word)
     gaz = _gaz_words().get(bare)
     cluster = "c=" + word_clusters().get(bare, "-")
+    clitic = word[: len(word) - len(bare)]
+    article = word.startswith("ال")
+    # yes/no features only when yes: each attribute costs the tagger a lookup per token
     own = [
         "w=" + word,
         "b=" + bare,
@@ -406,13 +409,17 @@ def _word_features(word: str) -> Features:
         "p3=" + bare[:3],
         "s2=" + bare[-2:],
         "s3=" + bare[-3:],
-        "al=" + str(word.startswith("ال")),
-        "cl=" + word[: len(word) - len(bare)],
         "len=" + str(min(len(bare), 8)),
-        "dig=" + str(word.isdigit()),
-        "lat=" + str(word.isascii() and word.isalpha()),
         cluster,
     ]
+    if article:
+        own.append("al")
+    if clitic:
+        own.append("cl=" + clitic)
+    if word.isdigit():
+        own.append("dig")
+    elif word.isascii() and word.isalpha():
+        own.append("lat")
     trig = (
         ("T:pers" if word in PERSON_TRIGGERS else "")
         + ("T:place" if word in PLACE_TRIGGERS else "")
@@ -423,7 +430,8 @@ def _word_features(word: str) -> Features:
     if gaz:
         own.append("gaz=" + gaz)
     prev = (
-        ["-1w=" + word, "-1b=" + bare, "-1al=" + str(word.startswith("ال")), "-1" + cluster]
+        ["-1w=" + word, "-1b=" + bare, "-1" + cluster]
+        + (["-1al"] if article else [])
         + (["-1" + trig] if trig else [])
         + (["-1gaz=" + gaz] if gaz else [])
     )
