@@ -513,10 +513,15 @@ def sentences_of(
 ) -> Iterable[list[tuple[int, int, str]]]:
     if words is None:
         words = ((m.start(), m.end(), normalize(m.group())) for m in iter_words(text))
+    ends = [m.start() for m in _SENTENCE_END.finditer(text)]  # sentence marks, in order
+    ends.append(len(text) + 1)
+    k = 0
     sentence: list[tuple[int, int, str]] = []
     last = 0
     for start, end, n in words:
-        if sentence and _SENTENCE_END.search(text, last, start):
+        while ends[k] < last:
+            k += 1
+        if sentence and ends[k] < start:  # a mark between the previous word and this one
             yield sentence
             sentence = []
         if n:
@@ -624,10 +629,11 @@ def extract_entities(text: str, words: Iterable[tuple[int, int, str]] | None = N
 
         # known names of two or more words first (the model may cut دير الزور in two),
         # then the model, then known one-word names it missed
-        starts = [(i, sizes) for i, w in enumerate(norms) if (sizes := _name_sizes(w))]
+        known = _SIZES.get
+        starts = [(i, sizes) for i, w in enumerate(norms) if (sizes := (known(w) if w in _SIZES else _name_sizes(w)))]
         _gazetteer_pass(norms, starts, covered, spans, 2)
         tags = tag_words(norms)
-        i = 0
+        i = 0 if tags.count("O") < len(tags) else len(tags)  # most sentences name no one
         while i < len(tags):
             tag = tags[i]
             if tag != "O" and (tag.startswith("B-") or i == 0 or tags[i - 1] == "O"):
