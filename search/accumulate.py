@@ -31,6 +31,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
@@ -38,7 +39,7 @@ from whoosh.matching import FilterMatcher
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-__all__ = ["Accumulator"]
+__all__ = ["Accumulator", "matching"]
 
 SCORED_FIELDS = frozenset({"title", "body", "title_exact", "body_exact", "lead"})
 LOOKUP_RATIO = 8  # a term in 8x more documents than are wanted is looked up, not decoded whole
@@ -116,11 +117,18 @@ class Accumulator:
             (q.fieldname, self._searcher.schema[q.fieldname].to_bytes(q.text)) if q.fieldname in SCORED_FIELDS else None
         )
         if within is not None and key is not None and key not in self._cache:
-            df = self._searcher.reader().doc_frequency(*key) if key in self._searcher.reader() else 0
-            if len(within) * LOOKUP_RATIO < df:
+            reader = self._searcher.reader()
+            if key in reader and len(within) * LOOKUP_RATIO < reader.doc_frequency(*key):
                 return _boosted(self._looked_up(q.fieldname, key[1], within), q.boost)
+        if within is not None:
+            return self.cached_scores(q, within)
         ids, scores = self.term_scores(q.fieldname, q.text)
-        if within is not None and len(within) * 16 < len(ids):  # a few documents: binary search
+        return _boosted(dict(zip(ids, scores, strict=True)), q.boost)
+
+    def cached_scores(self, q: wq.Term, within: set[int]) -> dict[int, float]:
+        """Boosted scores of a term for the documents in ``within``, from its (cached) postings."""
+        ids, scores = self.term_scores(q.fieldname, q.text)
+        if len(within) * 16 < len(ids):  # a few documents: binary search
             out = {}
             for docnum in within:
                 j = bisect_left(ids, docnum)
@@ -128,8 +136,7 @@ class Accumulator:
                     out[docnum] = scores[j]
         else:
             out = dict(zip(ids, scores, strict=True))
-            if within is not None:
-                out = {d: out[d] for d in out.keys() & within}
+            out = {d: out[d] for d in out.keys() & within}
         return _boosted(out, q.boost)
 
     def _looked_up(self, field: str, btext: bytes, within: set[int]) -> dict[int, float]:
@@ -146,17 +153,10 @@ class Accumulator:
             norms = self._norms_of(leaf, field)
             end = offset + reader.doc_count_all()
             m = reader.postings(field, btext)
-            for docnum in wanted[bisect_left(wanted, offset) : bisect_left(wanted, end)]:
-                local = docnum - offset
-                if not m.is_active():
-                    break
-                if m.id() < local:
-                    m.skip_to(local)
-                    if not m.is_active():
-                        break
-                if m.id() == local:
-                    tf = m.weight()
-                    out[docnum] = idf * ((tf * top) / (tf + norms[local]))
+            local_ids = [d - offset for d in wanted[bisect_left(wanted, offset) : bisect_left(wanted, end)]]
+            for local in matching(m, local_ids):
+                tf = m.weight()
+                out[offset + local] = idf * ((tf * top) / (tf + norms[local]))
         return out
 
     def term_scores(self, field: str, text: str) -> tuple[array, array]:
@@ -217,6 +217,20 @@ class Accumulator:
             norms = [k1 * ((1 - b) + b * fl / avgfl) for fl in lengths]
             self._norms[key] = norms
         return norms
+
+
+def matching(m, wanted: Iterable[int]) -> Iterator[int]:
+    """The ids of ``wanted`` (ascending) that matcher ``m`` holds, ``m`` left on each
+    as it is yielded; blocks holding none of them are skipped, not decoded."""
+    for docnum in wanted:
+        if not m.is_active():
+            return
+        if m.id() < docnum:
+            m.skip_to(docnum)
+            if not m.is_active():
+                return
+        if m.id() == docnum:
+            yield docnum
 
 
 def _boosted(scores: dict[int, float], boost: float) -> dict[int, float]:

@@ -15,7 +15,6 @@ safe (they take turns on the searcher, which Whoosh does not share).
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import functools
 import heapq
@@ -41,7 +40,7 @@ from analyzers.entities import display_name
 from analyzers.stem import LightStemmer
 from indexer import Article, BuildReport, Rejected, Store, update_index
 from indexer.errors import ArticleNotFound, IndexCorrupt, QueryError
-from search.accumulate import SCORED_FIELDS, Accumulator
+from search.accumulate import SCORED_FIELDS, Accumulator, matching
 from search.highlight import Highlighter
 from search.query import Highlights, Ranking, compile_query
 
@@ -266,22 +265,12 @@ def _with_bonus(
     context = searcher.context()
     for q in bonus:
         if accumulator is not None and isinstance(q, wquery.Term) and q.fieldname in SCORED_FIELDS:
-            ids, term_scores = accumulator.term_scores(q.fieldname, q.text)
-            for docnum in order:
-                j = bisect.bisect_left(ids, docnum)
-                if j < len(ids) and ids[j] == docnum:
-                    scores[docnum] += term_scores[j] * q.boost if q.boost != 1.0 else term_scores[j]
+            for docnum, score in accumulator.cached_scores(q, set(order)).items():
+                scores[docnum] += score
             continue
         m = q.matcher(searcher, context)
-        for docnum in order:
-            if not m.is_active():
-                break
-            if m.id() < docnum:
-                m.skip_to(docnum)
-                if not m.is_active():
-                    break
-            if m.id() == docnum:
-                scores[docnum] += m.score()
+        for docnum in matching(m, order):
+            scores[docnum] += m.score()
     return sorted(scores.items(), key=_by_score)
 
 
