@@ -466,20 +466,15 @@ def sequence_features(words: Sequence[str], *, for_tagging: bool = False) -> lis
     """Features of each word of a sentence (normalized words); ``for_tagging`` leaves
     out those the shipped model does not use (training needs them all)."""
     n = len(words)
-    out = []
     if for_tagging:
-        tfeats = [_tagging_features(w) for w in words]
-        for i, f in enumerate(tfeats):
-            item = f[0] + (tfeats[i - 1][1] if i else _BOS) + (tfeats[i + 1][2] if i + 1 < n else _EOS)
-            if i > 1 and (two_back := tfeats[i - 2][3]) is not None:
-                item.append(two_back)
-            out.append(item)
-        return out
-    feats = [word_features(w) for w in words]
-    for i, (own, _, _) in enumerate(feats):
-        item = own + (feats[i - 1][1] if i else _BOS) + (feats[i + 1][2] if i + 1 < n else _EOS)
-        if i > 1:
-            item.append("-2w=" + words[i - 2])
+        feats = [_tagging_features(w) for w in words]
+    else:
+        feats = [(*word_features(w), "-2w=" + w) for w in words]
+    out = []
+    for i, f in enumerate(feats):
+        item = f[0] + (feats[i - 1][1] if i else _BOS) + (feats[i + 1][2] if i + 1 < n else _EOS)
+        if i > 1 and (two_back := feats[i - 2][3]) is not None:
+            item.append(two_back)
         out.append(item)
     return out
 
