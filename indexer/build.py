@@ -87,7 +87,7 @@ def update_index(
     rebuild: bool = False,
     settings: AnalysisSettings | None = None,
     report_problem: Reporter | None = None,
-    limitmb: int = 128,
+    limitmb: int = 512,
     workers: int | None = None,
 ) -> BuildReport:
     """Add ``records`` to the index in ``store`` (replacing it with ``rebuild``).
@@ -97,6 +97,7 @@ def update_index(
     if another process is writing.  On any exception (Ctrl-C included) the index
     is left as it was.  ``workers`` analysis processes run beside the writer
     (default: one per core on a multi-core machine, up to 3; 0 analyses in this process).
+    ``limitmb`` bounds the postings held in memory; beyond it a segment is written.
     """
     report = BuildReport()
     say = report_problem or (lambda message: None)

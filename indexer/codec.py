@@ -18,16 +18,22 @@ blocks, the term index and the other columns are Whoosh's.
 
 from __future__ import annotations
 
+import pickle
 import struct
 import threading
 import zlib
 from array import array
 from collections import OrderedDict
+from collections.abc import Sequence
+from itertools import chain
+from operator import sub
 
 from whoosh import columns
 from whoosh.codec.whoosh3 import (
+    WHOOSH3_HEADER_MAGIC,
     W3Codec,
     W3FieldCursor,
+    W3FieldWriter,
     W3PerDocReader,
     W3PerDocWriter,
     W3PostingsWriter,
@@ -35,6 +41,7 @@ from whoosh.codec.whoosh3 import (
     W3TermsReader,
 )
 from whoosh.reading import TermNotFound
+from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 __all__ = ["BLOCK", "AkhbarCodec", "BlockCompressedBytesColumn"]
@@ -44,6 +51,7 @@ INLINE_LIMIT = 4  # terms in fewer documents keep their postings in the term ind
 _LEVEL = 6
 _TRAILER = struct.Struct("<IIH")  # documents, blocks, documents per block
 _CACHED_BLOCKS = 8
+_COMPRESS_FROM = 64  # smaller posting blocks are stored as they are: zlib makes them larger, and costs
 
 
 class BlockCompressedBytesColumn(columns.Column):
@@ -230,7 +238,12 @@ class InlineTermInfo(W3TermInfo):
 
     def to_bytes(self) -> bytes:
         ids, weights, values = self._inlined
-        out = bytearray((_INLINE + bool(values), length_to_byte(self._minlength or 0), length_to_byte(self._maxlength)))
+        return self.pack(ids, weights, values, self._minlength, self._maxlength)
+
+    @staticmethod
+    def pack(ids, weights, values, minlength: int | None, maxlength: int | None) -> bytes:
+        """The bytes of the term info of these postings (what ``inline(…).to_bytes()`` gives)."""
+        out = bytearray((_INLINE + bool(values), length_to_byte(minlength or 0), length_to_byte(maxlength or 0)))
         _varint(len(ids), out)
         last = 0
         for k, docnum in enumerate(ids):
@@ -282,6 +295,92 @@ class _PostingsWriter(W3PostingsWriter):
             return terminfo
         return super().finish_postings()
 
+    def write_postings(
+        self,
+        fixed_size: int | None,
+        ids: Sequence[int],
+        weights: Sequence[float],
+        values: Sequence[bytes] | None,
+        lengths: Sequence[int] | None,
+    ) -> bytes:
+        """Write one term's whole posting list (document numbers ascending) and
+        return its term info's bytes: what :meth:`add_posting` one posting at a time
+        would write, with the per-posting work done a block at a time.
+
+        ``values`` holds one value per posting, or is None when the format has
+        none; ``lengths`` maps a document number to its field length (0: none).
+        """
+        n = len(ids)
+        lens = [lengths[d] for d in ids] if lengths is not None else None
+        if n < self._inlinelimit:
+            low, high = _length_range(lens)
+            return InlineTermInfo.pack(ids, weights, values, low, high)
+        terminfo = W3TermInfo()
+        postfile = self._postfile
+        start = postfile.tell()
+        postfile.write(WHOOSH3_HEADER_MAGIC)
+        limit, level = self._blocklimit, self._compression
+        for s in range(0, n, limit):
+            e = min(s + limit, n)
+            bids = ids[s:e]
+            bweights = weights[s:e]
+            count = e - s
+            if bweights.count(1.0) == count:
+                mini_weights = None
+            elif bweights.count(bweights[0]) == count:
+                mini_weights = bweights[0]
+            else:
+                mini_weights = tuple(bweights)
+            if values is None or fixed_size == 0:
+                mini_values = None
+            elif fixed_size is None or fixed_size < 0:
+                mini_values = tuple(values[s:e])
+            else:
+                mini_values = b"".join(values[s:e])
+            deltas = tuple(map(sub, bids, chain((0,), bids[:-1])))
+            data = pickle.dumps((deltas, mini_weights, mini_values), 2)
+            comp = level if len(data) > _COMPRESS_FROM else 0
+            if comp:
+                data = zlib.compress(data, comp)
+            low, high = _length_range(lens[s:e] if lens is not None else None)
+            high = high or 0
+            maxweight = max(0, max(bweights))
+            info = pickle.dumps((count, bids[-1], maxweight, comp, length_to_byte(low), length_to_byte(high)), 2)
+            # the statistics W3TermInfo.add_block gathers
+            terminfo._weight += sum(bweights)
+            terminfo._df += count
+            if terminfo._minlength is None:
+                terminfo._minlength = low
+            elif low is not None:
+                terminfo._minlength = min(terminfo._minlength, low)
+            terminfo._maxlength = max(terminfo._maxlength, high)
+            terminfo._maxweight = max(terminfo._maxweight, maxweight)
+            if terminfo._minid is None:
+                terminfo._minid = bids[0]
+            terminfo._maxid = bids[-1]
+            size = len(info) + len(data)
+            postfile.write_int(-size if e == n else size)
+            postfile.write(info)
+            postfile.write(data)
+        terminfo.set_extent(start, postfile.tell() - start)
+        return terminfo.to_bytes()
+
+
+def _length_range(lens: list[int] | None) -> tuple[int | None, int | None]:
+    """The shortest and longest non-zero field length (None, None when there are none)."""
+    if not lens:
+        return None, None
+    present = [x for x in lens if x] if 0 in lens else lens
+    return (min(present), max(present)) if present else (None, None)
+
+
+class _FieldWriter(W3FieldWriter):
+    def add_term(self, btext: bytes, ids, weights, values, lengths) -> None:
+        """All postings of ``btext`` in the current field at once (see
+        :meth:`_PostingsWriter.write_postings`)."""
+        info = self._postwriter.write_postings(self._format.fixed_value_size(), ids, weights, values, lengths)
+        self._tindex.add(pack_ushort(self._fieldid) + btext, info)
+
 
 class _FieldCursor(W3FieldCursor):
     def term_info(self):
@@ -332,6 +431,9 @@ class AkhbarCodec(W3Codec):
         tiname = segment.make_filename(self.TERMS_EXT)
         postfile = segment.open_file(storage, self.POSTS_EXT)
         return _TermsReader(self, storage.open_file(tiname), storage.file_length(tiname), postfile)
+
+    def field_writer(self, storage, segment):
+        return _FieldWriter(self, storage, segment)
 
     def postings_writer(self, dbfile, byteids=False):
         return _PostingsWriter(

@@ -3,11 +3,11 @@ processes when the machine has cores to spare.
 
 The expensive, index-independent part of indexing an article — tokenizing,
 normalizing and stemming each text field, extracting entities and dates — is
-done here, and the text fields are handed to Whoosh as ready token lists
-(``body=["ملك", "اردن", …]``; Whoosh numbers list positions 0, 1, 2 … exactly
-as the analyzer does, since stop words close up).  Whoosh's own work (posting
-pool, segment files) stays in the writing process, so on two cores analysis
-runs beside it.  Batches go out in order and come back in order: updates by id
+done here, and the text fields are handed over as ready postings (terms,
+frequencies, encoded positions: :func:`indexer.writer.postings_of`; positions are
+0, 1, 2 … as the analyzer numbers them, since stop words close up).  Grouping the
+postings by term and writing the segment stays in the writing process, so on two
+cores analysis runs beside it.  Batches go out in order and come back in order: updates by id
 are applied exactly as in a serial run.
 """
 
@@ -33,6 +33,7 @@ from analyzers.entities import extract_entities
 from analyzers.mentions import extract_dates
 from indexer.article import Article
 from indexer.schema import lead_of
+from indexer.writer import postings_of
 
 T = TypeVar("T")
 Prepared = dict | str  # the Whoosh document, or why the article could not be analysed
@@ -71,19 +72,20 @@ def _terms(core: AnalysisCore, text: str) -> tuple[list[str], list[str]]:
 
 
 def document(a: Article, digest: str, core: AnalysisCore) -> dict:
-    """The Whoosh document for an article (text fields as analysed token lists)."""
+    """The Whoosh document for an article, its text fields analysed into
+    :class:`~indexer.writer.Postings` for :class:`~indexer.writer.BulkSegmentWriter`."""
     lead_stems, _ = _terms(core, lead_of(a.body))
     title_stems, title_forms = _terms(core, a.title)
     body_stems, body_forms = _terms(core, a.body)  # last, so core.words(a.body) below is its cache
     doc: dict = {
         "id": a.id,
-        "title": title_stems,
+        "title": postings_of(title_stems, positions=True),
         "_stored_title": a.title,
-        "body": body_stems,
+        "body": postings_of(body_stems, positions=True),
         "_stored_body": a.body,
-        "lead": lead_stems,
-        "title_exact": title_forms,
-        "body_exact": body_forms,
+        "lead": postings_of(lead_stems, positions=False),
+        "title_exact": postings_of(title_forms, positions=False),
+        "body_exact": postings_of(body_forms, positions=False),
         "digest": digest.encode("ascii"),
         "origin": (a.path, a.line),
     }

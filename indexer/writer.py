@@ -1,102 +1,293 @@
-"""Whoosh's segment writer, with two costs of large builds cut (and segments written
-with :class:`~indexer.codec.AkhbarCodec`, whose stored fields are block-compressed).
+"""The segment writer: postings grouped by term as documents arrive, written a
+term at a time (segments use :class:`~indexer.codec.AkhbarCodec`).
 
-* When Whoosh flushes a segment it asks, for every posting it writes, the length
-  of that document's field — through the on-disk length column, one ``struct``
-  read per posting (about a tenth of a 30k-article build).  This writer loads
-  each length column once and answers from memory.
-* Postings beyond ``limitmb`` are sorted and spilled to temporary "runs", one
-  pickle per posting: 5.7 GB of temporary files for a 735 MB index of 150k
-  articles.  Runs here are pickled in chunks and zlib-compressed.
+Whoosh's :class:`~whoosh.writing.SegmentWriter` puts every posting through a
+chain of Python calls — the field's ``index()``, the pool's ``add()``, a sort of
+all postings as tuples (spilled to temporary runs beyond ``limitmb``), a heap
+merge of the runs, and one ``add_posting()`` per posting when the segment is
+written — about 2 ms of one core per news article, as much as all of a plain
+Whoosh build.  Here:
 
-The postings and terms written are what Whoosh would write.
+* the analysis workers hand over each text field already as :class:`Postings`
+  (terms, frequencies and encoded positions: :func:`postings_of`), so the writer
+  neither analyses nor encodes;
+* each posting is appended, as a packed record, to its term's ``bytearray`` in a
+  dict per field (:class:`_PostingBuffer`) — documents arrive in order, so every
+  term's postings are already sorted and nothing is sorted but the terms;
+* a term's postings are written in whole blocks
+  (:meth:`indexer.codec._PostingsWriter.write_postings`): the bytes Whoosh
+  writes, without the per-posting calls;
+* when the buffer outgrows ``limitmb`` the segment is written and a new one
+  begun, so a large build holds a few segments instead of spilling runs to disk.
+
+Fields given as plain values (ids, dates, entity keys) go through the field's
+own ``index()`` into the same buffer; merging existing segments into this one
+(Whoosh's ``add_reader``) does too.
 """
 
 from __future__ import annotations
 
-import itertools
-import pickle
 import struct
-import zlib
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Sequence
+from functools import partial
+from typing import NamedTuple
 
+from whoosh import formats
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
-from whoosh.writing import PostingPool, SegmentWriter
+from whoosh.writing import SegmentWriter
 
 from indexer.codec import AkhbarCodec
 
-__all__ = ["BulkSegmentWriter"]
+__all__ = ["BulkSegmentWriter", "Postings", "postings_of"]
 
-_CHUNK = 4096  # postings per compressed chunk; a merge holds one chunk per run in memory
-_SIZE = struct.Struct("<I")
-
-
-class CompressedPostingPool(PostingPool):
-    """Whoosh's posting pool, with its sorted runs stored as compressed chunks."""
-
-    def _write_run(self, f, items: Iterable) -> None:
-        items = iter(items)
-        try:
-            while chunk := list(itertools.islice(items, _CHUNK)):
-                data = zlib.compress(pickle.dumps(chunk, pickle.HIGHEST_PROTOCOL), 1)
-                f.write(_SIZE.pack(len(data)))
-                f.write(data)
-        finally:
-            f.close()
-
-    def _read_run(self, path: str) -> Iterator:
-        f = self._open_run(path)
-        try:
-            while header := f.read(_SIZE.size):
-                (size,) = _SIZE.unpack(header)
-                yield from pickle.loads(zlib.decompress(f.read(size)))
-        finally:
-            f.close()
-            self._remove_run(path)
+_WITH_VALUE = struct.Struct("<IfI")  # docnum, weight, value size; the value's bytes follow
+_BARE = struct.Struct("<If")  # docnum, weight: formats without values
+_TERM_COST = 150  # bytes of Python objects a new term costs in the buffer, roughly
+_ONE_POSITION: dict[int, bytes] = {}  # most terms occur once in a field: their encodings, shared
+_ENCODE = formats.Positions().encode
 
 
-class _LoadedLengths:
-    """The ``doc_field_length`` part of a per-document reader, from memory."""
+class Postings(NamedTuple):
+    """A text field of one document, analysed: what Whoosh's ``field.index()`` yields.
 
-    def __init__(self, reader) -> None:
-        self._reader = reader
-        self._columns: dict[str, array | None] = {}
+    ``values`` is None for a field whose format keeps none (frequency-only fields).
+    """
 
-    def _column(self, fieldname: str) -> array | None:
-        try:
-            return self._columns[fieldname]
-        except KeyError:
-            lenfield = _lenfield(fieldname)
-            column = None
-            if self._reader.has_column(lenfield):
-                raw = self._reader.column_reader(lenfield, LENGTHS_COLUMN).load()
-                column = array("I", (byte_to_length(b) for b in raw))  # 0: no length, as Whoosh's None
-            self._columns[fieldname] = column
-            return column
+    length: int  # tokens in the field: Whoosh's field length
+    terms: list[bytes]
+    weights: list[int]
+    values: list[bytes] | None
 
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0):
-        column = self._column(fieldname)
-        return default if column is None else column[docnum]
 
-    def close(self) -> None:
-        self._reader.close()
+def postings_of(tokens: Sequence[str], positions: bool) -> Postings:
+    """The postings of a field holding ``tokens`` (at positions 0, 1, 2 …), with
+    Whoosh's ``Positions`` encoding of each term's positions when ``positions``.
+
+    >>> p = postings_of(["ملك", "اردن", "ملك"], positions=True)
+    >>> p.length, [t.decode() for t in p.terms], p.weights
+    (3, ['ملك', 'اردن'], [2, 1])
+    >>> formats.Positions().decode_positions(p.values[0])
+    [0, 2]
+    >>> postings_of(["ملك", "اردن", "ملك"], positions=False).values is None
+    True
+    """
+    if not positions:
+        counts: dict[str, int] = {}
+        for t in tokens:
+            counts[t] = counts.get(t, 0) + 1
+        return Postings(len(tokens), [t.encode() for t in counts], list(counts.values()), None)
+    where: dict[str, list[int]] = {}
+    for i, t in enumerate(tokens):
+        if t in where:
+            where[t].append(i)
+        else:
+            where[t] = [i]
+    values = []
+    for ps in where.values():
+        if len(ps) == 1:
+            v = _ONE_POSITION.get(ps[0])
+            if v is None:
+                v = _ONE_POSITION[ps[0]] = _ENCODE(ps)
+            values.append(v)
+        else:
+            values.append(_ENCODE(ps))
+    return Postings(len(tokens), [t.encode() for t in where], [len(ps) for ps in where.values()], values)
+
+
+class _PostingBuffer:
+    """The postings of the segment being written: per field, term → packed records.
+
+    Also stands in for Whoosh's posting pool (``add``, ``cleanup``), through which
+    ``add_reader`` merges existing segments into the one being written.
+    """
+
+    def __init__(self, schema) -> None:
+        self._schema = schema
+        self.fields: dict[str, dict[bytes, bytearray]] = {}
+        self._has_values: dict[str, bool] = {}
+        self.size = 0  # bytes held, roughly
+
+    def _terms(self, fieldname: str) -> dict[bytes, bytearray]:
+        terms = self.fields.get(fieldname)
+        if terms is None:
+            terms = self.fields[fieldname] = {}
+            self._has_values[fieldname] = self._schema[fieldname].format.fixed_value_size() != 0
+        return terms
+
+    def add_postings(self, fieldname: str, docnum: int, terms: Iterable[bytes], weights, values) -> None:
+        """One document's postings in one field; ``values`` None when it has none."""
+        field_terms = self._terms(fieldname)
+        new = added = 0
+        if self._has_values[fieldname]:
+            pack = _WITH_VALUE.pack
+            for term, weight, value in zip(terms, weights, values, strict=True):
+                record = pack(docnum, weight, len(value)) + value
+                added += len(record)
+                held = field_terms.get(term)
+                if held is None:
+                    field_terms[term] = bytearray(record)
+                    new += 1
+                else:
+                    held += record
+        else:
+            bare = _BARE.pack
+            for term, weight in zip(terms, weights, strict=True):
+                added += 8
+                held = field_terms.get(term)
+                if held is None:
+                    field_terms[term] = bytearray(bare(docnum, weight))
+                    new += 1
+                else:
+                    held += bare(docnum, weight)
+        self.size += added + new * _TERM_COST
+
+    def add(self, item: tuple) -> None:
+        """Whoosh's pool interface: one ``(fieldname, btext, docnum, weight, value)``."""
+        fieldname, btext, docnum, weight, value = item
+        self.add_postings(fieldname, docnum, (btext,), (weight,), (value or b"",))
+
+    def postings(self, fieldname: str, btext: bytes) -> tuple[list[int], list[float], list[bytes] | None]:
+        """A term's document numbers, weights and values (None when the field keeps
+        none), taken out of the buffer."""
+        held = bytes(self.fields[fieldname].pop(btext))
+        if not self._has_values[fieldname]:
+            records = list(_BARE.iter_unpack(held))
+            return [r[0] for r in records], [r[1] for r in records], None
+        ids, weights, values = [], [], []
+        unpack = _WITH_VALUE.unpack_from
+        head = _WITH_VALUE.size
+        offset, end = 0, len(held)
+        while offset < end:
+            docnum, weight, size = unpack(held, offset)
+            offset += head
+            ids.append(docnum)
+            weights.append(weight)
+            values.append(held[offset : offset + size])
+            offset += size
+        return ids, weights, values
+
+    def cleanup(self) -> None:
+        self.fields.clear()
+        self.size = 0
+
+
+def _add_term(fieldwriter, btext: bytes, ids, weights, values, lengths) -> None:
+    """A term's postings one at a time, for a codec without ``add_term`` (Whoosh's own)."""
+    fieldwriter.start_term(btext)
+    for k, docnum in enumerate(ids):
+        length = lengths[docnum] if lengths is not None else 0
+        fieldwriter.add(docnum, weights[k], values[k] if values is not None else b"", length)
+    fieldwriter.finish_term()
+
+
+def _length_columns(reader, fieldnames: Iterable[str]) -> dict[str, array | None]:
+    """Each field's length column, read once (0: no length, as Whoosh's None)."""
+    columns: dict[str, array | None] = {}
+    for fieldname in fieldnames:
+        lenfield = _lenfield(fieldname)
+        column = None
+        if reader.has_column(lenfield):
+            raw = reader.column_reader(lenfield, LENGTHS_COLUMN).load()
+            column = array("I", (byte_to_length(b) for b in raw))
+        columns[fieldname] = column
+    return columns
 
 
 class BulkSegmentWriter(SegmentWriter):
-    """A :class:`whoosh.writing.SegmentWriter` with compressed runs and in-memory field lengths."""
+    """A :class:`whoosh.writing.SegmentWriter` that buffers postings by term (see the
+    module docstring); ``limitmb`` bounds the buffer before a segment is written."""
 
     def __init__(self, ix, limitmb: int = 256, **kwargs) -> None:
         kwargs.setdefault("codec", AkhbarCodec())
         super().__init__(ix, limitmb=limitmb, **kwargs)
-        # SegmentWriter accepts a poolclass argument but ignores it
-        self.pool = CompressedPostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
+        for name, field in self.schema.items():
+            if field.vector or field.separate_spelling():
+                raise ValueError(f"field {name!r}: term vectors and spelling fields are not supported")
+        self._limit = limitmb * 1024 * 1024
+        self.pool = _PostingBuffer(self.schema)
+        self._written: list = []  # segments this writer finished before the current one
+
+    def add_document(self, **fields) -> None:
+        self._check_state()
+        if self.pool.size > self._limit:
+            self._next_segment()
+        perdocwriter = self.perdocwriter
+        schema = self.schema
+        docnum = self.docnum
+        buffer = self.pool
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields[fieldname]
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if isinstance(value, Postings):
+                    length = value.length
+                    buffer.add_postings(fieldname, docnum, value.terms, value.weights, value.values)
+                    value = None  # nothing to store or sort by but the _stored_ text
+                elif field.indexed:
+                    items = list(field.index(value))
+                    if field.scorable:
+                        length = sum(item[1] for item in items)
+                    buffer.add_postings(
+                        fieldname, docnum, [i[0] for i in items], [i[2] for i in items], [i[3] for i in items]
+                    )
+                stored = fields.get(f"_stored_{fieldname}", value)
+                perdocwriter.add_field(fieldname, field, stored if field.stored else None, length)
+                column = field.column_type
+                if column and stored is not None:
+                    perdocwriter.add_column_value(fieldname, column, field.to_column_value(stored))
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
-        lengths = _LoadedLengths(self.per_document_reader()) if self.codec.length_stats else None
-        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
-        self.fieldwriter.close()
-        if lengths:
-            lengths.close()
+        buffer = self.pool
+        reader = self.per_document_reader()
+        try:
+            lengths = _length_columns(reader, buffer.fields)
+        finally:
+            reader.close()
+        fieldwriter = self.fieldwriter
+        for fieldname in sorted(buffer.fields):
+            terms = buffer.fields[fieldname]
+            if not terms:
+                continue
+            fieldwriter.start_field(fieldname, self.schema[fieldname])
+            column = lengths[fieldname]
+            add_term = getattr(fieldwriter, "add_term", None) or partial(_add_term, fieldwriter)
+            for btext in sorted(terms):
+                ids, weights, values = buffer.postings(fieldname, btext)
+                add_term(btext, ids, weights, values, column)
+            fieldwriter.finish_field()
+        fieldwriter.close()
+
+    def _next_segment(self) -> None:
+        """Write the segment so far and go on in a new one."""
+        self._written.append(self._finalize_segment())
+        codec = self.codec
+        self.newsegment = codec.new_segment(self.storage, self.indexname)
+        self.perdocwriter = codec.per_document_writer(self.storage, self.newsegment)
+        self.fieldwriter = codec.field_writer(self.storage, self.newsegment)
+        self.docnum = self.docbase = 0
+        self._added = False
+
+    def commit(self, mergetype=None, optimize=None, merge=None) -> None:
+        self._check_state()
+        segments = self._merge_segments(mergetype, optimize, merge) + self._written
+        if self._added:
+            segments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(segments)
+        self._finish()

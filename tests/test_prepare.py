@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from analyzers.chains import AnalysisCore, FastArabicAnalyzer
+from analyzers.chains import AnalysisCore
 from indexer.prepare import BATCH, Preparer
+from indexer.schema import make_schema
 from search import Engine
 from tests.conftest import MINI
 
@@ -36,12 +37,18 @@ def test_a_dead_worker_costs_speed_not_articles() -> None:
     assert _prepare(items, workers=1, kill_after=BATCH + 3) == _prepare(items, workers=0)
 
 
-def test_token_lists_are_the_analyzers_tokens() -> None:
-    core = AnalysisCore()
-    ((_, doc),) = _prepare([(MINI[5], MINI[5].digest(), None)], workers=0)
-    for field, stem in (("body", True), ("body_exact", False)):
-        analyzed = [t.text for t in FastArabicAnalyzer(stem=stem, core=core)(MINI[5].body)]
-        assert doc[field] == analyzed
+def test_postings_are_what_whoosh_indexes_from_the_text() -> None:
+    """The prepared fields hold exactly the postings Whoosh's own field.index() makes
+    of the raw text with the schema's analyzers: terms, frequencies, encoded positions."""
+    schema = make_schema()
+    article = MINI[5]
+    ((_, doc),) = _prepare([(article, article.digest(), None)], workers=0)
+    for field, text in (("title", article.title), ("body", article.body), ("body_exact", article.body)):
+        expected = sorted((t, freq, v) for t, freq, _, v in schema[field].index(text))
+        p = doc[field]
+        got = sorted(zip(p.terms, p.weights, p.values or [b""] * len(p.terms), strict=True))
+        assert got == expected
+        assert p.length == sum(freq for _, freq, _ in expected)
 
 
 def test_an_index_built_with_workers_answers_like_one_built_without() -> None:

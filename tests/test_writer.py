@@ -1,0 +1,137 @@
+"""The segment writer: an index written from prepared postings, a term at a time,
+must hold exactly what Whoosh's own writer makes of the raw text — and stay the
+same when the buffer limit splits it into several segments."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from whoosh.filedb.filestore import RamStorage
+from whoosh.writing import SegmentWriter
+
+from analyzers.chains import AnalysisCore
+from indexer import Article, codec
+from indexer.build import update_index
+from indexer.codec import AkhbarCodec
+from indexer.prepare import document
+from indexer.schema import lead_of, make_schema
+from indexer.store import Store
+from indexer.writer import BulkSegmentWriter, Postings
+from search import Engine
+from tests.conftest import MINI
+
+TEXT_FIELDS = ("title", "body", "lead", "title_exact", "body_exact")
+
+
+LONG = Article(
+    "long",
+    "ترامب يلتقي بوتين في هلسنكي",
+    "هلسنكي - رويترز\nالتقى الرئيس الأمريكي دونالد ترامب نظيره الروسي فلاديمير بوتين في هلسنكي يوم 16 يوليو 2018.\n"
+    "وقال ترامب إن المحادثات كانت جيدة، وأضاف بوتين أن موسكو مستعدة للحوار.",
+    dt.date(2018, 7, 16),
+    "src",
+)
+
+
+def _articles(n: int):
+    """n fixture articles, distinct ids, bodies of varied lengths (so are a block's length bounds)."""
+    varied = [
+        dataclasses.replace(a, id=f"a{i}", body=f"{a.body} {' '.join(['تقرير'] * (i % 9))}")
+        for i, a in enumerate(MINI[i % len(MINI)] for i in range(n))
+    ]
+    return varied + [LONG]
+
+
+def _contents(ix, raw: bool = True) -> tuple[dict, list, dict]:
+    """Every term's statistics and postings (``raw``: and their bytes as stored), the
+    stored fields and the field lengths."""
+    with ix.reader() as r:
+        terms = {}
+        for fieldname, btext in r.all_terms():
+            ti = r.term_info(fieldname, btext)
+            m = r.postings(fieldname, btext)
+            postings = []
+            while m.is_active():
+                postings.append((m.id(), m.weight(), m.value()))
+                m.next()
+            stats = (ti.weight(), ti.doc_frequency(), ti.min_length(), ti.max_length(), ti.max_weight())
+            if not raw:
+                written = None
+            elif ti.is_inlined():
+                written = ti.to_bytes()
+            else:  # the posting blocks as stored, block statistics included
+                offset, length = ti.extent()
+                written = r._terms._postfile.get(offset, length if isinstance(length, int) else length[0])
+            terms[fieldname, btext] = (stats, ti.min_id(), ti.max_id(), postings, written)
+        docs = range(r.doc_count_all())
+        stored = [r.stored_fields(d) for d in docs]
+        lengths = {f: [r.doc_field_length(d, f) for d in docs] for f in TEXT_FIELDS}
+    return terms, stored, lengths
+
+
+@pytest.mark.parametrize("compress_all", [True, False], ids=["every-block-compressed", "small-blocks-raw"])
+def test_prepared_postings_write_what_whoosh_writes_from_the_text(compress_all, monkeypatch) -> None:
+    """Whoosh's SegmentWriter analyses the raw text itself (the schema's analyzers) and
+    writes posting by posting; ours gets prepared postings and writes term by term.
+    Compressing every block as Whoosh does, the bytes written are the same; leaving
+    small blocks uncompressed, what is read back is."""
+    if compress_all:
+        monkeypatch.setattr(codec, "_COMPRESS_FROM", -1)
+    core = AnalysisCore()
+    articles = _articles(300)  # common terms fill several posting blocks
+    docs = [document(a, a.digest(), core) for a in articles]
+    assert isinstance(docs[0]["body"], Postings)
+    ours = RamStorage().create_index(make_schema())
+    writer = BulkSegmentWriter(ours)
+    for doc in docs:
+        writer.add_document(**doc)
+    writer.commit()
+    theirs = RamStorage().create_index(make_schema())
+    writer = SegmentWriter(theirs, codec=AkhbarCodec())
+    for a, doc in zip(articles, docs, strict=True):  # the texts the postings were made from
+        texts = {"title": a.title, "body": a.body, "lead": lead_of(a.body), "title_exact": a.title}
+        writer.add_document(**{**doc, **texts, "body_exact": a.body})
+    writer.commit()
+    mine, whooshs = _contents(ours, raw=compress_all), _contents(theirs, raw=compress_all)
+    assert {field for field, _ in mine[0]} >= {*TEXT_FIELDS, "id", "person", "place", "date"}
+    assert mine == whooshs
+
+
+def test_a_full_buffer_starts_a_new_segment_with_the_same_answers(tmp_path) -> None:
+    articles = _articles(60)
+    one = Engine.create(tmp_path / "one")
+    one.add(articles, workers=0)
+    many_store = Store(tmp_path / "many")
+    update_index(many_store, articles, rebuild=True, limitmb=0, workers=0)  # a segment per article
+    many = Engine.open(tmp_path / "many")
+    with many_store.open_index(many_store.read_meta()).reader() as r:
+        assert len(r.leaf_readers()) > 10
+        assert r.doc_count() == 61
+    for query in ("هدنة", '"الهدنة الإنسانية"', "=الأخبار", "place:حلب", "date:2017", "حلب OR القاهرة"):
+        a, b = one.search(query, limit=100), many.search(query, limit=100)
+        assert a.total == b.total
+        assert [(h.id, round(h.score, 6)) for h in a.hits] == [(h.id, round(h.score, 6)) for h in b.hits]
+
+
+def test_updates_by_id_across_written_segments(tmp_path) -> None:
+    """Replacing articles merges small segments through the buffer (add_reader)."""
+    store = Store(tmp_path / "ix")
+    update_index(store, _articles(30), rebuild=True, limitmb=0, workers=0)
+    changed = [dataclasses.replace(a, body=a.body + " مفاعل") for a in _articles(30)[:5]]
+    report = update_index(store, changed, workers=0)
+    assert report.updated == 5
+    engine = Engine.open(tmp_path / "ix")
+    assert engine.search("مفاعل", limit=50).total == 5
+    with store.open_index(store.read_meta()).reader() as r:
+        assert r.doc_count() == 31
+
+
+def test_term_vectors_are_refused_not_silently_dropped() -> None:
+    from whoosh import fields
+
+    schema = make_schema()
+    schema.add("extra", fields.TEXT(vector=True))
+    with pytest.raises(ValueError, match="extra"):
+        BulkSegmentWriter(RamStorage().create_index(schema))
