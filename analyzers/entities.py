@@ -16,8 +16,9 @@ canonical name when there is one, else the clitic-free normalized name; for pers
 names a consonant skeleton (long vowels dropped) joins transliteration variants
 (نتنياهو / نتانياهو), applied to names only.
 
-Word features are computed once per distinct word and cached: news vocabulary is
-Zipfian, so tagging costs little more than the C tagger itself.
+The model is trained with python-crfsuite and decoded by :class:`analyzers.crf.BatchTagger`:
+label scores per distinct word (news vocabulary is Zipfian), all sentences of a batch of
+articles decoded together — the labels crfsuite gives, at a fraction of its cost per token.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import gzip
 import itertools
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -32,6 +34,7 @@ from importlib import resources
 from io import BytesIO
 from typing import Final
 
+from analyzers.crf import BatchTagger
 from analyzers.normalization import normalize
 from analyzers.tokenize import iter_words
 
@@ -294,6 +297,13 @@ def _keys(words: Sequence[str]) -> list[tuple[str, ...]]:
     return out
 
 
+@lru_cache(maxsize=200_000)
+def _known_key(words: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The gazetteer's key for these words read as a name, if it knows one."""
+    g = gazetteer()
+    return next((k for k in _keys(words) if k in g.in_text), None)
+
+
 @cache
 def _lookup(words: tuple[str, ...]) -> tuple[str, str] | None:
     g = gazetteer()
@@ -373,8 +383,6 @@ def word_clusters() -> dict[str, str]:
 
 Features = tuple[list[str], list[str], list[str]]
 _FEATURES: dict[str, Features] = {}
-_TAGGING: dict[str, tuple[list[str], list[str], list[str], str | None]] = {}
-_TAGGING_MAX = 150_000  # distinct words; entries hold only the model's (shared) attribute strings
 
 
 def _evict_half(cache: dict) -> None:
@@ -446,35 +454,17 @@ def _word_features(word: str) -> Features:
 _BOS, _EOS = ["BOS"], ["EOS"]
 
 
-def _tagging_features(word: str) -> tuple[list[str], list[str], list[str], str | None]:
-    """:func:`word_features` without the features the shipped model has no weight
-    for — the tagger would ignore them, after paying to look each one up (L1
-    training keeps ~14k of them, so most words lose their word-form features) —
-    plus the word's ``-2w=`` feature for the word two places on, if the model has it."""
-    f = _TAGGING.get(word)
-    if f is None:
-        known = _model_attributes()
-        own, prev, nxt = ([known[a] for a in part if a in known] for part in _word_features(word))
-        f = (own, prev, nxt, known.get("-2w=" + word))
-        if len(_TAGGING) > _TAGGING_MAX:
-            _evict_half(_TAGGING)
-        _TAGGING[word] = f
-    return f
-
-
-def sequence_features(words: Sequence[str], *, for_tagging: bool = False) -> list[list[str]]:
-    """Features of each word of a sentence (normalized words); ``for_tagging`` leaves
-    out those the shipped model does not use (training needs them all)."""
+def sequence_features(words: Sequence[str]) -> list[list[str]]:
+    """Features of each word of a sentence (normalized words), as the model was trained:
+    the word's own, the previous word's ``-1…``, the next word's ``+1…`` (BOS/EOS at
+    the ends) and ``-2w=`` of the word two places back."""
     n = len(words)
-    if for_tagging:
-        feats = [_tagging_features(w) for w in words]
-    else:
-        feats = [(*word_features(w), "-2w=" + w) for w in words]
+    feats = [word_features(w) for w in words]
     out = []
     for i, f in enumerate(feats):
         item = f[0] + (feats[i - 1][1] if i else _BOS) + (feats[i + 1][2] if i + 1 < n else _EOS)
-        if i > 1 and (two_back := feats[i - 2][3]) is not None:
-            item.append(two_back)
+        if i > 1:
+            item.append("-2w=" + words[i - 2])
         out.append(item)
     return out
 
@@ -493,11 +483,13 @@ def tagger():
 
 
 @cache
-def _model_attributes() -> dict[str, str]:
-    """The attributes the shipped model has weights for (each mapped to itself, so
-    that cached features share one string object per attribute)."""
+def batch_tagger() -> BatchTagger | None:
+    """The shipped CRF as a :class:`~analyzers.crf.BatchTagger` (None when it is missing)."""
     t = tagger()
-    return {} if t is None else {a: a for a, _ in t.info().state_features}
+    if t is None:
+        return None
+    path = resources.files("analyzers").joinpath(MODEL)
+    return BatchTagger(t, str(path), lambda w: (*_word_features(w), "-2w=" + w))
 
 
 _SENTENCE_END = re.compile(r"[.!?؟\n]")
@@ -506,32 +498,44 @@ _SENTENCE_END = re.compile(r"[.!?؟\n]")
 def sentences_of(
     text: str, words: Iterable[tuple[int, int, str]] | None = None
 ) -> Iterable[list[tuple[int, int, str]]]:
+    """The text's words, as ``(start, end, normalized)``, cut into sentences at . ! ? ؟
+    and line ends (a mark inside a word cuts nothing); words that normalize to
+    nothing are left out.
+
+    >>> [[w for _, _, w in s] for s in sentences_of("قال الوزير. وأضاف: إن")]
+    [['قال', 'الوزير'], ['واضاف', 'ان']]
+    """
     if words is None:
         words = ((m.start(), m.end(), normalize(m.group())) for m in iter_words(text))
-    ends = [m.start() for m in _SENTENCE_END.finditer(text)]  # sentence marks, in order
-    ends.append(len(text) + 1)
-    k = 0
-    sentence: list[tuple[int, int, str]] = []
-    last = 0
-    for start, end, n in words:
-        while ends[k] < last:
-            k += 1
-        if sentence and ends[k] < start:  # a mark between the previous word and this one
+    words = words if isinstance(words, list) else list(words)
+    starts = [w[0] for w in words]
+    cuts = [0]
+    for m in _SENTENCE_END.finditer(text):
+        j = bisect_right(starts, m.start())  # the first word after the mark
+        if 0 < j < len(words) and words[j - 1][1] <= m.start() and j > cuts[-1]:
+            cuts.append(j)
+    cuts.append(len(words))
+    for a, b in itertools.pairwise(cuts):
+        sentence = [w for w in words[a:b] if w[2]]
+        if sentence:
             yield sentence
-            sentence = []
-        if n:
-            sentence.append((start, end, n))
-        last = end
-    if sentence:
-        yield sentence
+
+
+def tag_sentences(sentences: Sequence[Sequence[str]]) -> list[list[str]]:
+    """BIO tags (B-PERS, I-LOC, O …) for sentences of normalized words, decoded together."""
+    t = batch_tagger()
+    if t is None:
+        return [["O"] * len(words) for words in sentences]
+    return t.tag(sentences)
 
 
 def tag_words(words: Sequence[str]) -> list[str]:
-    """BIO tags (B-PERS, I-LOC, O …) for a sentence of normalized words."""
-    t = tagger()
-    if t is None or not words:
-        return ["O"] * len(words)
-    return t.tag(sequence_features(words, for_tagging=True))
+    """BIO tags for one sentence of normalized words.
+
+    >>> tag_words(["التقى", "الرئيس", "فلاديمير", "بوتين"])
+    ['O', 'O', 'B-PERS', 'I-PERS']
+    """
+    return tag_sentences([words])[0]
 
 
 _SIZES: dict[str, tuple[int, ...]] = {}
@@ -570,7 +574,7 @@ def _gazetteer_pass(
         for size in sizes:
             if size < min_size or size > n - i or any(k in covered for k in range(i, i + size)):
                 continue
-            key = next((k for k in _keys(norms[i : i + size]) if k in g.in_text), None)
+            key = _known_key(tuple(norms[i : i + size]))
             if key is not None:
                 spans.append((i, i + size, g.names[key][0]))
                 covered.update(range(i, i + size))
@@ -616,41 +620,66 @@ def extract_entities(text: str, words: Iterable[tuple[int, int, str]] | None = N
     >>> [(m.text, m.type) for m in extract_entities("التقى الرئيس الروسي فلاديمير بوتين في دمشق")]
     [('فلاديمير بوتين', 'person'), ('دمشق', 'place')]
     """
-    out: list[EntityMention] = []
-    for sentence in sentences_of(text, words):
-        norms = [w for _, _, w in sentence]
-        covered: set[int] = set()
-        spans: list[tuple[int, int, str]] = []  # word index range and type
+    return extract_entities_batch([(text, words)])[0]
 
-        # known names of two or more words first (the model may cut دير الزور in two),
-        # then the model, then known one-word names it missed
-        known = _SIZES.get
-        starts = [(i, sizes) for i, w in enumerate(norms) if (sizes := (known(w) if w in _SIZES else _name_sizes(w)))]
-        _gazetteer_pass(norms, starts, covered, spans, 2)
-        tags = tag_words(norms)
-        i = 0 if tags.count("O") < len(tags) else len(tags)  # most sentences name no one
-        while i < len(tags):
-            tag = tags[i]
-            if tag != "O" and (tag.startswith("B-") or i == 0 or tags[i - 1] == "O"):
-                kind = tag[2:]
-                j = i + 1
-                while j < len(tags) and tags[j] == "I-" + kind:
-                    j += 1
-                if j - i >= 2 and lookup(norms[i : i + 1]) and not lookup(norms[i:j]):
-                    j = i + 1  # «ترمب يلتقي بوتن»: a known name does not run on into the next words
-                if kind in TYPES and not any(k in covered for k in range(i, j)):
-                    spans.append((i, j, TYPES[kind]))
-                    covered.update(range(i, j))
-                i = j
-            else:
-                i += 1
-        _gazetteer_pass(norms, starts, covered, spans, 1)
-        for a, b, kind in sorted(spans):
-            a, b = _within_punctuation(text, sentence, a, b)
-            if a == b:
-                continue
-            start, end = sentence[a][0], sentence[b - 1][1]
-            mention_text = text[start:end]
-            words_only = " ".join(text[s:e] for s, e, _ in sentence[a:b])  # without a hashtag's #
-            out.append(EntityMention(start, end, kind, mention_text, entity_key(words_only, kind)))
+
+_Sentence = tuple[list[tuple[int, int, str]], list[str], list[tuple[int, tuple[int, ...]]], set[int], list]
+
+
+def extract_entities_batch(
+    texts: Sequence[tuple[str, Iterable[tuple[int, int, str]] | None]],
+) -> list[list[EntityMention]]:
+    """:func:`extract_entities` of many ``(text, words or None)`` at once: the model
+    decodes all their sentences together, which costs far less than one by one."""
+    found: list[list[_Sentence]] = []
+    for text, words in texts:
+        sentences = []
+        for sentence in sentences_of(text, words):
+            norms = [w for _, _, w in sentence]
+            covered: set[int] = set()
+            spans: list[tuple[int, int, str]] = []  # word index range and type
+            # known names of two or more words first (the model may cut دير الزور in two),
+            # then the model, then known one-word names it missed
+            known = _SIZES.get
+            starts = [
+                (i, sizes) for i, w in enumerate(norms) if (sizes := (known(w) if w in _SIZES else _name_sizes(w)))
+            ]
+            _gazetteer_pass(norms, starts, covered, spans, 2)
+            sentences.append((sentence, norms, starts, covered, spans))
+        found.append(sentences)
+    tagged = iter(tag_sentences([norms for sentences in found for _, norms, _, _, _ in sentences]))
+    return [
+        [m for s in sentences for m in _mentions(text, s, next(tagged))]
+        for (text, _), sentences in zip(texts, found, strict=True)
+    ]
+
+
+def _mentions(text: str, found: _Sentence, tags: list[str]) -> list[EntityMention]:
+    """A sentence's mentions: the known longer names, the model's, then known one-word names."""
+    sentence, norms, starts, covered, spans = found
+    i = 0 if tags.count("O") < len(tags) else len(tags)  # most sentences name no one
+    while i < len(tags):
+        tag = tags[i]
+        if tag != "O" and (tag.startswith("B-") or i == 0 or tags[i - 1] == "O"):
+            kind = tag[2:]
+            j = i + 1
+            while j < len(tags) and tags[j] == "I-" + kind:
+                j += 1
+            if j - i >= 2 and lookup(norms[i : i + 1]) and not lookup(norms[i:j]):
+                j = i + 1  # «ترمب يلتقي بوتن»: a known name does not run on into the next words
+            if kind in TYPES and not any(k in covered for k in range(i, j)):
+                spans.append((i, j, TYPES[kind]))
+                covered.update(range(i, j))
+            i = j
+        else:
+            i += 1
+    _gazetteer_pass(norms, starts, covered, spans, 1)
+    out = []
+    for a, b, kind in sorted(spans):
+        a, b = _within_punctuation(text, sentence, a, b)
+        if a == b:
+            continue
+        start, end = sentence[a][0], sentence[b - 1][1]
+        words_only = " ".join(text[s:e] for s, e, _ in sentence[a:b])  # without a hashtag's #
+        out.append(EntityMention(start, end, kind, text[start:end], entity_key(words_only, kind)))
     return out

@@ -170,6 +170,32 @@ def test_an_article_that_breaks_analysis_is_rejected_not_fatal(monkeypatch: pyte
     assert "could not analyse this article (ValueError: boom)" in problems[0]
 
 
+def test_an_article_that_breaks_entity_extraction_costs_only_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Entities are extracted a batch at a time; one bad text must not lose the batch."""
+    import indexer.prepare
+
+    real_batch, real_one = indexer.prepare.extract_entities_batch, indexer.prepare.extract_entities
+
+    def flaky_batch(texts):
+        if any("زلزال" in text for text, _ in texts):
+            raise ValueError("boom")
+        return real_batch(texts)
+
+    def flaky_one(text, words=None):
+        if "زلزال" in text:
+            raise ValueError("boom")
+        return real_one(text, words)
+
+    monkeypatch.setattr(indexer.prepare, "extract_entities_batch", flaky_batch)
+    monkeypatch.setattr(indexer.prepare, "extract_entities", flaky_one)
+    problems: list[str] = []
+    engine = Engine.in_memory()
+    report = engine.add([*MINI, Article("bad", "خبر", "زلزال قوي")], report_problem=problems.append, workers=0)
+    assert (report.added, report.rejected) == (len(MINI), 1)
+    assert "could not analyse this article (ValueError: boom)" in problems[0]
+    assert engine.search("place:حلب").total > 0  # the batch's other articles kept their entities
+
+
 @pytest.mark.parametrize("damage", ["truncate_segment", "delete_segment", "truncate_toc"])
 def test_damaged_index_files_give_one_clear_error(tmp_index: Path, damage: str) -> None:
     from indexer import IndexCorrupt

@@ -1,10 +1,14 @@
 """Entities: extraction on sentences, variant grouping, aliases, entity search."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from analyzers import entities, normalize
 from analyzers.entities import entity_key, extract_entities, similar_names, skeleton
 from indexer import Article
 from search import Engine, QueryError
+from tests.conftest import MINI
 
 SENTENCES = [
     ("title_and_name", "التقى الرئيس الروسي فلاديمير بوتين نظيره التركي", [("فلاديمير بوتين", "person")]),
@@ -123,3 +127,40 @@ def test_a_hashtag_does_not_change_the_key() -> None:
     (tagged,) = extract_entities("إدارة الرئيس الأميركي دونالد #ترمب في جولة")
     (plain,) = extract_entities("إدارة الرئيس الأميركي دونالد ترامب في جولة")
     assert tagged.key == plain.key
+
+
+# --- the batch decoder gives crfsuite's labels -----------------------------------
+
+TAGGED_TEXTS = [
+    "التقى الرئيس الأمريكي دونالد ترامب نظيره الروسي فلاديمير بوتين في هلسنكي",
+    "وقال الأمين العام للأمم المتحدة أنطونيو غوتيريش إن الوضع في دير الزور خطير",
+    "أعلنت وزارة الخارجية المصرية أن سامح شكري سيزور عمان",
+    "فاز فريق ريال مدريد على برشلونة",
+    "هطلت أمطار غزيرة",
+    "قال",
+]
+
+
+def _crfsuite_tags(words: list[str]) -> list[str]:
+    return entities.tagger().tag(entities.sequence_features(words))
+
+
+def test_batch_decoding_gives_crfsuites_labels() -> None:
+    sentences = [[normalize(w) for w in s.split()] for s in TAGGED_TEXTS]
+    for article in MINI:
+        sentences.extend([w for _, _, w in s] for s in entities.sentences_of(article.body))
+    assert any(t != "O" for tags in entities.tag_sentences(sentences) for t in tags)
+    assert entities.tag_sentences(sentences) == [_crfsuite_tags(s) for s in sentences]
+    assert entities.tag_sentences(sentences[:1] + [[]] + sentences[1:2]) == [
+        _crfsuite_tags(sentences[0]),
+        [],
+        _crfsuite_tags(sentences[1]),
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(sorted({normalize(w) for s in TAGGED_TEXTS for w in s.split()})), max_size=12))
+)
+def test_batch_decoding_of_any_word_sequences(sentences: list[list[str]]) -> None:
+    assert entities.tag_sentences(sentences) == [_crfsuite_tags(s) if s else [] for s in sentences]
