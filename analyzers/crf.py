@@ -81,9 +81,13 @@ class BatchTagger:
         number = {name: i for i, name in enumerate(self.labels)}
         n = len(self.labels)
         state, transitions = _model_weights(path, info)
-        self._weights: dict[str, np.ndarray] = {}
+        self._attributes: dict[str, int] = {}  # attribute → its row of label weights
+        for attribute, _ in state:
+            self._attributes.setdefault(attribute, len(self._attributes))
+        self._zero = len(self._attributes)  # a row of zeros: no role's sum is empty
+        self._weights = np.zeros((self._zero + 1, n))
         for (attribute, label), weight in state.items():
-            self._weights.setdefault(attribute, np.zeros(n))[number[label]] = weight
+            self._weights[self._attributes[attribute], number[label]] = weight
         self._transitions = np.zeros((n, n))
         for (source, target), weight in transitions.items():
             self._transitions[number[source], number[target]] = weight
@@ -93,30 +97,30 @@ class BatchTagger:
 
     def _reset(self) -> None:
         self._rows = np.zeros((4 * 1024 + 3, len(self.labels)))
-        self._rows[_BOS] = self._score(["BOS"])
-        self._rows[_EOS] = self._score(["EOS"])
+        self._rows[_BOS] = self._weights[self._attributes.get("BOS", self._zero)]
+        self._rows[_EOS] = self._weights[self._attributes.get("EOS", self._zero)]
         self._used = 3
         self._index: dict[str, int] = {}
 
-    def _score(self, attributes: Sequence[str]) -> np.ndarray:
-        total = np.zeros(len(self.labels))
-        for a in attributes:
-            w = self._weights.get(a)
-            if w is not None:
-                total += w
-        return total
-
-    def _word(self, word: str) -> int:
-        """The first of the word's four rows (added on first sight)."""
+    def _add_words(self, words: Sequence[str]) -> None:
+        """Score rows for words not seen yet: the summed weights of each role's attributes."""
+        known, zero = self._attributes, self._zero
+        rows: list[int] = []
+        offsets: list[int] = []
+        for word in words:
+            own, prev, nxt, two_back = self._word_features(word)
+            for attributes in (own, prev, nxt, (two_back,)):
+                offsets.append(len(rows))
+                rows.extend([known[a] for a in attributes if a in known])
+                rows.append(zero)
         first = self._used
-        if first + 4 > len(self._rows):
+        end = first + 4 * len(words)
+        while end > len(self._rows):
             self._rows = np.concatenate([self._rows, np.zeros_like(self._rows)])
-        own, prev, nxt, two_back = self._word_features(word)
-        for role, attributes in ((_OWN, own), (_PREV, prev), (_NEXT, nxt), (_TWO_BACK, [two_back])):
-            self._rows[first + role] = self._score(attributes)
-        self._used += 4
-        self._index[word] = first
-        return first
+        self._rows[first:end] = np.add.reduceat(self._weights[rows], offsets, axis=0)
+        for k, word in enumerate(words):
+            self._index[word] = first + 4 * k
+        self._used = end
 
     def tag(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         """The most likely labels of each sentence (of normalized words)."""
@@ -128,12 +132,10 @@ class BatchTagger:
         if len(self._index) + int(lengths.sum()) > self._max_words:
             self._reset()  # memory stays bounded; frequent words come back at once
         index = self._index
-        rows: list[int] = []
-        for s in order:
-            for w in sentences[s]:
-                r = index.get(w)
-                rows.append(self._word(w) if r is None else r)
-        base = np.array(rows, dtype=np.int64)
+        new = {w: None for s in order for w in sentences[s] if w not in index}
+        if new:
+            self._add_words(list(new))
+        base = np.array([index[w] for s in order for w in sentences[s]], dtype=np.int64)
         sizes = lengths[order]
         count, longest, n = len(order), int(sizes[0]), len(self.labels)
         starts = np.repeat(np.cumsum(sizes) - sizes, sizes)

@@ -140,13 +140,14 @@ def update_index(
 
             with Preparer(core, workers) as preparer:
                 _write(writer, preparer.map(to_prepare()), report, say)
-            if again:
+                writer.encoder = preparer.encode  # the workers are idle now: they share the commit
                 writer.commit()
+            if again:
                 writer = BulkSegmentWriter(ix, limitmb=limitmb)
                 with Preparer(core, 0) as preparer:
                     items = ((a, digest, False) for a, digest, _ in again.values())
                     _write(writer, preparer.map(items), report, say)
-            writer.commit()
+                writer.commit()
         except BaseException:
             if not writer.is_closed:
                 writer.cancel()

@@ -25,6 +25,7 @@ import zlib
 from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import chain
 from operator import sub
 
@@ -41,7 +42,7 @@ from whoosh.codec.whoosh3 import (
     W3TermsReader,
 )
 from whoosh.reading import TermNotFound
-from whoosh.system import pack_ushort
+from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 __all__ = ["BLOCK", "AkhbarCodec", "BlockCompressedBytesColumn"]
@@ -51,6 +52,7 @@ INLINE_LIMIT = 4  # terms in fewer documents keep their postings in the term ind
 _LEVEL = 6
 _TRAILER = struct.Struct("<IIH")  # documents, blocks, documents per block
 _CACHED_BLOCKS = 8
+_EXTENT = struct.Struct("!qi")  # offset and length, at the end of a W3 term info
 _COMPRESS_FROM = 64  # smaller posting blocks are stored as they are: zlib makes them larger, and costs
 
 
@@ -295,75 +297,91 @@ class _PostingsWriter(W3PostingsWriter):
             return terminfo
         return super().finish_postings()
 
-    def write_postings(
-        self,
-        fixed_size: int | None,
-        ids: Sequence[int],
-        weights: Sequence[float],
-        values: Sequence[bytes] | None,
-        lengths: Sequence[int] | None,
-    ) -> bytes:
-        """Write one term's whole posting list (document numbers ascending) and
-        return its term info's bytes: what :meth:`add_posting` one posting at a time
-        would write, with the per-posting work done a block at a time.
 
-        ``values`` holds one value per posting, or is None when the format has
-        none; ``lengths`` maps a document number to its field length (0: none).
-        """
-        n = len(ids)
-        lens = [lengths[d] for d in ids] if lengths is not None else None
-        if n < self._inlinelimit:
-            low, high = _length_range(lens)
-            return InlineTermInfo.pack(ids, weights, values, low, high)
-        terminfo = W3TermInfo()
-        postfile = self._postfile
-        start = postfile.tell()
-        postfile.write(WHOOSH3_HEADER_MAGIC)
-        limit, level = self._blocklimit, self._compression
-        for s in range(0, n, limit):
-            e = min(s + limit, n)
-            bids = ids[s:e]
-            bweights = weights[s:e]
-            count = e - s
-            if bweights.count(1.0) == count:
-                mini_weights = None
-            elif bweights.count(bweights[0]) == count:
-                mini_weights = bweights[0]
-            else:
-                mini_weights = tuple(bweights)
-            if values is None or fixed_size == 0:
-                mini_values = None
-            elif fixed_size is None or fixed_size < 0:
-                mini_values = tuple(values[s:e])
-            else:
-                mini_values = b"".join(values[s:e])
-            deltas = tuple(map(sub, bids, chain((0,), bids[:-1])))
-            data = pickle.dumps((deltas, mini_weights, mini_values), 2)
-            comp = level if len(data) > _COMPRESS_FROM else 0
-            if comp:
-                data = zlib.compress(data, comp)
-            low, high = _length_range(lens[s:e] if lens is not None else None)
-            high = high or 0
-            maxweight = max(0, max(bweights))
-            info = pickle.dumps((count, bids[-1], maxweight, comp, length_to_byte(low), length_to_byte(high)), 2)
-            # the statistics W3TermInfo.add_block gathers
-            terminfo._weight += sum(bweights)
-            terminfo._df += count
-            if terminfo._minlength is None:
-                terminfo._minlength = low
-            elif low is not None:
-                terminfo._minlength = min(terminfo._minlength, low)
-            terminfo._maxlength = max(terminfo._maxlength, high)
-            terminfo._maxweight = max(terminfo._maxweight, maxweight)
-            if terminfo._minid is None:
-                terminfo._minid = bids[0]
-            terminfo._maxid = bids[-1]
-            size = len(info) + len(data)
-            postfile.write_int(-size if e == n else size)
-            postfile.write(info)
-            postfile.write(data)
-        terminfo.set_extent(start, postfile.tell() - start)
-        return terminfo.to_bytes()
+@dataclass(frozen=True)
+class BlockSettings:
+    """How a codec writes posting lists (Whoosh's W3 defaults)."""
+
+    limit: int = 128  # postings per block
+    level: int = 3  # zlib level
+    inline_limit: int = INLINE_LIMIT
+
+
+def encode_postings(
+    fixed_size: int | None,
+    ids: Sequence[int],
+    weights: Sequence[float],
+    values: Sequence[bytes] | None,
+    lengths: Sequence[int] | None,
+    settings: BlockSettings,
+) -> tuple[bytes, bytes]:
+    """One term's whole posting list (document numbers ascending) as (term info, posting
+    bytes): what W3's ``add_posting`` one posting at a time writes, with the work done a
+    block at a time.  A term in fewer than ``inline_limit`` documents has no posting bytes
+    (:class:`InlineTermInfo`); otherwise the term info says the postings start at offset 0:
+    :func:`at_offset` moves it to where they are written.  Pure, so it can run in another
+    process.
+
+    ``values`` holds one value per posting, or is None when the format has none;
+    ``lengths`` maps a document number to its field length (0: none).
+    """
+    n = len(ids)
+    lens = [lengths[d] for d in ids] if lengths is not None else None
+    if n < settings.inline_limit:
+        low, high = _length_range(lens)
+        return InlineTermInfo.pack(ids, weights, values, low, high), b""
+    terminfo = W3TermInfo()
+    out = [WHOOSH3_HEADER_MAGIC]
+    limit, level = settings.limit, settings.level
+    for s in range(0, n, limit):
+        e = min(s + limit, n)
+        bids = ids[s:e]
+        bweights = weights[s:e]
+        count = e - s
+        if bweights.count(1.0) == count:
+            mini_weights = None
+        elif bweights.count(bweights[0]) == count:
+            mini_weights = bweights[0]
+        else:
+            mini_weights = tuple(bweights)
+        if values is None or fixed_size == 0:
+            mini_values = None
+        elif fixed_size is None or fixed_size < 0:
+            mini_values = tuple(values[s:e])
+        else:
+            mini_values = b"".join(values[s:e])
+        deltas = tuple(map(sub, bids, chain((0,), bids[:-1])))
+        data = pickle.dumps((deltas, mini_weights, mini_values), 2)
+        comp = level if len(data) > _COMPRESS_FROM else 0
+        if comp:
+            data = zlib.compress(data, comp)
+        low, high = _length_range(lens[s:e] if lens is not None else None)
+        high = high or 0
+        maxweight = max(0, max(bweights))
+        info = pickle.dumps((count, bids[-1], maxweight, comp, length_to_byte(low), length_to_byte(high)), 2)
+        # the statistics W3TermInfo.add_block gathers
+        terminfo._weight += sum(bweights)
+        terminfo._df += count
+        if terminfo._minlength is None:
+            terminfo._minlength = low
+        elif low is not None:
+            terminfo._minlength = min(terminfo._minlength, low)
+        terminfo._maxlength = max(terminfo._maxlength, high)
+        terminfo._maxweight = max(terminfo._maxweight, maxweight)
+        if terminfo._minid is None:
+            terminfo._minid = bids[0]
+        terminfo._maxid = bids[-1]
+        size = len(info) + len(data)
+        out += (pack_int(-size if e == n else size), info, data)
+    posts = b"".join(out)
+    terminfo.set_extent(0, len(posts))
+    return terminfo.to_bytes(), posts
+
+
+def at_offset(info: bytes, offset: int) -> bytes:
+    """A term info from :func:`encode_postings` with its postings at ``offset``
+    (W3's term info ends with the offset and the length)."""
+    return info[: -_EXTENT.size] + pack_long(offset) + info[-_EXTENT.size + 8 :]
 
 
 def _length_range(lens: list[int] | None) -> tuple[int | None, int | None]:
@@ -375,10 +393,12 @@ def _length_range(lens: list[int] | None) -> tuple[int | None, int | None]:
 
 
 class _FieldWriter(W3FieldWriter):
-    def add_term(self, btext: bytes, ids, weights, values, lengths) -> None:
-        """All postings of ``btext`` in the current field at once (see
-        :meth:`_PostingsWriter.write_postings`)."""
-        info = self._postwriter.write_postings(self._format.fixed_value_size(), ids, weights, values, lengths)
+    def add_encoded(self, btext: bytes, info: bytes, posts: bytes) -> None:
+        """A term of the current field whose postings :func:`encode_postings` encoded."""
+        if posts:
+            postfile = self._postfile
+            info = at_offset(info, postfile.tell())
+            postfile.write(posts)
         self._tindex.add(pack_ushort(self._fieldid) + btext, info)
 
 
@@ -434,6 +454,9 @@ class AkhbarCodec(W3Codec):
 
     def field_writer(self, storage, segment):
         return _FieldWriter(self, storage, segment)
+
+    def block_settings(self) -> BlockSettings:
+        return BlockSettings(self._blocklimit, self._compression, self._inlinelimit)
 
     def postings_writer(self, dbfile, byteids=False):
         return _PostingsWriter(

@@ -33,7 +33,7 @@ from analyzers.entities import EntityMention, extract_entities, extract_entities
 from analyzers.mentions import extract_dates
 from indexer.article import Article
 from indexer.schema import lead_of
-from indexer.writer import postings_of
+from indexer.writer import FieldJob, Postings, by_frequency, encode_terms, positional, postings_of
 
 T = TypeVar("T")
 Prepared = dict | str  # the Whoosh document, or why the article could not be analysed
@@ -71,6 +71,27 @@ def _terms(core: AnalysisCore, text: str) -> tuple[list[str], list[str]]:
     return stems, forms
 
 
+def _fields(core: AnalysisCore, text: str) -> tuple[Postings, Postings, list[tuple[int, int, str]]]:
+    """One pass over the analysis of ``text``: the postings of its stems (positional
+    field) and of its normalized forms (exact field), and its words as ``(start, end,
+    normalized)`` for entity and date extraction.  Positions count the kept tokens,
+    as the analyzer numbers them (stop words close up)."""
+    where: dict[str, list[int]] = {}
+    counts: dict[str, int] = {}
+    words = []
+    pos = 0
+    for _, n, s, start, end in core.words(text):
+        words.append((start, end, n))
+        if n and s is not None:
+            if s in where:
+                where[s].append(pos)
+            else:
+                where[s] = [pos]
+            counts[n] = counts.get(n, 0) + 1
+            pos += 1
+    return positional(where, pos), by_frequency(counts, pos), words
+
+
 def document(a: Article, digest: str, core: AnalysisCore) -> dict:
     """The Whoosh document for an article, its text fields analysed into
     :class:`~indexer.writer.Postings` for :class:`~indexer.writer.BulkSegmentWriter`."""
@@ -82,24 +103,23 @@ def document(a: Article, digest: str, core: AnalysisCore) -> dict:
 def _analysed(a: Article, digest: str, core: AnalysisCore) -> tuple[dict, list[tuple[int, int, str]]]:
     """The document without its entities, and the body's words for extracting them."""
     lead_stems, _ = _terms(core, lead_of(a.body))
-    title_stems, title_forms = _terms(core, a.title)
-    body_stems, body_forms = _terms(core, a.body)  # last, so core.words(a.body) below is its cache
+    title, title_exact, _ = _fields(core, a.title)
+    body, body_exact, words = _fields(core, a.body)
     doc: dict = {
         "id": a.id,
-        "title": postings_of(title_stems, positions=True),
+        "title": title,
         "_stored_title": a.title,
-        "body": postings_of(body_stems, positions=True),
+        "body": body,
         "_stored_body": a.body,
         "lead": postings_of(lead_stems, positions=False),
-        "title_exact": postings_of(title_forms, positions=False),
-        "body_exact": postings_of(body_forms, positions=False),
+        "title_exact": title_exact,
+        "body_exact": body_exact,
         "digest": digest.encode("ascii"),
         "origin": (a.path, a.line),
     }
     if a.date is not None:
         doc["date"] = dt.datetime(a.date.year, a.date.month, a.date.day)
         doc["month"] = f"{a.date.year:04d}-{a.date.month:02d}"
-    words = [(start, end, n) for _, n, _, start, end in core.words(a.body)]
     mentions = extract_dates(a.body, a.date, words)
     if mentions:
         # a mention is indexed by its first day: mentioned:2016-10 finds «تشرين الأول 2016»
@@ -206,11 +226,13 @@ class _Worker:
             with contextlib.suppress(OSError):
                 stdin.close()
 
-    def send(self, batch: list[tuple[Article, str]]) -> None:
-        self._outbox.put(batch)
+    def send(self, kind: str, payload: object) -> None:
+        """A request: ``"prepare"`` a batch of (article, digest); ``"field"`` (no answer)
+        then ``"encode"`` chunks of its terms (see :func:`indexer.writer.encode_terms`)."""
+        self._outbox.put((kind, payload))
 
-    def receive(self) -> list[Prepared] | None:
-        """The next batch's documents, or None if the worker has died."""
+    def receive(self) -> list | None:
+        """The answer to the next request, or None if the worker has died."""
         try:
             return pickle.load(self.process.stdout)  # type: ignore[arg-type]
         except (EOFError, OSError, pickle.UnpicklingError):
@@ -236,9 +258,17 @@ def serve() -> None:
     sys.stdout = sys.stderr  # nothing but results on the pipe
     try:
         core = AnalysisCore(pickle.load(stdin))
+        field = None
         while True:
-            batch = pickle.load(stdin)
-            pickle.dump(prepare_batch(batch, core), stdout, protocol=pickle.HIGHEST_PROTOCOL)
+            kind, payload = pickle.load(stdin)
+            if kind == "field":  # what the "encode" requests that follow are for; no answer
+                field = payload
+                continue
+            if kind == "prepare":
+                result = prepare_batch(payload, core)
+            else:
+                result = encode_terms(field, payload)
+            pickle.dump(result, stdout, protocol=pickle.HIGHEST_PROTOCOL)
             stdout.flush()
     except (EOFError, OSError, pickle.UnpicklingError):
         # the writer finished, was interrupted or died: no traceback on the user's terminal,
@@ -296,7 +326,7 @@ class Preparer:
                     self._pool = []
             worker = self._pool[number % len(self._pool)] if self._pool else None
             if worker is not None:
-                worker.send([(item[0], item[1]) for item in batch])
+                worker.send("prepare", [(item[0], item[1]) for item in batch])
             in_flight.append((batch, worker))
             while in_flight and (not self._pool or len(in_flight) > 2 * len(self._pool)):
                 done, by = in_flight.popleft()
@@ -304,6 +334,30 @@ class Preparer:
         while in_flight:
             done, by = in_flight.popleft()
             yield from zip(done, self._result(done, by if by in self._pool else None), strict=True)
+
+    def encode(self, field: FieldJob, chunks: Iterable[list[tuple[bytes, bytes]]]) -> Iterator[list]:
+        """:func:`indexer.writer.encode_terms` of each chunk, in order, shared among the
+        workers (a commit's encoding, once all articles are prepared); inline without them."""
+        for worker in self._pool:
+            worker.send("field", field)
+        in_flight: deque[tuple[list, _Worker | None]] = deque()
+        for number, chunk in enumerate(chunks):
+            worker = self._pool[number % len(self._pool)] if self._pool else None
+            if worker is not None:
+                worker.send("encode", chunk)
+            in_flight.append((chunk, worker))
+            while in_flight and (not self._pool or len(in_flight) > 2 * len(self._pool)):
+                yield self._encoded(field, *in_flight.popleft())
+        while in_flight:
+            yield self._encoded(field, *in_flight.popleft())
+
+    def _encoded(self, field: FieldJob, chunk: list, worker: _Worker | None) -> list:
+        if worker is not None and worker in self._pool:
+            result = worker.receive()
+            if result is not None and len(result) == len(chunk):
+                return result
+            self._broken(worker)
+        return encode_terms(field, chunk)
 
 
 def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:

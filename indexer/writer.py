@@ -29,8 +29,7 @@ from __future__ import annotations
 
 import struct
 from array import array
-from collections.abc import Iterable, Sequence
-from functools import partial
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 from whoosh import formats
@@ -38,9 +37,9 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
-from indexer.codec import AkhbarCodec
+from indexer.codec import AkhbarCodec, BlockSettings, encode_postings
 
-__all__ = ["BulkSegmentWriter", "Postings", "postings_of"]
+__all__ = ["BulkSegmentWriter", "Postings", "by_frequency", "positional", "postings_of"]
 
 _WITH_VALUE = struct.Struct("<IfI")  # docnum, weight, value size; the value's bytes follow
 _BARE = struct.Struct("<If")  # docnum, weight: formats without values
@@ -77,13 +76,23 @@ def postings_of(tokens: Sequence[str], positions: bool) -> Postings:
         counts: dict[str, int] = {}
         for t in tokens:
             counts[t] = counts.get(t, 0) + 1
-        return Postings(len(tokens), [t.encode() for t in counts], list(counts.values()), None)
+        return by_frequency(counts, len(tokens))
     where: dict[str, list[int]] = {}
     for i, t in enumerate(tokens):
         if t in where:
             where[t].append(i)
         else:
             where[t] = [i]
+    return positional(where, len(tokens))
+
+
+def by_frequency(counts: dict[str, int], length: int) -> Postings:
+    """The postings of a frequency-only field: term → how often, ``length`` tokens in all."""
+    return Postings(length, [t.encode() for t in counts], list(counts.values()), None)
+
+
+def positional(where: dict[str, list[int]], length: int) -> Postings:
+    """The postings of a positional field: term → its positions, ``length`` tokens in all."""
     values = []
     for ps in where.values():
         if len(ps) == 1:
@@ -93,7 +102,7 @@ def postings_of(tokens: Sequence[str], positions: bool) -> Postings:
             values.append(v)
         else:
             values.append(_ENCODE(ps))
-    return Postings(len(tokens), [t.encode() for t in where], [len(ps) for ps in where.values()], values)
+    return Postings(length, [t.encode() for t in where], [len(ps) for ps in where.values()], values)
 
 
 class _PostingBuffer:
@@ -108,6 +117,9 @@ class _PostingBuffer:
         self.fields: dict[str, dict[bytes, bytearray]] = {}
         self._has_values: dict[str, bool] = {}
         self.size = 0  # bytes held, roughly
+
+    def has_values(self, fieldname: str) -> bool:
+        return self._has_values[fieldname]
 
     def _terms(self, fieldname: str) -> dict[bytes, bytearray]:
         terms = self.fields.get(fieldname)
@@ -148,29 +160,67 @@ class _PostingBuffer:
         fieldname, btext, docnum, weight, value = item
         self.add_postings(fieldname, docnum, (btext,), (weight,), (value or b"",))
 
-    def postings(self, fieldname: str, btext: bytes) -> tuple[list[int], list[float], list[bytes] | None]:
-        """A term's document numbers, weights and values (None when the field keeps
-        none), taken out of the buffer."""
-        held = bytes(self.fields[fieldname].pop(btext))
-        if not self._has_values[fieldname]:
-            records = list(_BARE.iter_unpack(held))
-            return [r[0] for r in records], [r[1] for r in records], None
-        ids, weights, values = [], [], []
-        unpack = _WITH_VALUE.unpack_from
-        head = _WITH_VALUE.size
-        offset, end = 0, len(held)
-        while offset < end:
-            docnum, weight, size = unpack(held, offset)
-            offset += head
-            ids.append(docnum)
-            weights.append(weight)
-            values.append(held[offset : offset + size])
-            offset += size
-        return ids, weights, values
+    def take(self, fieldname: str, budget: int = 4 << 20) -> Iterator[list[tuple[bytes, bytes]]]:
+        """The field's terms in order, with their packed records, taken out of the buffer
+        in chunks of about ``budget`` bytes."""
+        terms = self.fields[fieldname]
+        chunk: list[tuple[bytes, bytes]] = []
+        size = 0
+        for btext in sorted(terms):
+            held = bytes(terms.pop(btext))
+            chunk.append((btext, held))
+            size += len(held) + 64
+            if size >= budget:
+                yield chunk
+                chunk, size = [], 0
+        if chunk:
+            yield chunk
 
     def cleanup(self) -> None:
         self.fields.clear()
         self.size = 0
+
+
+class FieldJob(NamedTuple):
+    """What encoding a field's terms needs besides the terms: see :func:`encode_terms`."""
+
+    fixed_size: int | None  # the format's value size (0: none, None: variable)
+    has_values: bool  # records carry values
+    lengths: Sequence[int] | None  # field length by document number
+    blocks: BlockSettings
+
+
+def decode_records(held: bytes, has_values: bool) -> tuple[list[int], list[float], list[bytes] | None]:
+    """A term's packed records → document numbers, weights, values (None without values)."""
+    if not has_values:
+        records = list(_BARE.iter_unpack(held))
+        return [r[0] for r in records], [r[1] for r in records], None
+    ids, weights, values = [], [], []
+    unpack = _WITH_VALUE.unpack_from
+    head = _WITH_VALUE.size
+    offset, end = 0, len(held)
+    while offset < end:
+        docnum, weight, size = unpack(held, offset)
+        offset += head
+        ids.append(docnum)
+        weights.append(weight)
+        values.append(held[offset : offset + size])
+        offset += size
+    return ids, weights, values
+
+
+def encode_terms(field: FieldJob, terms: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes, bytes]]:
+    """``(term, packed records)`` → ``(term, term info, posting bytes)`` (see
+    :func:`indexer.codec.encode_postings`); pure, so worker processes can share a commit."""
+    out = []
+    for btext, held in terms:
+        ids, weights, values = decode_records(held, field.has_values)
+        info, posts = encode_postings(field.fixed_size, ids, weights, values, field.lengths, field.blocks)
+        out.append((btext, info, posts))
+    return out
+
+
+Encoder = Callable[[FieldJob, Iterable[list[tuple[bytes, bytes]]]], Iterator[list[tuple[bytes, bytes, bytes]]]]
 
 
 def _add_term(fieldwriter, btext: bytes, ids, weights, values, lengths) -> None:
@@ -208,6 +258,8 @@ class BulkSegmentWriter(SegmentWriter):
         self._limit = limitmb * 1024 * 1024
         self.pool = _PostingBuffer(self.schema)
         self._written: list = []  # segments this writer finished before the current one
+        # encodes a field's terms for the final commit, e.g. in the analysis workers (then idle)
+        self.encoder: Encoder | None = None
 
     def add_document(self, **fields) -> None:
         self._check_state()
@@ -260,21 +312,37 @@ class BulkSegmentWriter(SegmentWriter):
             reader.close()
         fieldwriter = self.fieldwriter
         for fieldname in sorted(buffer.fields):
-            terms = buffer.fields[fieldname]
-            if not terms:
+            if not buffer.fields[fieldname]:
                 continue
             fieldwriter.start_field(fieldname, self.schema[fieldname])
-            column = lengths[fieldname]
-            add_term = getattr(fieldwriter, "add_term", None) or partial(_add_term, fieldwriter)
-            for btext in sorted(terms):
-                ids, weights, values = buffer.postings(fieldname, btext)
-                add_term(btext, ids, weights, values, column)
+            has_values = buffer.has_values(fieldname)
+            chunks = buffer.take(fieldname)
+            if not hasattr(fieldwriter, "add_encoded"):  # another codec (Whoosh's own): term by term
+                for chunk in chunks:
+                    for btext, held in chunk:
+                        _add_term(fieldwriter, btext, *decode_records(held, has_values), lengths[fieldname])
+            else:
+                field = FieldJob(
+                    self.schema[fieldname].format.fixed_value_size(),
+                    has_values,
+                    lengths[fieldname],
+                    self.codec.block_settings(),
+                )
+                encoded = self.encoder(field, chunks) if self.encoder else (encode_terms(field, c) for c in chunks)
+                for terms in encoded:
+                    for btext, info, posts in terms:
+                        fieldwriter.add_encoded(btext, info, posts)
             fieldwriter.finish_field()
         fieldwriter.close()
 
     def _next_segment(self) -> None:
-        """Write the segment so far and go on in a new one."""
-        self._written.append(self._finalize_segment())
+        """Write the segment so far and go on in a new one (encoded here: the workers
+        are busy analysing)."""
+        encoder, self.encoder = self.encoder, None
+        try:
+            self._written.append(self._finalize_segment())
+        finally:
+            self.encoder = encoder
         codec = self.codec
         self.newsegment = codec.new_segment(self.storage, self.indexname)
         self.perdocwriter = codec.per_document_writer(self.storage, self.newsegment)

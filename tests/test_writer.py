@@ -135,3 +135,30 @@ def test_term_vectors_are_refused_not_silently_dropped() -> None:
     schema.add("extra", fields.TEXT(vector=True))
     with pytest.raises(ValueError, match="extra"):
         BulkSegmentWriter(RamStorage().create_index(schema))
+
+
+def _built(path, articles, workers: int):
+    store = Store(path)
+    update_index(store, articles, rebuild=True, workers=workers)
+    return store.open_index(store.read_meta())
+
+
+@pytest.mark.parametrize("workers_die", [False, True], ids=["workers-encode", "workers-killed-before-commit"])
+def test_a_commit_shared_with_the_workers_writes_the_same_index(tmp_path, monkeypatch, workers_die) -> None:
+    """The final commit's terms are encoded in the analysis workers; if they are gone,
+    in the writing process. Either way the index is the one a serial build writes."""
+    from indexer.prepare import BATCH, Preparer
+
+    articles = _articles(3 * BATCH)
+    if workers_die:
+        encode = Preparer.encode
+
+        def killed_first(self, field, chunks):
+            for worker in self._pool:
+                worker.process.kill()
+            return encode(self, field, chunks)
+
+        monkeypatch.setattr(Preparer, "encode", killed_first)
+    serial = _contents(_built(tmp_path / "serial", articles, workers=0))
+    parallel = _contents(_built(tmp_path / "parallel", articles, workers=2))
+    assert serial == parallel
