@@ -125,17 +125,19 @@ class BatchTagger:
     def tag(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         """The most likely labels of each sentence (of normalized words)."""
         out: list[list[str]] = [[] for _ in sentences]
-        lengths = np.array([len(s) for s in sentences], dtype=np.int64)
-        order = [int(i) for i in np.argsort(-lengths, kind="stable") if lengths[i]]
+        lengths = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
+        ranked = np.argsort(-lengths, kind="stable")
+        order = ranked[lengths[ranked] > 0].tolist()
         if not order:
             return out
-        if len(self._index) + int(lengths.sum()) > self._max_words:
+        words = [w for s in order for w in sentences[s]]
+        if len(self._index) + len(words) > self._max_words:
             self._reset()  # memory stays bounded; frequent words come back at once
         index = self._index
-        new = {w: None for s in order for w in sentences[s] if w not in index}
+        new = [w for w in dict.fromkeys(words) if w not in index]
         if new:
-            self._add_words(list(new))
-        base = np.array([index[w] for s in order for w in sentences[s]], dtype=np.int64)
+            self._add_words(new)
+        base = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
         sizes = lengths[order]
         count, longest, n = len(order), int(sizes[0]), len(self.labels)
         starts = np.repeat(np.cumsum(sizes) - sizes, sizes)

@@ -334,6 +334,7 @@ def display_name(key: str) -> str | None:
     return _canonical_names().get(key)
 
 
+@lru_cache(maxsize=100_000)
 def entity_key(text: str, kind: str) -> str:
     """The canonical key of a mention: the gazetteer's canonical name (aliases and
     spelling variants included), else its clitic-free normalized form.  Variants of
@@ -657,7 +658,9 @@ def extract_entities_batch(
 def _mentions(text: str, found: _Sentence, tags: list[str]) -> list[EntityMention]:
     """A sentence's mentions: the known longer names, the model's, then known one-word names."""
     sentence, norms, starts, covered, spans = found
-    i = 0 if tags.count("O") < len(tags) else len(tags)  # most sentences name no one
+    if not starts and tags.count("O") == len(tags):
+        return []  # most sentences name no one
+    i = 0 if tags.count("O") < len(tags) else len(tags)
     while i < len(tags):
         tag = tags[i]
         if tag != "O" and (tag.startswith("B-") or i == 0 or tags[i - 1] == "O"):

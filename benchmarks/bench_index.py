@@ -81,7 +81,8 @@ def tree_rss_kb(pid: int) -> int:
 # With --without: a sitecustomize on the child's PYTHONPATH (inherited by akhbar's analysis
 # workers) replaces stages with no-ops before indexer.prepare imports them.
 STUBS = {
-    "entities": "import analyzers.entities as m; m.extract_entities = lambda text, words=None: []",
+    "entities": "import analyzers.entities as m; m.extract_entities = lambda text, words=None: []; "
+    "m.extract_entities_batch = lambda texts: [[] for _ in texts]",
     "dates": "import analyzers.mentions as m; m.extract_dates = lambda text, published, words=None: []",
 }
 
@@ -120,38 +121,40 @@ def build(kind: str, corpus: Path, n: int, out: Path, without: tuple[str, ...] =
 
 
 def profile(corpus: Path, n: int) -> dict[str, float]:
-    """Seconds per stage for the first ``n`` articles, serially in this process."""
+    """Seconds per stage for the first ``n`` articles, serially in this process (the
+    writer's commit encodes its terms here too; a build shares that with the workers)."""
     import itertools
 
     from analyzers import AnalysisSettings
     from analyzers.chains import AnalysisCore
-    from analyzers.entities import extract_entities
+    from analyzers.entities import extract_entities_batch
     from analyzers.mentions import extract_dates
     from indexer import Article, read_corpus
-    from indexer.prepare import _terms, document
+    from indexer.prepare import BATCH, _fields, _terms, document
     from indexer.schema import lead_of
     from indexer.store import Store
     from indexer.writer import BulkSegmentWriter
 
-    stages = dict.fromkeys(("reading", "analysis", "entities", "dates", "whoosh add", "whoosh commit"), 0.0)
+    stages = dict.fromkeys(("reading", "analysis", "entities", "dates", "writer add", "writer commit"), 0.0)
     t = time.perf_counter()
     articles = [r for r in itertools.islice(read_corpus([corpus]), n) if isinstance(r, Article)]
     stages["reading"] = time.perf_counter() - t
     core = AnalysisCore()
-    for a in articles:
-        t0 = time.perf_counter()
-        for text in (lead_of(a.body), a.title, a.body):
-            _terms(core, text)
-        t1 = time.perf_counter()
-        words = [(start, end, norm) for _, norm, _, start, end in core.words(a.body)]
-        extract_entities(a.title)
-        extract_entities(a.body, words)
-        t2 = time.perf_counter()
-        extract_dates(a.body, a.date, words)
-        t3 = time.perf_counter()
-        stages["analysis"] += t1 - t0
-        stages["entities"] += t2 - t1
-        stages["dates"] += t3 - t2
+    for start in range(0, len(articles), BATCH):  # as the workers do: entities a batch at a time
+        texts = []
+        for a in articles[start : start + BATCH]:
+            t0 = time.perf_counter()
+            _terms(core, lead_of(a.body))
+            _fields(core, a.title)
+            _, _, words = _fields(core, a.body)
+            t1 = time.perf_counter()
+            extract_dates(a.body, a.date, words)
+            stages["analysis"] += t1 - t0
+            stages["dates"] += time.perf_counter() - t1
+            texts += [(a.title, None), (a.body, words)]
+        t = time.perf_counter()
+        extract_entities_batch(texts)
+        stages["entities"] += time.perf_counter() - t
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "ix")
         with store.lock(), store.new_generation(rebuild=True, settings=AnalysisSettings()) as (ix, _):
@@ -160,10 +163,10 @@ def profile(corpus: Path, n: int) -> dict[str, float]:
             t = time.perf_counter()
             for doc in docs:
                 writer.add_document(**doc)
-            stages["whoosh add"] = time.perf_counter() - t
+            stages["writer add"] = time.perf_counter() - t
             t = time.perf_counter()
             writer.commit()
-            stages["whoosh commit"] = time.perf_counter() - t
+            stages["writer commit"] = time.perf_counter() - t
     return stages
 
 
