@@ -33,6 +33,7 @@ from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching import FilterMatcher
@@ -65,6 +66,7 @@ class Accumulator:
         self._field_b = dict(weighting._field_B)
         self._leaves = list(searcher.leaf_searchers())
         self._norms: dict[tuple[int, str], list[float] | None] = {}
+        self._norm_arrays: dict[tuple[int, str], np.ndarray] = {}
         self._cache: OrderedDict[tuple[str, bytes], tuple[array, array]] = OrderedDict()
         self._cached = 0  # postings held in _cache
 
@@ -181,12 +183,10 @@ class Accumulator:
                 reader = leaf.reader()
                 if key not in reader:
                     continue
-                norms = self._norms_of(leaf, field)
-                for block_ids, weights in _postings(reader.postings(field, btext)):
-                    ids.extend([offset + d for d in block_ids] if offset else block_ids)
-                    scores.extend(
-                        [idf * ((tf * top) / (tf + norms[d])) for d, tf in zip(block_ids, weights, strict=True)]
-                    )
+                leaf_ids, tfs = _leaf_postings(reader.postings(field, btext))
+                norms = self._norm_array(leaf, field)
+                ids.frombytes((leaf_ids + offset).astype(np.uint32).tobytes())
+                scores.frombytes((idf * ((tfs * top) / (tfs + norms[leaf_ids]))).tobytes())
         if len(ids) >= CACHE_FROM:
             self._cache[key] = (ids, scores)
             self._cached += len(ids)
@@ -194,6 +194,13 @@ class Accumulator:
                 _, (old, _) = self._cache.popitem(last=False)
                 self._cached -= len(old)
         return ids, scores
+
+    def _norm_array(self, leaf, field: str) -> np.ndarray:
+        key = (id(leaf), field)
+        norms = self._norm_arrays.get(key)
+        if norms is None:
+            norms = self._norm_arrays[key] = np.array(self._norms_of(leaf, field), dtype=np.float64)
+        return norms
 
     def _norms_of(self, leaf, field: str) -> list[float]:
         """``K1 * ((1 - B) + B * length / average)`` per document of a segment, the
@@ -239,6 +246,50 @@ def _boosted(scores: dict[int, float], boost: float) -> dict[int, float]:
         for docnum in scores:
             scores[docnum] *= boost
     return scores
+
+
+def _leaf_postings(m) -> tuple[np.ndarray, np.ndarray]:
+    """(document numbers, term frequencies) of a term in one segment, as arrays.
+
+    W3 blocks hold delta-encoded ids (each block's first delta from 0) and weights
+    (None when all are 1, one number when all are equal): the raw blocks are joined
+    and decoded with numpy rather than id by id."""
+    inner = m.child if isinstance(m, FilterMatcher) else m
+    if not isinstance(inner, W3LeafMatcher) or (isinstance(m, FilterMatcher) and not m._exclude):
+        ids: list[int] = []
+        tfs: list[float] = []
+        for block_ids, weights in _postings(m):
+            ids.extend(block_ids)
+            tfs.extend(weights)
+        return np.array(ids, dtype=np.int64), np.array(tfs, dtype=np.float64)
+    deltas: list[int] = []
+    weights = array("f")
+    sizes: list[int] = []
+    while inner.is_active():
+        if inner._data is None:
+            inner._read_data()
+        block_deltas, block_weights = inner._data[0], inner._data[1]
+        count = len(block_deltas)
+        deltas.extend(block_deltas)
+        if block_weights is None:
+            weights.extend([1.0] * count)
+        elif isinstance(block_weights, (int, float)):
+            weights.extend([block_weights] * count)
+        else:
+            weights.extend(block_weights)
+        sizes.append(count)
+        inner._next_block()
+    if not sizes:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    summed = np.cumsum(np.array(deltas, dtype=np.int64))
+    ends = np.cumsum(np.array(sizes, dtype=np.int64))
+    before = np.concatenate(([0], summed[ends[:-1] - 1]))  # each block restarts from 0
+    ids = summed - np.repeat(before, sizes)
+    tfs = np.frombuffer(weights, dtype=np.float32).astype(np.float64)
+    if isinstance(m, FilterMatcher):  # a segment with deletions
+        kept = ~np.isin(ids, np.fromiter(m._ids, dtype=np.int64, count=len(m._ids)))
+        ids, tfs = ids[kept], tfs[kept]
+    return ids, tfs
 
 
 def _postings(m):
