@@ -74,7 +74,7 @@ class BatchTagger:
         tagger,
         path: str,
         word_features: Callable[[str], tuple[list[str], list[str], list[str], str]],
-        max_words: int = 200_000,
+        max_words: int = 150_000,
     ) -> None:
         info = tagger.info()
         self.labels = [name for name, _ in sorted(info.labels.items(), key=lambda kv: int(kv[1]))]
@@ -96,7 +96,8 @@ class BatchTagger:
         self._reset()
 
     def _reset(self) -> None:
-        self._rows = np.zeros((4 * 1024 + 3, len(self.labels)))
+        if not hasattr(self, "_rows"):  # allocated once, at its largest: no copies as it fills
+            self._rows = np.zeros((4 * self._max_words + 3, len(self.labels)))
         self._rows[_BOS] = self._weights[self._attributes.get("BOS", self._zero)]
         self._rows[_EOS] = self._weights[self._attributes.get("EOS", self._zero)]
         self._used = 3
@@ -115,8 +116,8 @@ class BatchTagger:
                 rows.append(zero)
         first = self._used
         end = first + 4 * len(words)
-        while end > len(self._rows):
-            self._rows = np.concatenate([self._rows, np.zeros_like(self._rows)])
+        if end > len(self._rows):  # a batch with more new words than the table holds
+            self._rows = np.concatenate([self._rows, np.zeros((end - len(self._rows), len(self.labels)))])
         self._rows[first:end] = np.add.reduceat(self._weights[rows], offsets, axis=0)
         for k, word in enumerate(words):
             self._index[word] = first + 4 * k

@@ -162,7 +162,7 @@ class EntityMention:
     key: str
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=100_000)
 def strip_clitics(word: str) -> str:
     """The normalized word without a leading conjunction/preposition/article.
 
@@ -297,14 +297,14 @@ def _keys(words: Sequence[str]) -> list[tuple[str, ...]]:
     return out
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=100_000)
 def _known_key(words: tuple[str, ...]) -> tuple[str, ...] | None:
     """The gazetteer's key for these words read as a name, if it knows one."""
     g = gazetteer()
     return next((k for k in _keys(words) if k in g.in_text), None)
 
 
-@cache
+@lru_cache(maxsize=100_000)
 def _lookup(words: tuple[str, ...]) -> tuple[str, str] | None:
     g = gazetteer()
     keys = _keys(words)
@@ -551,7 +551,7 @@ def _name_sizes(word: str) -> tuple[int, ...]:
         g = gazetteer()
         found = {n for f in (word, _drop_article(word), strip_clitics(word)) for n in g.sizes.get(f, ())}
         sizes = tuple(sorted(found, reverse=True))
-        if len(_SIZES) > 200_000:
+        if len(_SIZES) > 100_000:
             _SIZES.clear()
         _SIZES[word] = sizes
     return sizes

@@ -87,7 +87,7 @@ def update_index(
     rebuild: bool = False,
     settings: AnalysisSettings | None = None,
     report_problem: Reporter | None = None,
-    limitmb: int = 512,
+    limitmb: int = 768,
     workers: int | None = None,
 ) -> BuildReport:
     """Add ``records`` to the index in ``store`` (replacing it with ``rebuild``).

@@ -41,10 +41,19 @@ from indexer.codec import AkhbarCodec, BlockSettings, encode_postings
 
 __all__ = ["BulkSegmentWriter", "Postings", "by_frequency", "positional", "postings_of"]
 
-_WITH_VALUE = struct.Struct("<IfI")  # docnum, weight, value size; the value's bytes follow
-_BARE = struct.Struct("<If")  # docnum, weight: formats without values
+# Records in a field with values: docnum and a tag.  Most postings of a positional field are a
+# word's one occurrence in the article; the tag is then its position (weight 1), six bytes where
+# Whoosh's encoded value alone takes thirteen.  Tag _GENERAL: weight, value size, the value's bytes.
+_TAGGED = struct.Struct("<IH")
+_GENERAL = 0xFFFF
+_WEIGHT_AND_SIZE = struct.Struct("<fI")
+# Records in a field without values: docnum and its (integer) weight; a weight that is not an
+# integer below _GENERAL is written as _GENERAL followed by the weight as a float.
+_BARE = struct.Struct("<IH")
+_FLOAT = struct.Struct("<f")
+_ESCAPED = _GENERAL.to_bytes(2, "little")
 _TERM_COST = 150  # bytes of Python objects a new term costs in the buffer, roughly
-_ONE_POSITION: dict[int, bytes] = {}  # most terms occur once in a field: their encodings, shared
+_ONE_POSITION: dict[int, bytes] = {}  # Whoosh's encodings of a single position, shared
 _ENCODE = formats.Positions().encode
 
 
@@ -52,12 +61,14 @@ class Postings(NamedTuple):
     """A text field of one document, analysed: what Whoosh's ``field.index()`` yields.
 
     ``values`` is None for a field whose format keeps none (frequency-only fields).
+    In a positional field a term seen once is given by its position (an int: small
+    to pickle and to buffer); :func:`one_position` is its encoded value.
     """
 
     length: int  # tokens in the field: Whoosh's field length
     terms: list[bytes]
     weights: list[int]
-    values: list[bytes] | None
+    values: list[bytes | int] | None
 
 
 def postings_of(tokens: Sequence[str], positions: bool) -> Postings:
@@ -67,8 +78,8 @@ def postings_of(tokens: Sequence[str], positions: bool) -> Postings:
     >>> p = postings_of(["ملك", "اردن", "ملك"], positions=True)
     >>> p.length, [t.decode() for t in p.terms], p.weights
     (3, ['ملك', 'اردن'], [2, 1])
-    >>> formats.Positions().decode_positions(p.values[0])
-    [0, 2]
+    >>> formats.Positions().decode_positions(p.values[0]), p.values[1]
+    ([0, 2], 1)
     >>> postings_of(["ملك", "اردن", "ملك"], positions=False).values is None
     True
     """
@@ -93,16 +104,16 @@ def by_frequency(counts: dict[str, int], length: int) -> Postings:
 
 def positional(where: dict[str, list[int]], length: int) -> Postings:
     """The postings of a positional field: term → its positions, ``length`` tokens in all."""
-    values = []
-    for ps in where.values():
-        if len(ps) == 1:
-            v = _ONE_POSITION.get(ps[0])
-            if v is None:
-                v = _ONE_POSITION[ps[0]] = _ENCODE(ps)
-            values.append(v)
-        else:
-            values.append(_ENCODE(ps))
+    values = [ps[0] if len(ps) == 1 else _ENCODE(ps) for ps in where.values()]
     return Postings(length, [t.encode() for t in where], [len(ps) for ps in where.values()], values)
+
+
+def one_position(position: int) -> bytes:
+    """Whoosh's ``Positions`` value of a term found once, at ``position`` (cached)."""
+    v = _ONE_POSITION.get(position)
+    if v is None:
+        v = _ONE_POSITION[position] = _ENCODE([position])
+    return v
 
 
 class _PostingBuffer:
@@ -133,9 +144,14 @@ class _PostingBuffer:
         field_terms = self._terms(fieldname)
         new = added = 0
         if self._has_values[fieldname]:
-            pack = _WITH_VALUE.pack
+            tagged, general = _TAGGED.pack, _WEIGHT_AND_SIZE.pack
             for term, weight, value in zip(terms, weights, values, strict=True):
-                record = pack(docnum, weight, len(value)) + value
+                if type(value) is int and value < _GENERAL:
+                    record = tagged(docnum, value)
+                else:
+                    if type(value) is int:
+                        value = one_position(value)
+                    record = tagged(docnum, _GENERAL) + general(weight, len(value)) + value
                 added += len(record)
                 held = field_terms.get(term)
                 if held is None:
@@ -144,15 +160,20 @@ class _PostingBuffer:
                 else:
                     held += record
         else:
-            bare = _BARE.pack
+            bare, as_float = _BARE.pack, _FLOAT.pack
             for term, weight in zip(terms, weights, strict=True):
-                added += 8
+                whole = int(weight)
+                if whole == weight and 0 <= whole < _GENERAL:
+                    record = bare(docnum, whole)
+                else:
+                    record = bare(docnum, _GENERAL) + as_float(weight)
+                added += len(record)
                 held = field_terms.get(term)
                 if held is None:
-                    field_terms[term] = bytearray(bare(docnum, weight))
+                    field_terms[term] = bytearray(record)
                     new += 1
                 else:
-                    held += bare(docnum, weight)
+                    held += record
         self.size += added + new * _TERM_COST
 
     def add(self, item: tuple) -> None:
@@ -193,16 +214,34 @@ class FieldJob(NamedTuple):
 def decode_records(held: bytes, has_values: bool) -> tuple[list[int], list[float], list[bytes] | None]:
     """A term's packed records → document numbers, weights, values (None without values)."""
     if not has_values:
-        records = list(_BARE.iter_unpack(held))
-        return [r[0] for r in records], [r[1] for r in records], None
+        if _ESCAPED not in held:  # no float weights (the bytes can occur otherwise too: then the loop)
+            records = list(_BARE.iter_unpack(held))
+            return [r[0] for r in records], [float(r[1]) for r in records], None
+        ids, weights = [], []
+        offset, end = 0, len(held)
+        while offset < end:
+            docnum, weight = _BARE.unpack_from(held, offset)
+            offset += _BARE.size
+            if weight == _GENERAL:
+                (weight,) = _FLOAT.unpack_from(held, offset)
+                offset += _FLOAT.size
+            ids.append(docnum)
+            weights.append(float(weight))
+        return ids, weights, None
     ids, weights, values = [], [], []
-    unpack = _WITH_VALUE.unpack_from
-    head = _WITH_VALUE.size
+    unpack, unpack_general = _TAGGED.unpack_from, _WEIGHT_AND_SIZE.unpack_from
+    head, general = _TAGGED.size, _WEIGHT_AND_SIZE.size
     offset, end = 0, len(held)
     while offset < end:
-        docnum, weight, size = unpack(held, offset)
+        docnum, tag = unpack(held, offset)
         offset += head
         ids.append(docnum)
+        if tag != _GENERAL:
+            weights.append(1.0)
+            values.append(_ONE_POSITION.get(tag) or one_position(tag))
+            continue
+        weight, size = unpack_general(held, offset)
+        offset += general
         weights.append(weight)
         values.append(held[offset : offset + size])
         offset += size

@@ -22,7 +22,7 @@ other than title and body — return ``None`` and go through Whoosh's matchers.
 ...     w.add_document(title="two", body="beta beta gamma")
 >>> with ix.searcher() as s:
 ...     acc = Accumulator(s, s.weighting)
-...     sorted(acc.scores(wq.And([wq.Term("body", "beta"), wq.Term("body", "gamma")])))
+...     acc.scores(wq.And([wq.Term("body", "beta"), wq.Term("body", "gamma")]))[0].tolist()
 [1]
 """
 
@@ -40,13 +40,17 @@ from whoosh.matching import FilterMatcher
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-__all__ = ["Accumulator", "matching"]
+__all__ = ["Accumulator", "Scored", "matching", "top"]
 
 SCORED_FIELDS = frozenset({"title", "body", "title_exact", "body_exact", "lead"})
 LOOKUP_RATIO = 8  # a term in 8x more documents than are wanted is looked up, not decoded whole
 CACHE_FROM = 2_000  # postings: rarer terms decode quickly enough
 CACHED_POSTINGS = 3_000_000  # ~36 MB of document numbers and scores
 _LENGTH = [byte_to_length(b) for b in range(256)]
+
+
+Scored = tuple[np.ndarray, np.ndarray]  # document numbers (ascending, int64) and their scores
+_NOTHING: Scored = (np.zeros(0, dtype=np.int64), np.zeros(0))
 
 
 class Unsupported(Exception):
@@ -67,37 +71,43 @@ class Accumulator:
         self._leaves = list(searcher.leaf_searchers())
         self._norms: dict[tuple[int, str], list[float] | None] = {}
         self._norm_arrays: dict[tuple[int, str], np.ndarray] = {}
-        self._cache: OrderedDict[tuple[str, bytes], tuple[array, array]] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, bytes], Scored] = OrderedDict()
         self._cached = 0  # postings held in _cache
 
-    def scores(self, q: wq.Query) -> dict[int, float] | None:
-        """Document number → score for every document ``q`` matches, or None."""
+    def scores(self, q: wq.Query) -> Scored | None:
+        """(document numbers ascending, their scores) of every document ``q`` matches,
+        or None when ``q`` has a part this evaluator does not handle."""
         try:
             return self._eval(q)
         except Unsupported:
             return None
 
-    def _eval(self, q: wq.Query, within: set[int] | None = None) -> dict[int, float]:
+    def _eval(self, q: wq.Query, within: np.ndarray | None = None) -> Scored:
         """Scores of the documents ``q`` matches (only those in ``within``, if given)."""
         if isinstance(q, wq.Term):
             return self._term(q, within)
         if type(q) is wq.AndNot:
-            out = self._eval(q.a, within)
-            for docnum in self._eval(q.b, set(out)):
-                out.pop(docnum, None)
-            return out
+            ids, scores = self._eval(q.a, within)
+            excluded, _ = self._eval(q.b, ids)
+            keep = ~np.isin(ids, excluded, assume_unique=True)
+            return ids[keep], scores[keep]
         if type(q) in (wq.Or, wq.And) and len(q.subqueries) == 1:
             return self._eval(q.subqueries[0], within)  # Whoosh drops the boost of a one-part Or/And
         if type(q) is wq.Or and not q.scale and not q.minmatch:
-            parts = sorted((self._eval(sub, within) for sub in q.subqueries), key=len, reverse=True)
+            parts = sorted((self._eval(sub, within) for sub in q.subqueries), key=lambda p: len(p[0]), reverse=True)
             if not parts:
-                return {}
-            out = parts[0]
-            for part in parts[1:]:
-                get = out.get
-                for docnum, score in part.items():
-                    out[docnum] = get(docnum, 0.0) + score
-            return _boosted(out, q.boost)
+                return _NOTHING
+            if len(parts) == 1:
+                return _boosted(parts[0], q.boost)
+            # summed in a dense array, largest part first (the same additions, in the same order,
+            # as adding them up document by document)
+            total = np.zeros(self._searcher.doc_count_all())
+            found = np.zeros(len(total), dtype=bool)
+            for ids, scores in parts:
+                total[ids] += scores
+                found[ids] = True
+            ids = np.flatnonzero(found)
+            return _boosted((ids, total[ids]), q.boost)
         if type(q) is wq.And:
             # the rarest part first; the others are only looked up for its documents
             reader = self._searcher.reader()
@@ -106,48 +116,46 @@ class Accumulator:
             for sub in subs:
                 part = self._eval(sub, within)
                 parts.append(part)
-                within = set(part) if within is None else within.intersection(part)
-                if not within:
-                    return {}
-            return _boosted({d: sum(part[d] for part in parts) for d in within}, q.boost)
+                within = part[0] if within is None else np.intersect1d(within, part[0], assume_unique=True)
+                if not len(within):
+                    return _NOTHING
+            assert within is not None
+            summed = np.zeros(len(within))
+            for ids, scores in parts:
+                summed += scores[np.searchsorted(ids, within)]
+            return _boosted((within, summed), q.boost)
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
-            return {}
+            return _NOTHING
         raise Unsupported(type(q).__name__)
 
-    def _term(self, q: wq.Term, within: set[int] | None = None) -> dict[int, float]:
+    def _term(self, q: wq.Term, within: np.ndarray | None = None) -> Scored:
         key = (
             (q.fieldname, self._searcher.schema[q.fieldname].to_bytes(q.text)) if q.fieldname in SCORED_FIELDS else None
         )
         if within is not None and key is not None and key not in self._cache:
             reader = self._searcher.reader()
             if key in reader and len(within) * LOOKUP_RATIO < reader.doc_frequency(*key):
-                return _boosted(self._looked_up(q.fieldname, key[1], within), q.boost)
-        if within is not None:
-            return self.cached_scores(q, within)
+                found = self._looked_up(q.fieldname, key[1], within.tolist())
+                ids = np.fromiter(found, dtype=np.int64, count=len(found))
+                return _boosted((ids, np.fromiter(found.values(), dtype=np.float64, count=len(found))), q.boost)
         ids, scores = self.term_scores(q.fieldname, q.text)
-        return _boosted(dict(zip(ids, scores, strict=True)), q.boost)
+        if within is not None:
+            ids, scores = _among(ids, scores, within)
+        return _boosted((ids, scores), q.boost)
 
     def cached_scores(self, q: wq.Term, within: set[int]) -> dict[int, float]:
         """Boosted scores of a term for the documents in ``within``, from its (cached) postings."""
         ids, scores = self.term_scores(q.fieldname, q.text)
-        if len(within) * 16 < len(ids):  # a few documents: binary search
-            out = {}
-            for docnum in within:
-                j = bisect_left(ids, docnum)
-                if j < len(ids) and ids[j] == docnum:
-                    out[docnum] = scores[j]
-        else:
-            out = dict(zip(ids, scores, strict=True))
-            out = {d: out[d] for d in out.keys() & within}
-        return _boosted(out, q.boost)
+        wanted = np.fromiter(sorted(within), dtype=np.int64, count=len(within))
+        ids, scores = _boosted(_among(ids, scores, wanted), q.boost)
+        return dict(zip(ids.tolist(), scores.tolist(), strict=True))
 
-    def _looked_up(self, field: str, btext: bytes, within: set[int]) -> dict[int, float]:
+    def _looked_up(self, field: str, btext: bytes, wanted: list[int]) -> dict[int, float]:
         """Scores of a frequent term for a few documents: the matcher skips the posting
         blocks that hold none of them without decoding them."""
         out: dict[int, float] = {}
         idf = self._searcher.idf(field, btext)
         top = self._k1 + 1
-        wanted = sorted(within)
         for leaf, offset in self._leaves:
             reader = leaf.reader()
             if (field, btext) not in reader:
@@ -161,7 +169,7 @@ class Accumulator:
                 out[offset + local] = idf * ((tf * top) / (tf + norms[local]))
         return out
 
-    def term_scores(self, field: str, text: str) -> tuple[array, array]:
+    def term_scores(self, field: str, text: str) -> Scored:
         """(document numbers, BM25F scores) of one term, unboosted.  The postings of
         frequent terms are kept (up to :data:`CACHED_POSTINGS` in all, least recently
         used dropped first): decoding their blocks is most of a query's time, and the
@@ -175,7 +183,7 @@ class Accumulator:
         if hit is not None:
             self._cache.move_to_end(key)
             return hit
-        ids, scores = array("I"), array("d")
+        found_ids, found_scores = [], []
         if key in searcher.reader():
             idf = searcher.idf(field, btext)
             top = self._k1 + 1
@@ -185,8 +193,12 @@ class Accumulator:
                     continue
                 leaf_ids, tfs = _leaf_postings(reader.postings(field, btext))
                 norms = self._norm_array(leaf, field)
-                ids.frombytes((leaf_ids + offset).astype(np.uint32).tobytes())
-                scores.frombytes((idf * ((tfs * top) / (tfs + norms[leaf_ids]))).tobytes())
+                found_ids.append(leaf_ids + offset)
+                found_scores.append(idf * ((tfs * top) / (tfs + norms[leaf_ids])))
+        if not found_ids:
+            return _NOTHING
+        ids = found_ids[0] if len(found_ids) == 1 else np.concatenate(found_ids)
+        scores = found_scores[0] if len(found_scores) == 1 else np.concatenate(found_scores)
         if len(ids) >= CACHE_FROM:
             self._cache[key] = (ids, scores)
             self._cached += len(ids)
@@ -240,12 +252,37 @@ def matching(m, wanted: Iterable[int]) -> Iterator[int]:
             yield docnum
 
 
-def _boosted(scores: dict[int, float], boost: float) -> dict[int, float]:
+def _boosted(scored: Scored, boost: float) -> Scored:
     """A compound query's boost multiplies the sum of its parts (Whoosh's WrappingMatcher)."""
-    if boost != 1.0:
-        for docnum in scores:
-            scores[docnum] *= boost
-    return scores
+    return scored if boost == 1.0 else (scored[0], scored[1] * boost)
+
+
+def _among(ids: np.ndarray, scores: np.ndarray, wanted: np.ndarray) -> Scored:
+    """The postings (ids ascending) of the documents in ``wanted`` (ascending)."""
+    if not len(ids) or not len(wanted):
+        return _NOTHING
+    at = np.searchsorted(ids, wanted)
+    at[at == len(ids)] = 0
+    hit = ids[at] == wanted
+    return wanted[hit], scores[at[hit]]
+
+
+def top(scored: Scored, k: int) -> list[tuple[int, float]]:
+    """The ``k`` best (docnum, score): highest score first, then the lower document
+    number (what ``heapq.nsmallest(k, …, key=(-score, docnum))`` gives).
+
+    >>> top((np.array([1, 2, 3, 4]), np.array([0.5, 2.0, 0.5, 1.0])), 3)
+    [(2, 2.0), (4, 1.0), (1, 0.5)]
+    """
+    ids, scores = scored
+    if k <= 0 or not len(ids):
+        return []
+    if len(ids) > k:
+        kth = np.partition(-scores, k - 1)[k - 1]
+        keep = np.flatnonzero(-scores <= kth)  # ties at the k-th score all stay for the sort
+        ids, scores = ids[keep], scores[keep]
+    order = np.lexsort((ids, -scores))[:k]
+    return list(zip(ids[order].tolist(), scores[order].tolist(), strict=True))
 
 
 def _leaf_postings(m) -> tuple[np.ndarray, np.ndarray]:

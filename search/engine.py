@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import heapq
 import math
 import os
 import pickle
@@ -30,6 +29,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from whoosh import query as wquery
 from whoosh import scoring, sorting
 
@@ -40,7 +40,7 @@ from analyzers.entities import display_name
 from analyzers.stem import LightStemmer
 from indexer import Article, BuildReport, Rejected, Store, update_index
 from indexer.errors import ArticleNotFound, IndexCorrupt, QueryError
-from search.accumulate import SCORED_FIELDS, Accumulator, matching
+from search.accumulate import SCORED_FIELDS, Accumulator, matching, top
 from search.highlight import Highlighter
 from search.query import Highlights, Ranking, compile_query
 
@@ -484,10 +484,12 @@ class Engine:
             accumulated = None if facets or sort != "relevance" or accumulator is None else accumulator.scores(wq)
             if accumulated is not None:
                 if "filter" in kwargs:
+                    ids, scores = accumulated
                     keep = kwargs["filter"]
-                    accumulated = {d: s for d, s in accumulated.items() if d in keep}
-                total = len(accumulated)
-                ranked = heapq.nsmallest(depth, accumulated.items(), key=_by_score)
+                    allowed = np.isin(ids, np.fromiter(keep, dtype=np.int64, count=len(keep)))
+                    accumulated = ids[allowed], scores[allowed]
+                total = len(accumulated[0])
+                ranked = top(accumulated, depth)
             else:
                 results = _search_counting(searcher, wq, depth, kwargs)
                 total = len(results)

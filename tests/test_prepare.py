@@ -7,6 +7,7 @@ import dataclasses
 from analyzers.chains import AnalysisCore
 from indexer.prepare import BATCH, Preparer
 from indexer.schema import make_schema
+from indexer.writer import one_position
 from search import Engine
 from tests.conftest import MINI
 
@@ -46,7 +47,8 @@ def test_postings_are_what_whoosh_indexes_from_the_text() -> None:
     for field, text in (("title", article.title), ("body", article.body), ("body_exact", article.body)):
         expected = sorted((t, freq, v) for t, freq, _, v in schema[field].index(text))
         p = doc[field]
-        got = sorted(zip(p.terms, p.weights, p.values or [b""] * len(p.terms), strict=True))
+        values = [one_position(v) if isinstance(v, int) else v for v in p.values or [b""] * len(p.terms)]
+        got = sorted(zip(p.terms, p.weights, values, strict=True))
         assert got == expected
         assert p.length == sum(freq for _, freq, _ in expected)
 

@@ -6,8 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
+import pickle
+import struct
+import zlib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh.filedb.filestore import RamStorage
 from whoosh.writing import SegmentWriter
 
@@ -18,7 +24,7 @@ from indexer.codec import AkhbarCodec
 from indexer.prepare import document
 from indexer.schema import lead_of, make_schema
 from indexer.store import Store
-from indexer.writer import BulkSegmentWriter, Postings
+from indexer.writer import BulkSegmentWriter, Postings, _PostingBuffer, decode_records, one_position
 from search import Engine
 from tests.conftest import MINI
 
@@ -44,6 +50,21 @@ def _articles(n: int):
     return varied + [LONG]
 
 
+def _blocks(posts: bytes) -> list[tuple]:
+    """A term's posting blocks: each block's stored info and its data, unpickled (a
+    pickle may share repeated values, so its bytes are not compared)."""
+    assert posts[:4] == b"W3Bl"
+    out, at = [], 4
+    while at < len(posts):
+        (size,) = struct.unpack_from("!i", posts, at)
+        block = io.BytesIO(posts[at + 4 : at + 4 + abs(size)])
+        info = pickle.Unpickler(block).load()
+        data = block.read()
+        out.append((size < 0, info, pickle.loads(zlib.decompress(data) if info[3] else data)))
+        at += 4 + abs(size)
+    return out
+
+
 def _contents(ix, raw: bool = True) -> tuple[dict, list, dict]:
     """Every term's statistics and postings (``raw``: and their bytes as stored), the
     stored fields and the field lengths."""
@@ -63,7 +84,7 @@ def _contents(ix, raw: bool = True) -> tuple[dict, list, dict]:
                 written = ti.to_bytes()
             else:  # the posting blocks as stored, block statistics included
                 offset, length = ti.extent()
-                written = r._terms._postfile.get(offset, length if isinstance(length, int) else length[0])
+                written = _blocks(r._terms._postfile.get(offset, length if isinstance(length, int) else length[0]))
             terms[fieldname, btext] = (stats, ti.min_id(), ti.max_id(), postings, written)
         docs = range(r.doc_count_all())
         stored = [r.stored_fields(d) for d in docs]
@@ -75,8 +96,8 @@ def _contents(ix, raw: bool = True) -> tuple[dict, list, dict]:
 def test_prepared_postings_write_what_whoosh_writes_from_the_text(compress_all, monkeypatch) -> None:
     """Whoosh's SegmentWriter analyses the raw text itself (the schema's analyzers) and
     writes posting by posting; ours gets prepared postings and writes term by term.
-    Compressing every block as Whoosh does, the bytes written are the same; leaving
-    small blocks uncompressed, what is read back is."""
+    Compressing every block as Whoosh does, the blocks written are the same (statistics
+    and data); leaving small blocks uncompressed, what is read back is."""
     if compress_all:
         monkeypatch.setattr(codec, "_COMPRESS_FROM", -1)
     core = AnalysisCore()
@@ -162,3 +183,35 @@ def test_a_commit_shared_with_the_workers_writes_the_same_index(tmp_path, monkey
     serial = _contents(_built(tmp_path / "serial", articles, workers=0))
     parallel = _contents(_built(tmp_path / "parallel", articles, workers=2))
     assert serial == parallel
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.integers(0, 70_000), st.floats(0, 1e6, allow_nan=False, width=32)),
+            st.one_of(st.integers(0, 70_000), st.binary(min_size=1, max_size=20)),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_buffered_records_read_back_as_given(postings) -> None:
+    """Whatever weight or value a posting has, the packed record gives it back (the
+    compact forms — one position, an integer weight — and their escapes)."""
+    schema = make_schema()
+    for field, with_values in (("body", True), ("body_exact", False)):
+        buffer = _PostingBuffer(schema)
+        for docnum, (weight, value) in enumerate(postings):
+            if with_values:  # a one-position value has weight 1; others carry their own
+                weight = 1 if isinstance(value, int) else weight
+            buffer.add_postings(field, docnum, [b"t"], [weight], [value] if with_values else None)
+        ((term, held),) = next(buffer.take(field))
+        ids, weights, values = decode_records(held, with_values)
+        assert ids == list(range(len(postings)))
+        expected = [float(w) if not with_values or not isinstance(v, int) else 1.0 for w, v in postings]
+        assert weights == pytest.approx(expected, rel=1e-6)
+        if with_values:
+            assert values == [one_position(v) if isinstance(v, int) else v for _, v in postings]
+        else:
+            assert values is None
