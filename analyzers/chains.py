@@ -129,6 +129,14 @@ class AnalysisCore:
         self.settings = state["settings"]
         self._setup()
 
+    def forget(self) -> None:
+        """Drop the word caches (an indexing worker that has finished analysing)."""
+        self._words.clear()
+        self._last = None
+        cache = getattr(self._stemmer, "_cache", None)
+        if cache is not None:
+            cache.clear()
+
     def words(self, text: str) -> list[tuple[str, str, str | None, int, int]]:
         """(original, normalized, stem or None for a stop word, start, end) per word."""
         last = self._last

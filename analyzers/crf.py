@@ -103,6 +103,11 @@ class BatchTagger:
         self._used = 3
         self._index: dict[str, int] = {}
 
+    def forget(self) -> None:
+        """Drop every word's scores (they are recomputed when next needed)."""
+        del self._rows
+        self._reset()
+
     def _add_words(self, words: Sequence[str]) -> None:
         """Score rows for words not seen yet: the summed weights of each role's attributes."""
         known, zero = self._attributes, self._zero

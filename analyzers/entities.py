@@ -542,6 +542,19 @@ def tag_words(words: Sequence[str]) -> list[str]:
 _SIZES: dict[str, tuple[int, ...]] = {}
 
 
+def forget_caches() -> None:
+    """Drop the per-word caches of extraction (an indexing worker that has finished
+    its articles gives the memory back); they refill when next needed."""
+    _SIZES.clear()
+    _FEATURES.clear()
+    for cached in (strip_clitics, skeleton, _known_key, _lookup, entity_key):
+        cached.cache_clear()
+    if batch_tagger.cache_info().currsize:
+        t = batch_tagger()
+        if t is not None:
+            t.forget()
+
+
 def _name_sizes(word: str) -> tuple[int, ...]:
     """The word counts of the known names that can begin with this word (as written,
     without its article or a clitic), longest first; empty for most words.  Cached,

@@ -30,7 +30,7 @@ from typing import TypeVar
 
 from analyzers import AnalysisSettings
 from analyzers.chains import AnalysisCore
-from analyzers.entities import EntityMention, extract_entities, extract_entities_batch
+from analyzers.entities import EntityMention, extract_entities, extract_entities_batch, forget_caches
 from analyzers.mentions import extract_dates
 from indexer.article import Article
 from indexer.schema import lead_of
@@ -263,6 +263,11 @@ def serve() -> None:
         while True:
             kind, payload = pickle.load(stdin)
             if kind == "field":  # what the "encode" requests that follow are for; no answer
+                if field is None:  # the articles are all prepared: their caches go
+                    core.forget()
+                    forget_caches()
+                    gc.unfreeze()
+                    gc.collect()
                 field = payload
                 continue
             if kind == "prepare":

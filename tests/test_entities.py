@@ -164,3 +164,10 @@ def test_batch_decoding_gives_crfsuites_labels() -> None:
 )
 def test_batch_decoding_of_any_word_sequences(sentences: list[list[str]]) -> None:
     assert entities.tag_sentences(sentences) == [_crfsuite_tags(s) if s else [] for s in sentences]
+
+
+def test_forgetting_the_caches_changes_no_mention() -> None:
+    text = " ".join(s for s in TAGGED_TEXTS)
+    before = extract_entities(text)
+    entities.forget_caches()
+    assert extract_entities(text) == before
