@@ -13,12 +13,16 @@ Whoosh build.  Here:
   neither analyses nor encodes;
 * each posting is appended, as a packed record, to its term's ``bytearray`` in a
   dict per field (:class:`_PostingBuffer`) — documents arrive in order, so every
-  term's postings are already sorted and nothing is sorted but the terms;
+  term's postings are already sorted and nothing is sorted but the terms.  Records
+  are compact: a word seen once in a field is its docnum and position (6 bytes;
+  Whoosh's encoded value alone is 13), an integer weight takes 2 bytes;
 * a term's postings are written in whole blocks
   (:meth:`indexer.codec._PostingsWriter.write_postings`): the bytes Whoosh
   writes, without the per-posting calls;
 * when the buffer outgrows ``limitmb`` the segment is written and a new one
-  begun, so a large build holds a few segments instead of spilling runs to disk.
+  begun, so a large build holds a few segments instead of spilling runs to disk;
+* the final commit's encoding (:func:`encode_terms`, pure) can run in other
+  processes: the build hands it to its idle analysis workers (``encoder``).
 
 Fields given as plain values (ids, dates, entity keys) go through the field's
 own ``index()`` into the same buffer; merging existing segments into this one
