@@ -169,10 +169,12 @@ def strip_clitics(word: str) -> str:
     >>> strip_clitics("ولافروف"), strip_clitics(normalize("للرئيس")), strip_clitics("بالقاهره")
     ('لافروف', 'رييس', 'قاهره')
     """
-    for c in CLITICS:
-        if word.startswith(c) and len(word) - len(c) >= 3:
-            return word[len(c) :]
-    return word
+    m = _CLITIC.match(word)
+    return word[m.end() :] if m else word
+
+
+# the first of CLITICS (in order) that leaves at least three letters
+_CLITIC = re.compile("|".join(f"{c}(?=.{{3}})" for c in CLITICS))
 
 
 _LONG_VOWELS = re.compile("[اويى]")

@@ -171,3 +171,14 @@ def test_forgetting_the_caches_changes_no_mention() -> None:
     before = extract_entities(text)
     entities.forget_caches()
     assert extract_entities(text) == before
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="وبالفكمنترس", max_size=8))
+def test_strip_clitics_takes_the_first_clitic_that_leaves_three_letters(word: str) -> None:
+    expected = word
+    for c in entities.CLITICS:
+        if word.startswith(c) and len(word) - len(c) >= 3:
+            expected = word[len(c) :]
+            break
+    assert entities.strip_clitics(word) == expected
