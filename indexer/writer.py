@@ -120,6 +120,13 @@ def one_position(position: int) -> bytes:
     return v
 
 
+def _general(docnum: int, weight: float, value: bytes | int) -> bytes:
+    """A record with its weight and value spelled out (see _TAGGED)."""
+    if type(value) is int:
+        value = one_position(value)
+    return _TAGGED.pack(docnum, _GENERAL) + _WEIGHT_AND_SIZE.pack(weight, len(value)) + value
+
+
 class _PostingBuffer:
     """The postings of the segment being written: per field, term → packed records.
 
@@ -146,38 +153,29 @@ class _PostingBuffer:
     def add_postings(self, fieldname: str, docnum: int, terms: Iterable[bytes], weights, values) -> None:
         """One document's postings in one field; ``values`` None when it has none."""
         field_terms = self._terms(fieldname)
-        new = added = 0
         if self._has_values[fieldname]:
-            tagged, general = _TAGGED.pack, _WEIGHT_AND_SIZE.pack
-            for term, weight, value in zip(terms, weights, values, strict=True):
-                if type(value) is int and value < _GENERAL:
-                    record = tagged(docnum, value)
-                else:
-                    if type(value) is int:
-                        value = one_position(value)
-                    record = tagged(docnum, _GENERAL) + general(weight, len(value)) + value
-                added += len(record)
-                held = field_terms.get(term)
-                if held is None:
-                    field_terms[term] = bytearray(record)
-                    new += 1
-                else:
-                    held += record
+            tagged = _TAGGED.pack
+            records = [
+                tagged(docnum, value) if type(value) is int and value < _GENERAL else _general(docnum, weight, value)
+                for weight, value in zip(weights, values, strict=True)
+            ]
         else:
-            bare, as_float = _BARE.pack, _FLOAT.pack
-            for term, weight in zip(terms, weights, strict=True):
-                whole = int(weight)
-                if whole == weight and 0 <= whole < _GENERAL:
-                    record = bare(docnum, whole)
-                else:
-                    record = bare(docnum, _GENERAL) + as_float(weight)
-                added += len(record)
-                held = field_terms.get(term)
-                if held is None:
-                    field_terms[term] = bytearray(record)
-                    new += 1
-                else:
-                    held += record
+            bare = _BARE.pack
+            records = [
+                bare(docnum, whole)
+                if (whole := int(weight)) == weight and 0 <= whole < _GENERAL
+                else bare(docnum, _GENERAL) + _FLOAT.pack(weight)
+                for weight in weights
+            ]
+        new = 0
+        for term, record in zip(terms, records, strict=True):
+            held = field_terms.get(term)
+            if held is None:
+                field_terms[term] = bytearray(record)
+                new += 1
+            else:
+                held += record
+        added = sum(map(len, records))
         self.size += added + new * _TERM_COST
 
     def add(self, item: tuple) -> None:
