@@ -24,7 +24,7 @@ import subprocess
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -307,68 +307,64 @@ class Preparer:
             worker.close(kill=exc[0] is not None)
         self._pool = []
 
-    def _inline(self, batch: list[Item]) -> list[Prepared]:
-        return prepare_batch([(item[0], item[1]) for item in batch], self.core)
-
-    def _result(self, batch: list[Item], worker: _Worker | None) -> list[Prepared]:
-        if worker is not None:
-            result = worker.receive()
-            if result is not None and len(result) == len(batch):
-                return result
-            self._broken(worker)
-        return self._inline(batch)
-
     def _broken(self, worker: _Worker) -> None:
         if worker in self._pool:
             self._pool.remove(worker)
             worker.close(kill=True)
 
-    def map(self, items: Iterable[Item]) -> Iterator[tuple[Item, Prepared]]:
-        """``(article, digest, …)`` items → ``(item, document or error message)``, in order."""
-        in_flight: deque[tuple[list[Item], _Worker | None]] = deque()
-        for number, batch in enumerate(_batches(items, BATCH)):
-            if number == 1 and self.workers > 0:
-                try:
-                    for _ in range(self.workers):
-                        self._pool.append(_Worker(self.core.settings))
-                except (OSError, ValueError):  # no usable sys.executable (an embedded interpreter)
-                    for started in self._pool:
-                        started.close(kill=True)
-                    self._pool = []
+    def _start(self) -> None:
+        try:
+            for _ in range(self.workers):
+                self._pool.append(_Worker(self.core.settings))
+        except (OSError, ValueError):  # no usable sys.executable (an embedded interpreter)
+            for started in self._pool:
+                started.close(kill=True)
+            self._pool = []
+
+    def _answers(
+        self, kind: str, jobs: Iterable[tuple[T, list]], inline: Callable[[list], list]
+    ) -> Iterator[tuple[T, list]]:
+        """``(key, request)`` jobs → ``(key, answer)``, in order: each request sent to the
+        workers in turn (at most two waiting per worker), or answered by ``inline``
+        when there are none or its worker died."""
+        in_flight: deque[tuple[T, list, _Worker | None]] = deque()
+        for number, (key, request) in enumerate(jobs):
             worker = self._pool[number % len(self._pool)] if self._pool else None
             if worker is not None:
-                worker.send("prepare", [(item[0], item[1]) for item in batch])
-            in_flight.append((batch, worker))
+                worker.send(kind, request)
+            in_flight.append((key, request, worker))
             while in_flight and (not self._pool or len(in_flight) > 2 * len(self._pool)):
-                done, by = in_flight.popleft()
-                yield from zip(done, self._result(done, by if by in self._pool else None), strict=True)
+                yield self._answer(*in_flight.popleft(), inline)
         while in_flight:
-            done, by = in_flight.popleft()
-            yield from zip(done, self._result(done, by if by in self._pool else None), strict=True)
+            yield self._answer(*in_flight.popleft(), inline)
+
+    def _answer(self, key: T, request: list, worker: _Worker | None, inline: Callable[[list], list]) -> tuple[T, list]:
+        if worker is not None and worker in self._pool:
+            answer = worker.receive()
+            if answer is not None and len(answer) == len(request):
+                return key, answer
+            self._broken(worker)
+        return key, inline(request)
+
+    def map(self, items: Iterable[Item]) -> Iterator[tuple[Item, Prepared]]:
+        """``(article, digest, …)`` items → ``(item, document or error message)``, in order."""
+
+        def jobs() -> Iterator[tuple[list[Item], list[tuple[Article, str]]]]:
+            for number, batch in enumerate(_batches(items, BATCH)):
+                if number == 1 and self.workers > 0:
+                    self._start()
+                yield batch, [(item[0], item[1]) for item in batch]
+
+        for batch, documents in self._answers("prepare", jobs(), lambda request: prepare_batch(request, self.core)):
+            yield from zip(batch, documents, strict=True)
 
     def encode(self, field: FieldJob, chunks: Iterable[list[tuple[bytes, bytes]]]) -> Iterator[list]:
         """:func:`indexer.writer.encode_terms` of each chunk, in order, shared among the
         workers (a commit's encoding, once all articles are prepared); inline without them."""
         for worker in self._pool:
             worker.send("field", field)
-        in_flight: deque[tuple[list, _Worker | None]] = deque()
-        for number, chunk in enumerate(chunks):
-            worker = self._pool[number % len(self._pool)] if self._pool else None
-            if worker is not None:
-                worker.send("encode", chunk)
-            in_flight.append((chunk, worker))
-            while in_flight and (not self._pool or len(in_flight) > 2 * len(self._pool)):
-                yield self._encoded(field, *in_flight.popleft())
-        while in_flight:
-            yield self._encoded(field, *in_flight.popleft())
-
-    def _encoded(self, field: FieldJob, chunk: list, worker: _Worker | None) -> list:
-        if worker is not None and worker in self._pool:
-            result = worker.receive()
-            if result is not None and len(result) == len(chunk):
-                return result
-            self._broken(worker)
-        return encode_terms(field, chunk)
+        for _, encoded in self._answers("encode", ((None, c) for c in chunks), lambda c: encode_terms(field, c)):
+            yield encoded
 
 
 def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
