@@ -144,11 +144,11 @@ class Accumulator:
             ids, scores = _among(ids, scores, within)
         return _boosted((ids, scores), q.boost)
 
-    def cached_scores(self, q: wq.Term, within: set[int]) -> dict[int, float]:
-        """Boosted scores of a term for the documents in ``within``, from its (cached) postings."""
+    def cached_scores(self, q: wq.Term, within: list[int]) -> dict[int, float]:
+        """Boosted scores of a term for the documents in ``within`` (ascending), from its
+        (cached) postings."""
         ids, scores = self.term_scores(q.fieldname, q.text)
-        wanted = np.fromiter(sorted(within), dtype=np.int64, count=len(within))
-        ids, scores = _boosted(_among(ids, scores, wanted), q.boost)
+        ids, scores = _boosted(_among(ids, scores, np.array(within, dtype=np.int64)), q.boost)
         return dict(zip(ids.tolist(), scores.tolist(), strict=True))
 
     def _looked_up(self, field: str, btext: bytes, wanted: list[int]) -> dict[int, float]:

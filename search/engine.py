@@ -265,7 +265,7 @@ def _with_bonus(
     context = searcher.context()
     for q in bonus:
         if accumulator is not None and isinstance(q, wquery.Term) and q.fieldname in SCORED_FIELDS:
-            for docnum, score in accumulator.cached_scores(q, set(order)).items():
+            for docnum, score in accumulator.cached_scores(q, order).items():
                 scores[docnum] += score
             continue
         m = q.matcher(searcher, context)
