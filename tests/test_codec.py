@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import struct
+import zlib
 
 import pytest
 from hypothesis import given
@@ -85,6 +86,26 @@ def test_block_column_round_trip(values: list[bytes], gap: int, block: int) -> N
     reader = column.reader(storage.open_file("c"), 0, storage.file_length("c"), len(expected))
     assert [reader[n] for n in range(len(expected))] == expected
     assert list(reader) == expected
+
+
+def test_blocks_written_with_zlib_by_earlier_versions_still_read() -> None:
+    """Indexes built before the stored fields moved to zstd stay readable."""
+
+    class Zlib:
+        def compress(self, data: bytes) -> bytes:
+            return zlib.compress(data, 6)
+
+    storage = RamStorage()
+    column = BlockCompressedBytesColumn(block=8)
+    writer = column.writer(storage.create_file("c"))
+    writer._compressor = Zlib()
+    values = [f"مقال {n}".encode() * n for n in range(20)]
+    for n, v in enumerate(values):
+        writer.add(n, v)
+    writer.finish(len(values))
+    writer._dbfile.close()
+    reader = column.reader(storage.open_file("c"), 0, storage.file_length("c"), len(values))
+    assert list(reader) == values
 
 
 postings = st.lists(
