@@ -130,8 +130,8 @@ def profile(corpus: Path, n: int) -> dict[str, float]:
     from analyzers.entities import extract_entities_batch
     from analyzers.mentions import extract_dates
     from indexer import Article, read_corpus
-    from indexer.prepare import BATCH, _fields, _terms, document
-    from indexer.schema import lead_of
+    from indexer.prepare import BATCH, _fields, document
+    from indexer.schema import lead_end
     from indexer.store import Store
     from indexer.writer import BulkSegmentWriter
 
@@ -144,9 +144,8 @@ def profile(corpus: Path, n: int) -> dict[str, float]:
         texts = []
         for a in articles[start : start + BATCH]:
             t0 = time.perf_counter()
-            _terms(core, lead_of(a.body))
             _fields(core, a.title)
-            _, _, words = _fields(core, a.body)
+            _, _, words, _ = _fields(core, a.body, lead_end(a.body))
             t1 = time.perf_counter()
             extract_dates(a.body, a.date, words)
             stages["analysis"] += t1 - t0

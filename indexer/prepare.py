@@ -33,7 +33,7 @@ from analyzers.chains import AnalysisCore
 from analyzers.entities import EntityMention, extract_entities, extract_entities_batch, forget_caches
 from analyzers.mentions import extract_dates
 from indexer.article import Article
-from indexer.schema import lead_of
+from indexer.schema import lead_end
 from indexer.writer import FieldJob, Postings, by_frequency, encode_terms, positional, postings_of
 
 T = TypeVar("T")
@@ -61,25 +61,18 @@ def default_workers() -> int:
     return 0 if cpus < 2 else min(cpus, 3)
 
 
-def _terms(core: AnalysisCore, text: str) -> tuple[list[str], list[str]]:
-    """The stems (positional fields) and normalized forms (exact fields) of ``text``,
-    the same tokens :class:`analyzers.chains.FastArabicAnalyzer` yields."""
-    stems, forms = [], []
-    for _, n, s, _, _ in core.words(text):
-        if n and s is not None:
-            stems.append(s)
-            forms.append(n)
-    return stems, forms
-
-
-def _fields(core: AnalysisCore, text: str) -> tuple[Postings, Postings, list[tuple[int, int, str]]]:
+def _fields(
+    core: AnalysisCore, text: str, lead: int = 0
+) -> tuple[Postings, Postings, list[tuple[int, int, str]], list[str]]:
     """One pass over the analysis of ``text``: the postings of its stems (positional
-    field) and of its normalized forms (exact field), and its words as ``(start, end,
-    normalized)`` for entity and date extraction.  Positions count the kept tokens,
-    as the analyzer numbers them (stop words close up)."""
+    field) and of its normalized forms (exact field), its words as ``(start, end,
+    normalized)`` for entity and date extraction, and the stems of the words that end
+    by offset ``lead`` (see :func:`indexer.schema.lead_end`).  Positions count the kept
+    tokens, as the analyzer numbers them (stop words close up)."""
     where: dict[str, list[int]] = {}
     counts: dict[str, int] = {}
     words = []
+    lead_stems = []
     pos = 0
     for _, n, s, start, end in core.words(text):
         words.append((start, end, n))
@@ -89,8 +82,10 @@ def _fields(core: AnalysisCore, text: str) -> tuple[Postings, Postings, list[tup
             else:
                 where[s] = [pos]
             counts[n] = counts.get(n, 0) + 1
+            if end <= lead:
+                lead_stems.append(s)
             pos += 1
-    return positional(where, pos), by_frequency(counts, pos), words
+    return positional(where, pos), by_frequency(counts, pos), words, lead_stems
 
 
 def document(a: Article, digest: str, core: AnalysisCore) -> dict:
@@ -103,9 +98,8 @@ def document(a: Article, digest: str, core: AnalysisCore) -> dict:
 
 def _analysed(a: Article, digest: str, core: AnalysisCore) -> tuple[dict, list[tuple[int, int, str]]]:
     """The document without its entities, and the body's words for extracting them."""
-    lead_stems, _ = _terms(core, lead_of(a.body))
-    title, title_exact, _ = _fields(core, a.title)
-    body, body_exact, words = _fields(core, a.body)
+    title, title_exact, _, _ = _fields(core, a.title)
+    body, body_exact, words, lead_stems = _fields(core, a.body, lead_end(a.body))
     doc: dict = {
         "id": a.id,
         "title": title,

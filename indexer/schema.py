@@ -23,29 +23,41 @@ LEAD_MIN: Final = 150
 LEAD_MAX: Final = 400
 
 
-def lead_of(body: str) -> str:
-    r"""The lead: the body's opening paragraph(s), at least LEAD_MIN characters,
-    cut at a word after LEAD_MAX; empty when the body is one paragraph (a text
-    without paragraphs has no lead to favour).  News puts its subject in the lead
-    (the inverted pyramid), so the index holds it again for a ranking bonus.
+def lead_end(body: str) -> int:
+    r"""Where the lead ends in ``body``: its opening paragraph(s), at least LEAD_MIN
+    characters, cut at a space before LEAD_MAX; 0 when the body is one paragraph
+    (a text without paragraphs has no lead to favour) or the cut finds no space.
+    News puts its subject in the lead (the inverted pyramid), so the index holds it
+    again for a ranking bonus.  The end is never inside a word, so the lead's words
+    are the body's words that end before it.
 
-    >>> lead_of("بيروت - رويترز\nقال الرئيس إن الهدنة بدأت.\nوأضاف أن ...")[:14]
-    'بيروت - رويترز'
-    >>> lead_of("فقرة واحدة فقط")
-    ''
+    >>> body = "بيروت - رويترز\nقال الرئيس إن الهدنة بدأت.\nوأضاف أن ..."
+    >>> body[: lead_end(body)]
+    'بيروت - رويترز\nقال الرئيس إن الهدنة بدأت.'
+    >>> lead_end("فقرة واحدة فقط"), lead_end("\nفقرة واحدة\n\n")
+    (0, 0)
     """
-    paragraphs = [p for p in body.split("\n") if p.strip()]
-    if len(paragraphs) < 2:
-        return ""
-    lead = ""
-    for p in paragraphs[:-1]:
-        lead = f"{lead}\n{p}" if lead else p
-        if len(lead) >= LEAD_MIN:
+    ends = []  # where each non-blank paragraph ends
+    offset = 0
+    for line in body.split("\n"):
+        offset += len(line)
+        if line.strip():
+            ends.append(offset)
+        offset += 1
+    if len(ends) < 2:
+        return 0
+    end = 0
+    for end in ends[:-1]:
+        if end >= LEAD_MIN:
             break
-    if len(lead) > LEAD_MAX:
-        cut = lead.rfind(" ", 0, LEAD_MAX)
-        lead = lead[: cut if cut > 0 else LEAD_MAX]
-    return lead
+    if end > LEAD_MAX:
+        end = max(body.rfind(" ", 0, LEAD_MAX), 0)
+    return end
+
+
+def lead_of(body: str) -> str:
+    """The lead's text (see :func:`lead_end`)."""
+    return body[: lead_end(body)]
 
 
 class WeightOnly(formats.Frequency):
