@@ -78,6 +78,7 @@ class BatchTagger:
     ) -> None:
         info = tagger.info()
         self.labels = [name for name, _ in sorted(info.labels.items(), key=lambda kv: int(kv[1]))]
+        self._outside = self.labels.index("O") if "O" in self.labels else -1
         number = {name: i for i, name in enumerate(self.labels)}
         n = len(self.labels)
         state, transitions = _model_weights(path, info)
@@ -130,7 +131,16 @@ class BatchTagger:
 
     def tag(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         """The most likely labels of each sentence (of normalized words)."""
-        out: list[list[str]] = [[] for _ in sentences]
+        outside = [self.labels[self._outside]]
+        return [
+            labels if labels is not None else outside * len(words)
+            for labels, words in zip(self.tag_entities(sentences), sentences, strict=True)
+        ]
+
+    def tag_entities(self, sentences: Sequence[Sequence[str]]) -> list[list[str] | None]:
+        """:meth:`tag`, with None for a sentence labelled outside (``O``) throughout —
+        most sentences of news name no one, and their lists of ``O`` cost time to build."""
+        out: list[list[str] | None] = [None for _ in sentences]
         lengths = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
         ranked = np.argsort(-lengths, kind="stable")
         order = ranked[lengths[ranked] > 0].tolist()
@@ -166,13 +176,13 @@ class BatchTagger:
             back[t, :k] = choice
             best[:k] = np.take_along_axis(paths, choice[:, None, :], axis=1)[:, 0] + table[:k, t]
         current = best.argmax(axis=1)
-        labels = np.zeros((count, longest), dtype=np.int8)
+        labels = np.full((count, longest), self._outside, dtype=np.int8)
         for t in range(longest - 1, 0, -1):
             k = running[t]
             labels[:k, t] = current[:k]
             current[:k] = back[t, np.arange(k), current[:k]]
         labels[:, 0] = current
         names = self.labels
-        for r, s in enumerate(order):
-            out[s] = [names[x] for x in labels[r, : sizes[r]].tolist()]
+        for r in np.flatnonzero((labels != self._outside).any(axis=1)).tolist():
+            out[order[r]] = [names[x] for x in labels[r, : sizes[r]].tolist()]
         return out

@@ -532,6 +532,15 @@ def tag_sentences(sentences: Sequence[Sequence[str]]) -> list[list[str]]:
     return t.tag(sentences)
 
 
+def _tag_entities(sentences: Sequence[Sequence[str]]) -> list[list[str] | None]:
+    """:func:`tag_sentences`, None for a sentence without a name (see
+    :meth:`~analyzers.crf.BatchTagger.tag_entities`)."""
+    t = batch_tagger()
+    if t is None:
+        return [None] * len(sentences)
+    return t.tag_entities(sentences)
+
+
 def tag_words(words: Sequence[str]) -> list[str]:
     """BIO tags for one sentence of normalized words.
 
@@ -648,6 +657,7 @@ def extract_entities_batch(
     """:func:`extract_entities` of many ``(text, words or None)`` at once: the model
     decodes all their sentences together, which costs far less than one by one."""
     found: list[list[_Sentence]] = []
+    known = _SIZES.get  # a word's cached name sizes: None when not asked yet
     for text, words in texts:
         sentences = []
         for sentence in sentences_of(text, words):
@@ -656,27 +666,30 @@ def extract_entities_batch(
             spans: list[tuple[int, int, str]] = []  # word index range and type
             # known names of two or more words first (the model may cut دير الزور in two),
             # then the model, then known one-word names it missed
-            known = _SIZES.get
             starts = [
-                (i, sizes) for i, w in enumerate(norms) if (sizes := (known(w) if w in _SIZES else _name_sizes(w)))
+                (i, sizes)
+                for i, w in enumerate(norms)
+                if (sizes := known(w)) or (sizes is None and (sizes := _name_sizes(w)))
             ]
-            _gazetteer_pass(norms, starts, covered, spans, 2)
+            if starts:
+                _gazetteer_pass(norms, starts, covered, spans, 2)
             sentences.append((sentence, norms, starts, covered, spans))
         found.append(sentences)
-    tagged = iter(tag_sentences([norms for sentences in found for _, norms, _, _, _ in sentences]))
+    tagged = iter(_tag_entities([norms for sentences in found for _, norms, _, _, _ in sentences]))
     return [
         [m for s in sentences for m in _mentions(text, s, next(tagged))]
         for (text, _), sentences in zip(texts, found, strict=True)
     ]
 
 
-def _mentions(text: str, found: _Sentence, tags: list[str]) -> list[EntityMention]:
-    """A sentence's mentions: the known longer names, the model's, then known one-word names."""
+def _mentions(text: str, found: _Sentence, tags: list[str] | None) -> list[EntityMention]:
+    """A sentence's mentions: the known longer names, the model's (``tags``, None when
+    it found none), then known one-word names."""
     sentence, norms, starts, covered, spans = found
-    if not starts and tags.count("O") == len(tags):
+    if not starts and tags is None:
         return []  # most sentences name no one
-    i = 0 if tags.count("O") < len(tags) else len(tags)
-    while i < len(tags):
+    i = 0
+    while tags is not None and i < len(tags):
         tag = tags[i]
         if tag != "O" and (tag.startswith("B-") or i == 0 or tags[i - 1] == "O"):
             kind = tag[2:]
