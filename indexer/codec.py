@@ -38,6 +38,7 @@ from whoosh.codec.whoosh3 import (
     W3Codec,
     W3FieldCursor,
     W3FieldWriter,
+    W3LeafMatcher,
     W3PerDocReader,
     W3PerDocWriter,
     W3PostingsWriter,
@@ -57,7 +58,7 @@ _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # a zstd frame begins so; a zlib stream never
 _TRAILER = struct.Struct("<IIH")  # documents, blocks, documents per block
 _CACHED_BLOCKS = 8
 _EXTENT = struct.Struct("!qi")  # offset and length, at the end of a W3 term info
-_COMPRESS_FROM = 64  # smaller posting blocks are stored as they are: zlib makes them larger, and costs
+_COMPRESS_FROM = 64  # smaller posting blocks are stored as they are: compressing makes them larger, and costs
 
 
 class BlockCompressedBytesColumn(columns.Column):
@@ -177,8 +178,19 @@ class BlockCompressedBytesColumn(columns.Column):
                 yield self[docnum]
 
 
+_COMPRESSORS: dict[int, zstandard.ZstdCompressor] = {}
+
+
+def _compressor(level: int) -> zstandard.ZstdCompressor:
+    c = _COMPRESSORS.get(level)
+    if c is None:
+        c = _COMPRESSORS[level] = zstandard.ZstdCompressor(level=level)
+    return c
+
+
 def _decompress(data: bytes) -> bytes:
-    """A stored-fields block: zstd, or zlib in indexes that earlier akhbar code wrote."""
+    """A compressed block, stored fields or postings: zstd, or zlib (Whoosh's own
+    writer, and the indexes that earlier akhbar code wrote)."""
     if data[:4] == _ZSTD_MAGIC:
         return zstandard.ZstdDecompressor().decompress(data)
     return zlib.decompress(data)
@@ -314,7 +326,7 @@ class BlockSettings:
     """How a codec writes posting lists (Whoosh's W3 defaults)."""
 
     limit: int = 128  # postings per block
-    level: int = 3  # zlib level
+    level: int = 3  # zstd level (Whoosh's blocks are zlib at this level)
     inline_limit: int = INLINE_LIMIT
 
 
@@ -365,7 +377,7 @@ def encode_postings(
         data = pickle.dumps((deltas, mini_weights, mini_values), 2)
         comp = level if len(data) > _COMPRESS_FROM else 0
         if comp:
-            data = zlib.compress(data, comp)
+            data = _compressor(comp).compress(data)
         low, high = _length_range(lens[s:e] if lens is not None else None)
         high = high or 0
         maxweight = max(0, max(bweights))
@@ -401,6 +413,14 @@ def _length_range(lens: list[int] | None) -> tuple[int | None, int | None]:
         return None, None
     present = [x for x in lens if x] if 0 in lens else lens
     return (min(present), max(present)) if present else (None, None)
+
+
+class _LeafMatcher(W3LeafMatcher):
+    """W3's block matcher, reading zstd blocks as well as zlib ones."""
+
+    def _read_data(self) -> None:
+        data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
+        self._data = pickle.loads(_decompress(data) if self._compression else data)
 
 
 class _FieldWriter(W3FieldWriter):
@@ -480,6 +500,12 @@ class AkhbarCodec(W3Codec):
 
     def per_document_writer(self, storage, segment):
         return _PerDocWriter(self, storage, segment)
+
+    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        return _LeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
     def per_document_reader(self, storage, segment):
         return _PerDocReader(storage, segment)

@@ -9,7 +9,6 @@ import datetime as dt
 import io
 import pickle
 import struct
-import zlib
 
 import pytest
 from hypothesis import given, settings
@@ -60,7 +59,7 @@ def _blocks(posts: bytes) -> list[tuple]:
         block = io.BytesIO(posts[at + 4 : at + 4 + abs(size)])
         info = pickle.Unpickler(block).load()
         data = block.read()
-        out.append((size < 0, info, pickle.loads(zlib.decompress(data) if info[3] else data)))
+        out.append((size < 0, info, pickle.loads(codec._decompress(data) if info[3] else data)))
         at += 4 + abs(size)
     return out
 
