@@ -34,7 +34,7 @@ from analyzers.entities import EntityMention, extract_entities, extract_entities
 from analyzers.mentions import extract_dates
 from indexer.article import Article
 from indexer.schema import lead_end
-from indexer.writer import FieldJob, Postings, by_frequency, encode_terms, positional, postings_of
+from indexer.writer import Chunk, FieldJob, Postings, by_frequency, encode_terms, positional, postings_of
 
 T = TypeVar("T")
 Prepared = dict | str  # the Whoosh document, or why the article could not be analysed
@@ -316,7 +316,7 @@ class Preparer:
             self._pool = []
 
     def _answers(
-        self, kind: str, jobs: Iterable[tuple[T, list]], inline: Callable[[list], list]
+        self, kind: str, jobs: Iterable[tuple[T, list]], inline: Callable[[T, list], list]
     ) -> Iterator[tuple[T, list]]:
         """``(key, request)`` jobs → ``(key, answer)``, in order: each request sent to the
         workers in turn (at most two waiting per worker), or answered by ``inline``
@@ -332,13 +332,15 @@ class Preparer:
         while in_flight:
             yield self._answer(*in_flight.popleft(), inline)
 
-    def _answer(self, key: T, request: list, worker: _Worker | None, inline: Callable[[list], list]) -> tuple[T, list]:
+    def _answer(
+        self, key: T, request: list, worker: _Worker | None, inline: Callable[[T, list], list]
+    ) -> tuple[T, list]:
         if worker is not None and worker in self._pool:
             answer = worker.receive()
             if answer is not None and len(answer) == len(request):
                 return key, answer
             self._broken(worker)
-        return key, inline(request)
+        return key, inline(key, request)
 
     def map(self, items: Iterable[Item]) -> Iterator[tuple[Item, Prepared]]:
         """``(article, digest, …)`` items → ``(item, document or error message)``, in order."""
@@ -349,16 +351,23 @@ class Preparer:
                     self._start()
                 yield batch, [(item[0], item[1]) for item in batch]
 
-        for batch, documents in self._answers("prepare", jobs(), lambda request: prepare_batch(request, self.core)):
+        for batch, documents in self._answers("prepare", jobs(), lambda _, request: prepare_batch(request, self.core)):
             yield from zip(batch, documents, strict=True)
 
-    def encode(self, field: FieldJob, chunks: Iterable[list[tuple[bytes, bytes]]]) -> Iterator[list]:
-        """:func:`indexer.writer.encode_terms` of each chunk, in order, shared among the
-        workers (a commit's encoding, once all articles are prepared); inline without them."""
-        for worker in self._pool:
-            worker.send("field", field)
-        for _, encoded in self._answers("encode", ((None, c) for c in chunks), lambda c: encode_terms(field, c)):
-            yield encoded
+    def encode(self, jobs: Iterable[tuple[FieldJob, Iterable[Chunk]]]) -> Iterator[tuple[int, list]]:
+        """An :data:`indexer.writer.Encoder` for a commit, once all articles are prepared:
+        the chunks of every field, in order, shared among the workers (each is told the
+        field before its chunks); inline without them."""
+
+        def requests() -> Iterator[tuple[tuple[int, FieldJob], Chunk]]:
+            for number, (field, chunks) in enumerate(jobs):
+                for worker in self._pool:
+                    worker.send("field", field)
+                for chunk in chunks:
+                    yield (number, field), chunk
+
+        for (number, _), encoded in self._answers("encode", requests(), lambda key, c: encode_terms(key[1], c)):
+            yield number, encoded
 
 
 def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:

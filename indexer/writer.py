@@ -261,7 +261,18 @@ def encode_terms(field: FieldJob, terms: list[tuple[bytes, bytes]]) -> list[tupl
     return out
 
 
-Encoder = Callable[[FieldJob, Iterable[list[tuple[bytes, bytes]]]], Iterator[list[tuple[bytes, bytes, bytes]]]]
+Chunk = list[tuple[bytes, bytes]]  # terms in order, with their packed records
+Encoder = Callable[[Iterable[tuple[FieldJob, Iterable[Chunk]]]], Iterator[tuple[int, list[tuple[bytes, bytes, bytes]]]]]
+
+
+def encode_here(
+    jobs: Iterable[tuple[FieldJob, Iterable[Chunk]]],
+) -> Iterator[tuple[int, list[tuple[bytes, bytes, bytes]]]]:
+    """An :data:`Encoder` in this process: each field's chunks encoded in turn, as
+    ``(the field's number in jobs, encoded chunk)``."""
+    for number, (field, chunks) in enumerate(jobs):
+        for chunk in chunks:
+            yield number, encode_terms(field, chunk)
 
 
 def _add_term(fieldwriter, btext: bytes, ids, weights, values, lengths) -> None:
@@ -352,28 +363,39 @@ class BulkSegmentWriter(SegmentWriter):
         finally:
             reader.close()
         fieldwriter = self.fieldwriter
-        for fieldname in sorted(buffer.fields):
-            if not buffer.fields[fieldname]:
-                continue
-            fieldwriter.start_field(fieldname, self.schema[fieldname])
-            has_values = buffer.has_values(fieldname)
-            chunks = buffer.take(fieldname)
-            if not hasattr(fieldwriter, "add_encoded"):  # another codec (Whoosh's own): term by term
-                for chunk in chunks:
+        names = [name for name in sorted(buffer.fields) if buffer.fields[name]]
+        if not hasattr(fieldwriter, "add_encoded"):  # another codec (Whoosh's own): term by term
+            for fieldname in names:
+                fieldwriter.start_field(fieldname, self.schema[fieldname])
+                has_values = buffer.has_values(fieldname)
+                for chunk in buffer.take(fieldname):
                     for btext, held in chunk:
                         _add_term(fieldwriter, btext, *decode_records(held, has_values), lengths[fieldname])
-            else:
-                field = FieldJob(
-                    self.schema[fieldname].format.fixed_value_size(),
-                    has_values,
-                    lengths[fieldname],
-                    self.codec.block_settings(),
+                fieldwriter.finish_field()
+        else:
+            # every field's chunks go to the encoder in one stream, so that encoding the
+            # next field overlaps writing this one
+            settings = self.codec.block_settings()
+            jobs = (
+                (
+                    FieldJob(
+                        self.schema[name].format.fixed_value_size(), buffer.has_values(name), lengths[name], settings
+                    ),
+                    buffer.take(name),
                 )
-                encoded = self.encoder(field, chunks) if self.encoder else (encode_terms(field, c) for c in chunks)
-                for terms in encoded:
-                    for btext, info, posts in terms:
-                        fieldwriter.add_encoded(btext, info, posts)
-            fieldwriter.finish_field()
+                for name in names
+            )
+            current = None
+            for number, terms in (self.encoder or encode_here)(jobs):
+                if number != current:
+                    if current is not None:
+                        fieldwriter.finish_field()
+                    current = number
+                    fieldwriter.start_field(names[number], self.schema[names[number]])
+                for btext, info, posts in terms:
+                    fieldwriter.add_encoded(btext, info, posts)
+            if current is not None:
+                fieldwriter.finish_field()
         fieldwriter.close()
 
     def _next_segment(self) -> None:

@@ -173,10 +173,10 @@ def test_a_commit_shared_with_the_workers_writes_the_same_index(tmp_path, monkey
     if workers_die:
         encode = Preparer.encode
 
-        def killed_first(self, field, chunks):
+        def killed_first(self, jobs):
             for worker in self._pool:
                 worker.process.kill()
-            return encode(self, field, chunks)
+            return encode(self, jobs)
 
         monkeypatch.setattr(Preparer, "encode", killed_first)
     serial = _contents(_built(tmp_path / "serial", articles, workers=0))
