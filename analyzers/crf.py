@@ -92,6 +92,7 @@ class BatchTagger:
         self._transitions = np.zeros((n, n))
         for (source, target), weight in transitions.items():
             self._transitions[number[source], number[target]] = weight
+        self.path = path
         self._word_features = word_features
         self._max_words = max_words
         self._reset()
@@ -99,10 +100,25 @@ class BatchTagger:
     def _reset(self) -> None:
         if not hasattr(self, "_rows"):  # allocated once, at its largest: no copies as it fills
             self._rows = np.zeros((4 * self._max_words + 3, len(self.labels)))
+            self._uses = np.zeros(self._max_words, dtype=np.int32)  # batches that used each word
         self._rows[_BOS] = self._weights[self._attributes.get("BOS", self._zero)]
         self._rows[_EOS] = self._weights[self._attributes.get("EOS", self._zero)]
         self._used = 3
-        self._index: dict[str, int] = {}
+        self._index: dict[str, int] = {}  # word → its first row; words in the order of their rows
+        self._uses[:] = 0
+
+    def _evict(self) -> None:
+        """Keep the scores of the half of the words that the most batches used (news
+        vocabulary is Zipfian: dropping them all made the next batches pay again for
+        every common word)."""
+        words = list(self._index)
+        keep = np.sort(np.argsort(-self._uses[: len(words)], kind="stable")[: self._max_words // 2])
+        n = len(self.labels)
+        self._rows[3 : 3 + 4 * len(keep)] = self._rows[3 : self._used].reshape(-1, 4, n)[keep].reshape(-1, n)
+        self._uses[: len(keep)] = self._uses[keep]
+        self._uses[len(keep) :] = 0
+        self._index = {words[k]: 3 + 4 * i for i, k in enumerate(keep.tolist())}
+        self._used = 3 + 4 * len(keep)
 
     def forget(self) -> None:
         """Drop every word's scores (they are recomputed when next needed)."""
@@ -111,14 +127,14 @@ class BatchTagger:
 
     def _add_words(self, words: Sequence[str]) -> None:
         """Score rows for words not seen yet: the summed weights of each role's attributes."""
-        known, zero = self._attributes, self._zero
+        row_of, zero = self._attributes.get, self._zero
         rows: list[int] = []
         offsets: list[int] = []
         for word in words:
             own, prev, nxt, two_back = self._word_features(word)
             for attributes in (own, prev, nxt, (two_back,)):
                 offsets.append(len(rows))
-                rows.extend([known[a] for a in attributes if a in known])
+                rows.extend([r for a in attributes if (r := row_of(a)) is not None])
                 rows.append(zero)
         first = self._used
         end = first + 4 * len(words)
@@ -147,12 +163,16 @@ class BatchTagger:
         if not order:
             return out
         words = [w for s in order for w in sentences[s]]
-        if len(self._index) + len(words) > self._max_words:
-            self._reset()  # memory stays bounded; frequent words come back at once
-        index = self._index
-        new = [w for w in dict.fromkeys(words) if w not in index]
+        distinct = dict.fromkeys(words)
+        new = [w for w in distinct if w not in self._index]
+        if len(self._index) + len(new) > self._max_words:  # memory stays bounded
+            self._evict()
+            new = [w for w in distinct if w not in self._index]
         if new:
             self._add_words(new)
+        index = self._index
+        used = np.fromiter(map(index.__getitem__, distinct), dtype=np.int64, count=len(distinct))
+        self._uses[(used[(used - 3) // 4 < len(self._uses)] - 3) // 4] += 1
         base = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
         sizes = lengths[order]
         count, longest, n = len(order), int(sizes[0]), len(self.labels)

@@ -166,6 +166,23 @@ def test_batch_decoding_of_any_word_sequences(sentences: list[list[str]]) -> Non
     assert entities.tag_sentences(sentences) == [_crfsuite_tags(s) if s else [] for s in sentences]
 
 
+def test_a_full_score_table_keeps_the_most_used_words_and_the_same_labels() -> None:
+    """A tagger whose table holds 40 words evicts half of them again and again."""
+    from analyzers.crf import BatchTagger
+
+    shipped = entities.batch_tagger()
+    small = BatchTagger(entities.tagger(), shipped.path, shipped._word_features, max_words=40)
+    sentences = [[normalize(w) for w in s.split()] for s in TAGGED_TEXTS]
+    for article in MINI:
+        sentences.extend([w for _, _, w in s] for s in entities.sentences_of(article.body))
+    batches = [sentences[i : i + 3] + sentences[:1] for i in range(0, len(sentences), 3)]
+    for batch in batches:
+        assert small.tag(batch) == [_crfsuite_tags(s) if s else [] for s in batch]
+    # bounded: 40 words, or the 20 kept and the words of the batch that overflowed
+    assert len(small._index) <= max(40, 20 + len({w for s in batches[-1] for w in s}))
+    assert sentences[0][1] in small._index  # in every batch: kept through the evictions
+
+
 def test_forgetting_the_caches_changes_no_mention() -> None:
     text = " ".join(s for s in TAGGED_TEXTS)
     before = extract_entities(text)
