@@ -285,6 +285,19 @@ class InlineTermInfo(W3TermInfo):
                 out += values[k]
         return bytes(out)
 
+    @staticmethod
+    def pack_one(docnum: int, weight: int, value: bytes | None, length: int) -> bytes:
+        """:meth:`pack` of a term in one document with an integer weight (most terms):
+        the same bytes, without the lists."""
+        byte = length_to_byte(length)
+        out = bytearray((_INLINE + (value is not None), byte, byte, 1))
+        _varint(docnum, out)
+        _varint(weight << 1, out)
+        if value is not None:
+            _varint(len(value), out)
+            out += value
+        return bytes(out)
+
     @classmethod
     def from_bytes(cls, b: bytes) -> W3TermInfo:
         if b[0] < _INLINE:

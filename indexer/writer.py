@@ -41,7 +41,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
-from indexer.codec import AkhbarCodec, BlockSettings, encode_postings
+from indexer.codec import AkhbarCodec, BlockSettings, InlineTermInfo, encode_postings
 
 __all__ = ["BulkSegmentWriter", "Postings", "by_frequency", "positional", "postings_of"]
 
@@ -254,8 +254,20 @@ def encode_terms(field: FieldJob, terms: list[tuple[bytes, bytes]]) -> list[tupl
     """``(term, packed records)`` → ``(term, term info, posting bytes)`` (see
     :func:`indexer.codec.encode_postings`); pure, so worker processes can share a commit."""
     out = []
+    lengths, has_values = field.lengths, field.has_values
+    single = field.blocks.inline_limit > 1  # a term in one document is inlined
+    pack_one = InlineTermInfo.pack_one
     for btext, held in terms:
-        ids, weights, values = decode_records(held, field.has_values)
+        if single and len(held) == _TAGGED.size:  # one document, weight 1 and one position, or an integer weight
+            docnum, tag = _TAGGED.unpack(held)
+            if tag != _GENERAL:
+                length = lengths[docnum] if lengths is not None else 0
+                if has_values:
+                    out.append((btext, pack_one(docnum, 1, one_position(tag), length), b""))
+                else:
+                    out.append((btext, pack_one(docnum, tag, None, length), b""))
+                continue
+        ids, weights, values = decode_records(held, has_values)
         info, posts = encode_postings(field.fixed_size, ids, weights, values, field.lengths, field.blocks)
         out.append((btext, info, posts))
     return out

@@ -138,3 +138,14 @@ def test_inline_term_info_round_trip(items: list, with_values: bool, length: int
         ti.min_length(),
         ti.max_length(),
     )
+
+
+@given(
+    st.integers(0, 1 << 31),
+    st.integers(0, 0xFFFE),
+    st.one_of(st.none(), st.binary(max_size=12)),
+    st.integers(0, 100_000),
+)
+def test_a_single_posting_packs_as_the_general_packing_does(docnum, weight, value, length) -> None:
+    general = InlineTermInfo.pack([docnum], [float(weight)], None if value is None else [value], length, length)
+    assert InlineTermInfo.pack_one(docnum, weight, value, length) == general
