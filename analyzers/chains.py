@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from analyzers.normalization import DEFAULT_RULES, NormalizeFilter, Normalizer
 from analyzers.stem import LightStemFilter, LightStemmer
 from analyzers.stopwords import ArabicStopFilter, load_stoplist
-from analyzers.tokenize import ArabicTokenizer, iter_words
+from analyzers.tokenize import WORD_PATTERN, ArabicTokenizer, iter_words
 
 
 @dataclass(frozen=True)
@@ -145,8 +145,14 @@ class AnalysisCore:
         cache = self._words
         norm, stemmer, stops = self._norm, self._stemmer, self._stops
         out = []
-        for m in iter_words(text):
-            w = m.group()
+        # The words as strings (no match objects), each found from the end of the one
+        # before: a word begins with a letter, and what lies between two words holds
+        # none that could begin one, so the first occurrence is the word itself.
+        find = text.find
+        end = 0
+        for w in WORD_PATTERN.findall(text):
+            start = find(w, end)
+            end = start + len(w)
             entry = cache.get(w)
             if entry is None:
                 n = norm(w)
@@ -154,7 +160,7 @@ class AnalysisCore:
                 if len(cache) > 150_000:  # bounded memory on 150k-article builds
                     cache.clear()
                 cache[w] = entry
-            out.append((w, entry[0], entry[1], m.start(), m.end()))
+            out.append((w, entry[0], entry[1], start, end))
         self._last = (text, out)
         return out
 

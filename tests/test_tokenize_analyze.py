@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from analyzers import ArabicAnalyzer, ArabicExactAnalyzer, analyze
-from analyzers.tokenize import ArabicTokenizer
+from analyzers.tokenize import ArabicTokenizer, iter_words
 
 ARABIC = st.text(alphabet=st.characters(min_codepoint=0x0600, max_codepoint=0x06FF) | st.sampled_from(" ،.\nabc123"))
 
@@ -55,6 +55,16 @@ def test_positions_increase(text: str) -> None:
     assert positions == sorted(positions)
     stems = [t.position for t in analyze(text) if t.position is not None]
     assert stems == list(range(len(stems)))
+
+
+@given(st.text(alphabet="اب ـًّٰ_٢3aZ.\n،" + "\u0670\u06d6", max_size=40) | ARABIC)
+def test_analysis_core_finds_the_tokenizers_words_and_offsets(text: str) -> None:
+    """AnalysisCore locates words with str.find instead of match objects: the same words
+    at the same offsets (standalone marks, tatweel, underscores and repeats included)."""
+    from analyzers.chains import AnalysisCore
+
+    found = [(w, start, end) for w, _, _, start, end in AnalysisCore().words(text)]
+    assert found == [(m.group(), m.start(), m.end()) for m in iter_words(text)]
 
 
 @given(ARABIC)
