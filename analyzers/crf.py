@@ -147,16 +147,19 @@ class BatchTagger:
 
     def tag(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         """The most likely labels of each sentence (of normalized words)."""
-        outside = [self.labels[self._outside]]
-        return [
-            labels if labels is not None else outside * len(words)
-            for labels, words in zip(self.tag_entities(sentences), sentences, strict=True)
-        ]
+        out = []
+        for found, words in zip(self.tag_entities(sentences), sentences, strict=True):
+            labels = [self.labels[self._outside]] * len(words)
+            for position, label in found or ():
+                labels[position] = label
+            out.append(labels)
+        return out
 
-    def tag_entities(self, sentences: Sequence[Sequence[str]]) -> list[list[str] | None]:
-        """:meth:`tag`, with None for a sentence labelled outside (``O``) throughout —
-        most sentences of news name no one, and their lists of ``O`` cost time to build."""
-        out: list[list[str] | None] = [None for _ in sentences]
+    def tag_entities(self, sentences: Sequence[Sequence[str]]) -> list[list[tuple[int, str]] | None]:
+        """:meth:`tag` as the labels other than outside (``O``): ``(position, label)`` in
+        order, None for a sentence without any — most sentences of news name no one,
+        and the rest only a few of their words."""
+        out: list[list[tuple[int, str]] | None] = [None for _ in sentences]
         lengths = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
         ranked = np.argsort(-lengths, kind="stable")
         order = ranked[lengths[ranked] > 0].tolist()
@@ -203,6 +206,10 @@ class BatchTagger:
             current[:k] = back[t, np.arange(k), current[:k]]
         labels[:, 0] = current
         names = self.labels
-        for r in np.flatnonzero((labels != self._outside).any(axis=1)).tolist():
-            out[order[r]] = [names[x] for x in labels[r, : sizes[r]].tolist()]
+        rows, positions = np.nonzero(labels != self._outside)  # padding is outside too
+        for r, position, label in zip(rows.tolist(), positions.tolist(), labels[rows, positions].tolist(), strict=True):
+            found = out[order[r]]
+            if found is None:
+                found = out[order[r]] = []
+            found.append((position, names[label]))
         return out

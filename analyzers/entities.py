@@ -532,9 +532,9 @@ def tag_sentences(sentences: Sequence[Sequence[str]]) -> list[list[str]]:
     return t.tag(sentences)
 
 
-def _tag_entities(sentences: Sequence[Sequence[str]]) -> list[list[str] | None]:
-    """:func:`tag_sentences`, None for a sentence without a name (see
-    :meth:`~analyzers.crf.BatchTagger.tag_entities`)."""
+def _tag_entities(sentences: Sequence[Sequence[str]]) -> list[list[tuple[int, str]] | None]:
+    """:func:`tag_sentences` as ``(position, tag)`` of the words not tagged O, None for a
+    sentence without any (see :meth:`~analyzers.crf.BatchTagger.tag_entities`)."""
     t = batch_tagger()
     if t is None:
         return [None] * len(sentences)
@@ -682,28 +682,31 @@ def extract_entities_batch(
     ]
 
 
-def _mentions(text: str, found: _Sentence, tags: list[str] | None) -> list[EntityMention]:
-    """A sentence's mentions: the known longer names, the model's (``tags``, None when
-    it found none), then known one-word names."""
+def _mentions(text: str, found: _Sentence, tags: list[tuple[int, str]] | None) -> list[EntityMention]:
+    """A sentence's mentions: the known longer names, the model's (``tags``: the
+    ``(position, tag)`` of its words not tagged O, None when there are none), then known
+    one-word names."""
     sentence, norms, starts, covered, spans = found
     if not starts and tags is None:
         return []  # most sentences name no one
-    i = 0
-    while tags is not None and i < len(tags):
-        tag = tags[i]
-        if tag != "O" and (tag.startswith("B-") or i == 0 or tags[i - 1] == "O"):
+    tags = tags or []
+    k = 0
+    while k < len(tags):
+        i, tag = tags[k]
+        k += 1
+        # a name begins at B-, or at I- after an O (the word before is not in tags)
+        if tag.startswith("B-") or i == 0 or k == 1 or tags[k - 2][0] != i - 1:
             kind = tag[2:]
+            inside = "I-" + kind
             j = i + 1
-            while j < len(tags) and tags[j] == "I-" + kind:
+            while k < len(tags) and tags[k] == (j, inside):
                 j += 1
+                k += 1
             if j - i >= 2 and lookup(norms[i : i + 1]) and not lookup(norms[i:j]):
                 j = i + 1  # «ترمب يلتقي بوتن»: a known name does not run on into the next words
-            if kind in TYPES and not any(k in covered for k in range(i, j)):
+            if kind in TYPES and not any(x in covered for x in range(i, j)):
                 spans.append((i, j, TYPES[kind]))
                 covered.update(range(i, j))
-            i = j
-        else:
-            i += 1
     _gazetteer_pass(norms, starts, covered, spans, 1)
     out = []
     for a, b, kind in sorted(spans):
@@ -711,6 +714,7 @@ def _mentions(text: str, found: _Sentence, tags: list[str] | None) -> list[Entit
         if a == b:
             continue
         start, end = sentence[a][0], sentence[b - 1][1]
-        words_only = " ".join(text[s:e] for s, e, _ in sentence[a:b])  # without a hashtag's #
+        # the words without what lies between them (a hashtag's #)
+        words_only = text[start:end] if b - a == 1 else " ".join(text[s:e] for s, e, _ in sentence[a:b])
         out.append(EntityMention(start, end, kind, text[start:end], entity_key(words_only, kind)))
     return out
