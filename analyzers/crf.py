@@ -17,6 +17,7 @@ compares the two.
 
 from __future__ import annotations
 
+import itertools
 import struct
 from collections.abc import Callable, Sequence
 
@@ -165,7 +166,7 @@ class BatchTagger:
         order = ranked[lengths[ranked] > 0].tolist()
         if not order:
             return out
-        words = [w for s in order for w in sentences[s]]
+        words = list(itertools.chain.from_iterable(sentences[s] for s in order))
         distinct = dict.fromkeys(words)
         new = [w for w in distinct if w not in self._index]
         if len(self._index) + len(new) > self._max_words:  # memory stays bounded

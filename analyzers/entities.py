@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from io import BytesIO
-from typing import Final
+from typing import Final, NamedTuple
 
 from analyzers.crf import BatchTagger
 from analyzers.normalization import normalize
@@ -151,9 +151,9 @@ MODEL: Final = "models/entities.crfsuite"
 CLUSTERS: Final = "data/word_clusters.tsv.gz"
 
 
-@dataclass(frozen=True)
-class EntityMention:
-    """One mention: character offsets into the text, type, the text, its canonical key."""
+class EntityMention(NamedTuple):
+    """One mention: character offsets into the text, type, the text, its canonical key.
+    (A named tuple: an article has a dozen, made four times faster than a frozen dataclass.)"""
 
     start: int
     end: int
@@ -498,30 +498,38 @@ def batch_tagger() -> BatchTagger | None:
 _SENTENCE_END = re.compile(r"[.!?؟\n]")
 
 
+def _sentence_cuts(
+    text: str, words: Iterable[tuple[int, int, str]] | None = None
+) -> tuple[list[tuple[int, int, str]], list[int]]:
+    """The text's words that normalize to something, as ``(start, end, normalized)``,
+    and where its sentences begin among them (the last cut is the number of words):
+    at . ! ? ؟ and line ends."""
+    if words is None:
+        words = ((m.start(), m.end(), normalize(m.group())) for m in iter_words(text))
+    kept = [w for w in words if w[2]]
+    starts = [w[0] for w in kept]
+    cuts = [0]
+    for m in _SENTENCE_END.finditer(text):  # a mark is never inside a word
+        j = bisect_right(starts, m.start())  # the first word after the mark
+        if cuts[-1] < j < len(kept):
+            cuts.append(j)
+    cuts.append(len(kept))
+    return kept, cuts
+
+
 def sentences_of(
     text: str, words: Iterable[tuple[int, int, str]] | None = None
 ) -> Iterable[list[tuple[int, int, str]]]:
     """The text's words, as ``(start, end, normalized)``, cut into sentences at . ! ? ؟
-    and line ends (a mark inside a word cuts nothing); words that normalize to
-    nothing are left out.
+    and line ends; words that normalize to nothing are left out.
 
     >>> [[w for _, _, w in s] for s in sentences_of("قال الوزير. وأضاف: إن")]
     [['قال', 'الوزير'], ['واضاف', 'ان']]
     """
-    if words is None:
-        words = ((m.start(), m.end(), normalize(m.group())) for m in iter_words(text))
-    words = words if isinstance(words, list) else list(words)
-    starts = [w[0] for w in words]
-    cuts = [0]
-    for m in _SENTENCE_END.finditer(text):
-        j = bisect_right(starts, m.start())  # the first word after the mark
-        if 0 < j < len(words) and words[j - 1][1] <= m.start() and j > cuts[-1]:
-            cuts.append(j)
-    cuts.append(len(words))
+    kept, cuts = _sentence_cuts(text, words)
     for a, b in itertools.pairwise(cuts):
-        sentence = [w for w in words[a:b] if w[2]]
-        if sentence:
-            yield sentence
+        if b > a:
+            yield kept[a:b]
 
 
 def tag_sentences(sentences: Sequence[Sequence[str]]) -> list[list[str]]:
@@ -659,21 +667,29 @@ def extract_entities_batch(
     found: list[list[_Sentence]] = []
     known = _SIZES.get  # a word's cached name sizes: None when not asked yet
     for text, words in texts:
+        kept, cuts = _sentence_cuts(text, words)
+        norms = [w for _, _, w in kept]
+        # where a known name can begin, with its sizes
+        can_begin = [
+            (i, sizes) for i, w in enumerate(norms) if (sizes := known(w)) or (sizes is None and (sizes := _name_sizes(w)))
+        ]
         sentences = []
-        for sentence in sentences_of(text, words):
-            norms = [w for _, _, w in sentence]
+        c = 0
+        for a, b in itertools.pairwise(cuts):
+            if a == b:  # a text without words
+                continue
+            starts = []
+            while c < len(can_begin) and can_begin[c][0] < b:
+                starts.append((can_begin[c][0] - a, can_begin[c][1]))
+                c += 1
             covered: set[int] = set()
             spans: list[tuple[int, int, str]] = []  # word index range and type
             # known names of two or more words first (the model may cut دير الزور in two),
             # then the model, then known one-word names it missed
-            starts = [
-                (i, sizes)
-                for i, w in enumerate(norms)
-                if (sizes := known(w)) or (sizes is None and (sizes := _name_sizes(w)))
-            ]
+            sentence_norms = norms[a:b]
             if starts:
-                _gazetteer_pass(norms, starts, covered, spans, 2)
-            sentences.append((sentence, norms, starts, covered, spans))
+                _gazetteer_pass(sentence_norms, starts, covered, spans, 2)
+            sentences.append((kept[a:b], sentence_norms, starts, covered, spans))
         found.append(sentences)
     tagged = iter(_tag_entities([norms for sentences in found for _, norms, _, _, _ in sentences]))
     return [

@@ -202,6 +202,8 @@ class _Worker:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             cwd=_IMPORT_ROOT,
+            # numpy's BLAS would start a thread per core in each worker; the workers are the parallelism
+            env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
         )
         self._outbox: queue.SimpleQueue = queue.SimpleQueue()
         self._outbox.put(settings)
@@ -249,6 +251,9 @@ class _Worker:
 def serve() -> None:
     """A worker process's loop; it ends quietly when the writing process is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the writing process's to handle
+    # Collections run between batches only (below): during one, nearly every object
+    # allocated dies young by reference counting, and automatic collections kept walking them.
+    gc.disable()
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing but results on the pipe
     try:
