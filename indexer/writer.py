@@ -36,7 +36,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import NamedTuple
 
-from whoosh import formats
+from whoosh import fields, formats
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
@@ -324,6 +324,7 @@ class BulkSegmentWriter(SegmentWriter):
         self._written: list = []  # segments this writer finished before the current one
         # encodes a field's terms for the final commit, e.g. in the analysis workers (then idle)
         self.encoder: Encoder | None = None
+        self._indexed: dict[tuple[str, object], list[tuple]] = {}  # see _index_value
 
     def add_document(self, **fields) -> None:
         self._check_state()
@@ -348,7 +349,7 @@ class BulkSegmentWriter(SegmentWriter):
                     buffer.add_postings(fieldname, docnum, value.terms, value.weights, value.values)
                     value = None  # nothing to store or sort by but the _stored_ text
                 elif field.indexed:
-                    items = list(field.index(value))
+                    items = self._index_value(fieldname, field, value)
                     if field.scorable:
                         length = sum(item[1] for item in items)
                     buffer.add_postings(
@@ -365,6 +366,24 @@ class BulkSegmentWriter(SegmentWriter):
         perdocwriter.finish_doc()
         self._added = True
         self.docnum += 1
+
+    def _index_value(self, fieldname: str, field, value) -> list[tuple]:
+        """``field.index(value)``, remembered for values that recur (dates, months,
+        sources): Whoosh's indexing of one value is a chain of calls, and most
+        articles share them."""
+        if isinstance(value, list | tuple):
+            if not isinstance(field, fields.NUMERIC):  # a text's words count together
+                return list(field.index(value))
+            return [item for v in value for item in self._index_value(fieldname, field, v)]
+        if field.unique:
+            return list(field.index(value))
+        key = (fieldname, value)
+        items = self._indexed.get(key)
+        if items is None:
+            if len(self._indexed) > 100_000:
+                self._indexed.clear()
+            items = self._indexed[key] = list(field.index(value))
+        return items
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
