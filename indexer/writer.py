@@ -375,12 +375,12 @@ class BulkSegmentWriter(SegmentWriter):
             if not isinstance(field, fields.NUMERIC):  # a text's words count together
                 return list(field.index(value))
             return [item for v in value for item in self._index_value(fieldname, field, v)]
-        if field.unique:
+        if field.unique or not isinstance(field, fields.NUMERIC | fields.ID):  # entity keys seldom recur
             return list(field.index(value))
         key = (fieldname, value)
         items = self._indexed.get(key)
         if items is None:
-            if len(self._indexed) > 100_000:
+            if len(self._indexed) > 20_000:
                 self._indexed.clear()
             items = self._indexed[key] = list(field.index(value))
         return items
