@@ -128,15 +128,19 @@ class BatchTagger:
 
     def _add_words(self, words: Sequence[str]) -> None:
         """Score rows for words not seen yet: the summed weights of each role's attributes."""
+        # an attribute the model does not know reads the zero row: adding 0.0 changes no sum
         row_of, zero = self._attributes.get, self._zero
+        zeros = itertools.repeat(zero)
         rows: list[int] = []
         offsets: list[int] = []
         for word in words:
             own, prev, nxt, two_back = self._word_features(word)
-            for attributes in (own, prev, nxt, (two_back,)):
+            for attributes in (own, prev, nxt):
                 offsets.append(len(rows))
-                rows.extend([r for a in attributes if (r := row_of(a)) is not None])
-                rows.append(zero)
+                rows += map(row_of, attributes, zeros)
+                rows.append(zero)  # no role's sum is empty
+            offsets.append(len(rows))
+            rows += (row_of(two_back, zero), zero)
         first = self._used
         end = first + 4 * len(words)
         if end > len(self._rows):  # a batch with more new words than the table holds
