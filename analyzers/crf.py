@@ -63,18 +63,28 @@ def _model_weights(path: str, info) -> tuple[dict[tuple[str, str], float], dict[
         return dict(info.state_features), dict(info.transitions)
 
 
+def _pair(attribute: str) -> tuple[str, str]:
+    """A model attribute as (template, value): ``"-1w=قال"`` → ``("-1w=", "قال")``,
+    ``"al"`` → ``("al", "")``."""
+    cut = attribute.find("=") + 1
+    return (attribute[:cut], attribute[cut:]) if cut else (attribute, "")
+
+
 class BatchTagger:
     """The model of a python-crfsuite ``Tagger``, decoding batches of sentences.
 
     ``word_features(word)`` gives a word's ``(own, as previous, as next, -2w)``
-    attribute lists — the features the model was trained with, by role.
+    features — the ones the model was trained with, by role — as ``(template,
+    value)`` pairs: lists of them, and one pair for -2w.  The model's attribute is
+    ``template + value``; an attribute splits after its first ``=`` (a flag without
+    one is all template).
     """
 
     def __init__(
         self,
         tagger,
         path: str,
-        word_features: Callable[[str], tuple[list[str], list[str], list[str], str]],
+        word_features: Callable[[str], tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]], tuple[str, str]]],
         max_words: int = 150_000,
     ) -> None:
         info = tagger.info()
@@ -87,6 +97,7 @@ class BatchTagger:
         for attribute, _ in state:
             self._attributes.setdefault(attribute, len(self._attributes))
         self._zero = len(self._attributes)  # a row of zeros: no role's sum is empty
+        self._pair_rows = {_pair(attribute): row for attribute, row in self._attributes.items()}
         self._weights = np.zeros((self._zero + 1, n))
         for (attribute, label), weight in state.items():
             self._weights[self._attributes[attribute], number[label]] = weight
@@ -129,7 +140,7 @@ class BatchTagger:
     def _add_words(self, words: Sequence[str]) -> None:
         """Score rows for words not seen yet: the summed weights of each role's attributes."""
         # an attribute the model does not know reads the zero row: adding 0.0 changes no sum
-        row_of, zero = self._attributes.get, self._zero
+        row_of, zero = self._pair_rows.get, self._zero
         zeros = itertools.repeat(zero)
         rows: list[int] = []
         offsets: list[int] = []
@@ -145,7 +156,8 @@ class BatchTagger:
         end = first + 4 * len(words)
         if end > len(self._rows):  # a batch with more new words than the table holds
             self._rows = np.concatenate([self._rows, np.zeros((end - len(self._rows), len(self.labels)))])
-        self._rows[first:end] = np.add.reduceat(self._weights[rows], offsets, axis=0)
+        rows_at = np.fromiter(rows, dtype=np.intp, count=len(rows))
+        self._rows[first:end] = np.add.reduceat(self._weights[rows_at], offsets, axis=0)
         for k, word in enumerate(words):
             self._index[word] = first + 4 * k
         self._used = end

@@ -385,6 +385,7 @@ def word_clusters() -> dict[str, str]:
 
 
 Features = tuple[list[str], list[str], list[str]]
+Pair = tuple[str, str]  # a feature as (template, value): see feature_pairs
 _FEATURES: dict[str, Features] = {}
 
 
@@ -406,52 +407,64 @@ def word_features(word: str) -> Features:
     return f
 
 
-def _word_features(word: str) -> Features:
+_LENGTHS = [str(n) for n in range(9)]
+
+
+def feature_pairs(word: str) -> tuple[list[Pair], list[Pair], list[Pair]]:
+    """A word's features as ``(template, value)`` pairs — own, as the previous word,
+    as the next word; the model's attribute is ``template + value`` (a flag has the
+    value ""). :class:`~analyzers.crf.BatchTagger` looks the pairs up as they are:
+    a word it has not seen costs no new strings to build and hash."""
     bare = strip_clitics(word)
     gaz = _gaz_words().get(bare)
-    cluster = "c=" + word_clusters().get(bare, "-")
+    cluster = word_clusters().get(bare, "-")
     clitic = word[: len(word) - len(bare)]
     article = word.startswith("ال")
     # yes/no features only when yes: each attribute costs the tagger a lookup per token
     own = [
-        "w=" + word,
-        "b=" + bare,
-        "p2=" + bare[:2],
-        "p3=" + bare[:3],
-        "s2=" + bare[-2:],
-        "s3=" + bare[-3:],
-        "len=" + str(min(len(bare), 8)),
-        cluster,
+        ("w=", word),
+        ("b=", bare),
+        ("p2=", bare[:2]),
+        ("p3=", bare[:3]),
+        ("s2=", bare[-2:]),
+        ("s3=", bare[-3:]),
+        ("len=", _LENGTHS[min(len(bare), 8)]),
+        ("c=", cluster),
     ]
     if article:
-        own.append("al")
+        own.append(("al", ""))
     if clitic:
-        own.append("cl=" + clitic)
+        own.append(("cl=", clitic))
     if word.isdigit():
-        own.append("dig")
+        own.append(("dig", ""))
     elif word.isascii() and word.isalpha():
-        own.append("lat")
+        own.append(("lat", ""))
     trig = (
         ("T:pers" if word in PERSON_TRIGGERS else "")
         + ("T:place" if word in PLACE_TRIGGERS else "")
         + ("T:org" if word in ORG_TRIGGERS else "")
     )
     if trig:
-        own.append(trig)
+        own.append((trig, ""))
     if gaz:
-        own.append("gaz=" + gaz)
+        own.append(("gaz=", gaz))
     prev = (
-        ["-1w=" + word, "-1b=" + bare, "-1" + cluster]
-        + (["-1al"] if article else [])
-        + (["-1" + trig] if trig else [])
-        + (["-1gaz=" + gaz] if gaz else [])
+        [("-1w=", word), ("-1b=", bare), ("-1c=", cluster)]
+        + ([("-1al", "")] if article else [])
+        + ([("-1" + trig, "")] if trig else [])
+        + ([("-1gaz=", gaz)] if gaz else [])
     )
     nxt = (
-        ["+1w=" + word, "+1b=" + bare, "+1" + cluster]
-        + (["+1" + trig] if trig else [])
-        + (["+1gaz=" + gaz] if gaz else [])
+        [("+1w=", word), ("+1b=", bare), ("+1c=", cluster)]
+        + ([("+1" + trig, "")] if trig else [])
+        + ([("+1gaz=", gaz)] if gaz else [])
     )
     return own, prev, nxt
+
+
+def _word_features(word: str) -> Features:
+    own, prev, nxt = feature_pairs(word)
+    return [t + v for t, v in own], [t + v for t, v in prev], [t + v for t, v in nxt]
 
 
 _BOS, _EOS = ["BOS"], ["EOS"]
@@ -492,7 +505,7 @@ def batch_tagger() -> BatchTagger | None:
     if t is None:
         return None
     path = resources.files("analyzers").joinpath(MODEL)
-    return BatchTagger(t, str(path), lambda w: (*_word_features(w), "-2w=" + w))
+    return BatchTagger(t, str(path), lambda w: (*feature_pairs(w), ("-2w=", w)))
 
 
 _SENTENCE_END = re.compile(r"[.!?؟\n]")
