@@ -6,6 +6,7 @@ Each build runs in its own child process; its peak RSS is sampled over the
 whole process tree (akhbar's analysis workers included), summed.
 
     python -m benchmarks.bench_index --sizes 1000 10000 30337 --json results/index-ant.json
+    python -m benchmarks.bench_index --sizes 30337 --repeat 3 --without entities   # medians of 3 rounds
     python -m benchmarks.bench_index --corpus ../shared/corpora/egynews2013.jsonl.gz --sizes 150098
 """
 
@@ -15,6 +16,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -183,49 +185,73 @@ def main(argv: list[str] | None = None) -> None:
         default=[],
         help="also build with these stages switched off, to see what each costs",
     )
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="rounds of builds, akhbar and Whoosh alternating; figures are medians, each ratio "
+        "taken within a round (this machine's speed drifts by 10-20%% between minutes)",
+    )
     args = ap.parse_args(argv)
     require_shared()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in sorted(args.sizes, reverse=True):
-            for kind in ("akhbar", "whoosh"):
-                out = (args.keep or Path(tmp)) / f"{kind}-{n}"
-                shutil.rmtree(out, ignore_errors=True)
-                r = build(kind, args.corpus, n, out)
-                rows.append({"kind": kind, "n": n, **r})
-                if not args.keep:
+            for round_ in range(1, args.repeat + 1):
+                for kind in ("akhbar", "whoosh"):
+                    out = (args.keep or Path(tmp)) / f"{kind}-{n}"
                     shutil.rmtree(out, ignore_errors=True)
-                print(
-                    f"{kind} {n}: {r['seconds']:.1f} s, {r['per_second']:.0f} articles/s, {r['size_mb']:.0f} MB",
-                    file=sys.stderr,
-                )
-            for stage in args.without:
-                with tempfile.TemporaryDirectory() as scratch:
-                    r = build("akhbar", args.corpus, n, Path(scratch) / "ix", (stage,))
-                rows.append({"kind": f"akhbar without {stage}", "n": n, **r})
-                print(f"akhbar without {stage} {n}: {r['seconds']:.1f} s", file=sys.stderr)
+                    r = build(kind, args.corpus, n, out)
+                    rows.append({"kind": kind, "n": n, "round": round_, **r})
+                    if not args.keep or round_ < args.repeat:
+                        shutil.rmtree(out, ignore_errors=True)
+                    print(
+                        f"{kind} {n} (round {round_}): {r['seconds']:.1f} s, {r['per_second']:.0f} articles/s, "
+                        f"{r['size_mb']:.0f} MB",
+                        file=sys.stderr,
+                    )
+                for stage in args.without:
+                    with tempfile.TemporaryDirectory() as scratch:
+                        r = build("akhbar", args.corpus, n, Path(scratch) / "ix", (stage,))
+                    rows.append({"kind": f"akhbar without {stage}", "n": n, "round": round_, **r})
+                    print(f"akhbar without {stage} {n} (round {round_}): {r['seconds']:.1f} s", file=sys.stderr)
+
+    def runs(kind: str, n: int) -> list[dict]:
+        return [r for r in rows if r["kind"] == kind and r["n"] == n]
+
+    def spread(values: list[float], digits: int = 2) -> str:
+        """The median, and the range when there are several rounds."""
+        middle = f"{statistics.median(values):.{digits}f}"
+        return middle if len(values) == 1 else f"{middle} ({min(values):.{digits}f}–{max(values):.{digits}f})"
+
     print(
         "| articles | akhbar art/s | whoosh art/s | speed ratio | akhbar MB | whoosh MB | size ratio "
         "| akhbar peak RSS MB | whoosh peak RSS MB | akhbar peak disk MB |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for n in sorted(args.sizes):
-        a = next(r for r in rows if r["kind"] == "akhbar" and r["n"] == n)
-        w = next(r for r in rows if r["kind"] == "whoosh" and r["n"] == n)
+        a, w = runs("akhbar", n), runs("whoosh", n)
+        ratios = [x["per_second"] / y["per_second"] for x, y in zip(a, w, strict=True)]
         print(
-            f"| {a['articles']} | {a['per_second']:.0f} | {w['per_second']:.0f} | {a['per_second'] / w['per_second']:.2f} | "
-            f"{a['size_mb']:.0f} | {w['size_mb']:.0f} | {a['size_mb'] / w['size_mb']:.2f} | {a['peak_rss_mb']:.0f} | "
-            f"{w['peak_rss_mb']:.0f} | {a['peak_disk_mb']:.0f} |"
+            f"| {a[0]['articles']} | {statistics.median(x['per_second'] for x in a):.0f} "
+            f"| {statistics.median(y['per_second'] for y in w):.0f} | {spread(ratios)} "
+            f"| {a[-1]['size_mb']:.0f} | {w[-1]['size_mb']:.0f} | {a[-1]['size_mb'] / w[-1]['size_mb']:.2f} "
+            f"| {max(x['peak_rss_mb'] for x in a):.0f} | {max(y['peak_rss_mb'] for y in w):.0f} "
+            f"| {max(x['peak_disk_mb'] for x in a):.0f} |"
         )
     if args.without:
         print("\n| articles | build | seconds | the stage adds |")
         print("|---|---|---|---|")
         for n in sorted(args.sizes):
-            full = next(r for r in rows if r["kind"] == "akhbar" and r["n"] == n)
-            for r in rows:
-                if r["n"] == n and r["kind"].startswith("akhbar without"):
-                    added = full["seconds"] / r["seconds"] - 1
-                    print(f"| {n} | {r['kind']} | {r['seconds']:.1f} (full: {full['seconds']:.1f}) | {added:+.0%} |")
+            full = runs("akhbar", n)
+            for stage in args.without:
+                cut = runs(f"akhbar without {stage}", n)
+                added = [f["seconds"] / c["seconds"] - 1 for f, c in zip(full, cut, strict=True)]
+                seconds = spread([c["seconds"] for c in cut], 1)
+                print(
+                    f"| {n} | akhbar without {stage} | {seconds} (full: {spread([f['seconds'] for f in full], 1)}) "
+                    f"| {spread([100 * x for x in added], 0)}% |"
+                )
     stages = profile(args.corpus, args.profile) if args.profile else {}
     if stages:
         total = sum(stages.values())

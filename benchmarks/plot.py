@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 from pathlib import Path
 
 
@@ -33,7 +34,11 @@ def main(argv: list[str] | None = None) -> None:
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     for kind, style in (("akhbar", "o-"), ("whoosh", "s--")):
         label = "akhbar" if kind == "akhbar" else "plain Whoosh"
-        rows = sorted((r["n"], r["seconds"]) for r in builds if r["kind"] == kind)
+        by_size: dict[int, list[float]] = {}
+        for r in builds:
+            if r["kind"] == kind:
+                by_size.setdefault(r["n"], []).append(r["seconds"])
+        rows = sorted((n, statistics.median(seconds)) for n, seconds in by_size.items())  # rounds: the median
         left.plot([n for n, _ in rows], [s for _, s in rows], style, label=label)
         points = sorted(
             (q["articles"], q["sets"]["1-3 words"][kind]["p50"]) for q in queries if q["sets"]["1-3 words"].get(kind)
