@@ -49,7 +49,7 @@ from whoosh.reading import TermNotFound
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-__all__ = ["BLOCK", "AkhbarCodec", "BlockCompressedBytesColumn"]
+__all__ = ["BLOCK", "BLOCK_ERRORS", "AkhbarCodec", "BlockCompressedBytesColumn"]
 
 BLOCK = 16  # documents per compressed block (8: 6% larger; 32: reading one costs twice as much)
 INLINE_LIMIT = 4  # terms in fewer documents keep their postings in the term index
@@ -177,6 +177,9 @@ class BlockCompressedBytesColumn(columns.Column):
             for docnum in range(self._doccount):
                 yield self[docnum]
 
+
+BLOCK_ERRORS = (zstandard.ZstdError, zlib.error)
+"""What reading a damaged compressed block raises."""
 
 _COMPRESSORS: dict[int, zstandard.ZstdCompressor] = {}
 

@@ -24,7 +24,6 @@ import re
 import struct
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +38,7 @@ from analyzers.dates import since as since_date
 from analyzers.entities import display_name
 from analyzers.stem import LightStemmer
 from indexer import Article, BuildReport, Rejected, Store, update_index
+from indexer.codec import BLOCK_ERRORS
 from indexer.errors import ArticleNotFound, IndexCorrupt, QueryError
 from search.accumulate import SCORED_FIELDS, Accumulator, matching, top
 from search.highlight import Highlighter
@@ -224,7 +224,7 @@ def _fill(counts: dict[str, int], by: str) -> list[tuple[str, int]]:
     return out
 
 
-_DAMAGE = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError)
+_DAMAGE = (OSError, EOFError, struct.error, pickle.UnpicklingError, *BLOCK_ERRORS)
 
 
 def _reads_index(method):

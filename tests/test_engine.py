@@ -196,7 +196,7 @@ def test_an_article_that_breaks_entity_extraction_costs_only_itself(monkeypatch:
     assert engine.search("place:حلب").total > 0  # the batch's other articles kept their entities
 
 
-@pytest.mark.parametrize("damage", ["truncate_segment", "delete_segment", "truncate_toc"])
+@pytest.mark.parametrize("damage", ["truncate_segment", "delete_segment", "truncate_toc", "scramble_blocks"])
 def test_damaged_index_files_give_one_clear_error(tmp_index: Path, damage: str) -> None:
     from indexer import IndexCorrupt
 
@@ -205,6 +205,14 @@ def test_damaged_index_files_give_one_clear_error(tmp_index: Path, damage: str) 
     toc = next(gen.glob("*.toc"))
     if damage == "truncate_segment":
         seg.write_bytes(seg.read_bytes()[:1000])
+    elif damage == "scramble_blocks":  # every compressed block's content garbled after its header
+        raw = bytearray(seg.read_bytes())
+        at = raw.find(b"\x28\xb5\x2f\xfd")
+        assert at >= 0
+        while at >= 0:
+            raw[at + 6 : at + 14] = b"\xff" * 8
+            at = raw.find(b"\x28\xb5\x2f\xfd", at + 4)
+        seg.write_bytes(bytes(raw))
     elif damage == "delete_segment":
         seg.unlink()
     else:
