@@ -30,6 +30,7 @@ __all__ = ["BatchTagger"]
 _BOS, _EOS, _NONE = 0, 1, 2
 _OWN, _PREV, _NEXT, _TWO_BACK = 0, 1, 2, 3
 _FEATURE = struct.Struct("<iiid")  # crfsuite's feature record: type, source, destination, weight
+Pair = tuple[str, str]  # a feature as (template, value); the model's attribute is template + value
 
 
 def _model_weights(path: str, info) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]:
@@ -63,7 +64,7 @@ def _model_weights(path: str, info) -> tuple[dict[tuple[str, str], float], dict[
         return dict(info.state_features), dict(info.transitions)
 
 
-def _pair(attribute: str) -> tuple[str, str]:
+def _pair(attribute: str) -> Pair:
     """A model attribute as (template, value): ``"-1w=قال"`` → ``("-1w=", "قال")``,
     ``"al"`` → ``("al", "")``."""
     cut = attribute.find("=") + 1
@@ -84,7 +85,7 @@ class BatchTagger:
         self,
         tagger,
         path: str,
-        word_features: Callable[[str], tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]], tuple[str, str]]],
+        word_features: Callable[[str], tuple[list[Pair], list[Pair], list[Pair], Pair]],
         max_words: int = 150_000,
     ) -> None:
         info = tagger.info()

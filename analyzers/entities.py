@@ -34,7 +34,7 @@ from importlib import resources
 from io import BytesIO
 from typing import Final, NamedTuple
 
-from analyzers.crf import BatchTagger
+from analyzers.crf import BatchTagger, Pair
 from analyzers.normalization import normalize
 from analyzers.tokenize import iter_words
 
@@ -385,7 +385,6 @@ def word_clusters() -> dict[str, str]:
 
 
 Features = tuple[list[str], list[str], list[str]]
-Pair = tuple[str, str]  # a feature as (template, value): see feature_pairs
 _FEATURES: dict[str, Features] = {}
 
 
