@@ -28,6 +28,7 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import chain
 from operator import sub
 
@@ -95,7 +96,7 @@ class BlockCompressedBytesColumn(columns.Column):
         def __init__(self, dbfile, block: int, level: int) -> None:
             self._dbfile = dbfile
             self._block = block
-            self._compressor = zstandard.ZstdCompressor(level=level)
+            self._compressor = _compressor(level)
             self._pending: list[bytes] = []
             self._count = 0  # documents seen, blocks written included
             self._ends = array("Q")
@@ -181,14 +182,10 @@ class BlockCompressedBytesColumn(columns.Column):
 BLOCK_ERRORS = (zstandard.ZstdError, zlib.error)
 """What reading a damaged compressed block raises."""
 
-_COMPRESSORS: dict[int, zstandard.ZstdCompressor] = {}
-
-
+@cache
 def _compressor(level: int) -> zstandard.ZstdCompressor:
-    c = _COMPRESSORS.get(level)
-    if c is None:
-        c = _COMPRESSORS[level] = zstandard.ZstdCompressor(level=level)
-    return c
+    """One compressor per level and process (each writes one block at a time)."""
+    return zstandard.ZstdCompressor(level=level)
 
 
 def _decompress(data: bytes) -> bytes:

@@ -91,14 +91,17 @@ def _fields(
 def document(a: Article, digest: str, core: AnalysisCore) -> dict:
     """The Whoosh document for an article, its text fields analysed into
     :class:`~indexer.writer.Postings` for :class:`~indexer.writer.BulkSegmentWriter`."""
-    doc, words = _analysed(a, digest, core)
-    _add_entities(doc, extract_entities(a.title), extract_entities(a.body, words))
+    doc, title_words, body_words = _analysed(a, digest, core)
+    _add_entities(doc, extract_entities(a.title, title_words), extract_entities(a.body, body_words))
     return doc
 
 
-def _analysed(a: Article, digest: str, core: AnalysisCore) -> tuple[dict, list[tuple[int, int, str]]]:
-    """The document without its entities, and the body's words for extracting them."""
-    title, title_exact, _, _ = _fields(core, a.title)
+Words = list[tuple[int, int, str]]  # (start, end, normalized) of each word of a text
+
+
+def _analysed(a: Article, digest: str, core: AnalysisCore) -> tuple[dict, Words, Words]:
+    """The document without its entities, and the title's and body's words for extracting them."""
+    title, title_exact, title_words, _ = _fields(core, a.title)
     body, body_exact, words, lead_stems = _fields(core, a.body, lead_end(a.body))
     doc: dict = {
         "id": a.id,
@@ -129,7 +132,7 @@ def _analysed(a: Article, digest: str, core: AnalysisCore) -> tuple[dict, list[t
         doc["category"] = a.category
     if a.url:
         doc["url"] = a.url
-    return doc, words
+    return doc, title_words, words
 
 
 def _add_entities(doc: dict, in_title: list[EntityMention], in_body: list[EntityMention]) -> None:
@@ -152,16 +155,17 @@ def prepare_batch(batch: Sequence[tuple[Article, str]], core: AnalysisCore) -> l
     """The documents of a batch of ``(article, digest)``, entities extracted for all of
     them at once (the model decodes a batch far faster than article by article).  An
     article that cannot be analysed gives its error message; the others are prepared."""
-    analysed: list[tuple[dict, Article, list] | str] = []
-    texts: list[tuple[str, list | None]] = []
+    analysed: list[tuple[dict, list[tuple[str, Words]]] | str] = []
+    texts: list[tuple[str, Words]] = []
     for a, digest in batch:
         try:
-            doc, words = _analysed(a, digest, core)
+            doc, title_words, body_words = _analysed(a, digest, core)
         except Exception as e:  # noqa: BLE001 - one article must not sink a 150k build
             analysed.append(_failure(e))
             continue
-        analysed.append((doc, a, words))
-        texts += [(a.title, None), (a.body, words)]
+        pair = [(a.title, title_words), (a.body, body_words)]
+        analysed.append((doc, pair))
+        texts += pair
     try:
         found: Iterator[list[EntityMention]] | None = iter(extract_entities_batch(texts))
     except Exception:  # noqa: BLE001 - find the article at fault: extract one by one
@@ -171,12 +175,12 @@ def prepare_batch(batch: Sequence[tuple[Article, str]], core: AnalysisCore) -> l
         if isinstance(item, str):
             out.append(item)
             continue
-        doc, a, words = item
+        doc, (title, body) = item
         try:
             if found is not None:
                 _add_entities(doc, next(found), next(found))
             else:
-                _add_entities(doc, extract_entities(a.title), extract_entities(a.body, words))
+                _add_entities(doc, extract_entities(*title), extract_entities(*body))
         except Exception as e:  # noqa: BLE001
             out.append(_failure(e))
             continue
