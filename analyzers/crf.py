@@ -179,11 +179,9 @@ class BatchTagger:
         and the rest only a few of their words."""
         out: list[list[tuple[int, str]] | None] = [None for _ in sentences]
         lengths = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
-        ranked = np.argsort(-lengths, kind="stable")
-        order = ranked[lengths[ranked] > 0].tolist()
-        if not order:
+        words = list(itertools.chain.from_iterable(sentences))
+        if not words:
             return out
-        words = list(itertools.chain.from_iterable(sentences[s] for s in order))
         distinct = dict.fromkeys(words)
         new = [w for w in distinct if w not in self._index]
         if len(self._index) + len(new) > self._max_words:  # memory stays bounded
@@ -195,39 +193,94 @@ class BatchTagger:
         used = np.fromiter(map(index.__getitem__, distinct), dtype=np.int64, count=len(distinct))
         self._uses[(used[(used - 3) // 4 < len(self._uses)] - 3) // 4] += 1
         base = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
-        sizes = lengths[order]
-        count, longest, n = len(order), int(sizes[0]), len(self.labels)
-        starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
-        pos = np.arange(len(base)) - starts  # position in the sentence
-        last = np.repeat(sizes, sizes) - 1
+        sentence = np.repeat(np.arange(len(sentences)), lengths)
+        first = np.repeat(np.cumsum(lengths) - lengths, lengths)
+        pos = np.arange(len(base)) - first  # position in the sentence
+        last = np.repeat(lengths, lengths) - 1
         scores = self._rows[base + _OWN]
         scores += self._rows[np.where(pos > 0, np.roll(base, 1) + _PREV, _BOS)]
         scores += self._rows[np.where(pos < last, np.roll(base, -1) + _NEXT, _EOS)]
         scores += self._rows[np.where(pos > 1, np.roll(base, 2) + _TWO_BACK, _NONE)]
+        if self._outside < 0:
+            open_ = np.ones(len(base), dtype=bool)
+        else:
+            open_ = self._open(scores, first, pos, last)
+        if not open_.any():
+            return out
+        # the runs of open words: decoded on their own, between words that are surely O
+        begins = np.flatnonzero(open_ & ((pos == 0) | ~np.roll(open_, 1)))
+        ends = np.flatnonzero(open_ & ((pos == last) | ~np.roll(open_, -1)))
+        sizes = ends - begins + 1
+        ranked = np.argsort(-sizes, kind="stable")  # longest first: those still running at t are a prefix
+        begins, ends, sizes = begins[ranked], ends[ranked], sizes[ranked]
+        count, longest, n = len(sizes), int(sizes[0]), len(self.labels)
+        at = np.repeat(np.cumsum(sizes) - sizes, sizes)
+        step = np.arange(len(at)) - at  # place in its run
+        token = np.repeat(begins, sizes) + step
         table = np.zeros((count, longest, n))
-        table[np.repeat(np.arange(count), sizes), pos] = scores
-        # Viterbi; sentences sorted longest first, so those still running at t are a prefix
-        running = [int(np.count_nonzero(sizes > t)) for t in range(longest)]
+        table[np.repeat(np.arange(count), sizes), step] = scores[token]
+        outside, transitions = self._outside, self._transitions
+        # Viterbi; a run after an O word starts with that transition, one before an O ends with it
         best = table[:, 0].copy()
+        if outside >= 0:
+            best[pos[begins] > 0] += transitions[outside]
+        running = [int(np.count_nonzero(sizes > t)) for t in range(longest)]
         back = np.zeros((longest, count, n), dtype=np.int8)
         for t in range(1, longest):
             k = running[t]
-            paths = best[:k, :, None] + self._transitions  # from label i (axis 1) to label j
+            paths = best[:k, :, None] + transitions  # from label i (axis 1) to label j
             choice = paths.argmax(axis=1)  # the first maximum, as crfsuite
             back[t, :k] = choice
             best[:k] = np.take_along_axis(paths, choice[:, None, :], axis=1)[:, 0] + table[:k, t]
+        if outside >= 0:
+            best[pos[ends] < last[ends]] += transitions[:, outside]
         current = best.argmax(axis=1)
-        labels = np.full((count, longest), self._outside, dtype=np.int8)
+        labels = np.full((count, longest), outside, dtype=np.int8)
         for t in range(longest - 1, 0, -1):
             k = running[t]
             labels[:k, t] = current[:k]
             current[:k] = back[t, np.arange(k), current[:k]]
         labels[:, 0] = current
+        rows, steps = np.nonzero(labels != outside)  # padding is outside too
+        tokens = begins[rows] + steps
+        order = np.argsort(tokens, kind="stable")
         names = self.labels
-        rows, positions = np.nonzero(labels != self._outside)  # padding is outside too
-        for r, position, label in zip(rows.tolist(), positions.tolist(), labels[rows, positions].tolist(), strict=True):
-            found = out[order[r]]
+        for s, position, label in zip(
+            sentence[tokens[order]].tolist(),
+            pos[tokens[order]].tolist(),
+            labels[rows[order], steps[order]].tolist(),
+            strict=True,
+        ):
+            found = out[s]
             if found is None:
-                found = out[order[r]] = []
+                found = out[s] = []
             found.append((position, names[label]))
         return out
+
+    def _open(self, scores: np.ndarray, first: np.ndarray, pos: np.ndarray, last: np.ndarray) -> np.ndarray:
+        """The words whose label is not surely O — most words of news are.
+
+        On the best path a run of words not labelled O, with O (or the sentence's end)
+        on both sides, must gain over labelling them all O; else the O labels would
+        score higher.  Its gain is at most the sum of each word's best label gain
+        over O, plus for each step inside it the largest transition between two
+        other labels less O→O, plus the transition out of O into it and back.  A word
+        that no run of positive bound covers is O: decoding only the runs of the
+        other words between such words gives the same labels.
+        """
+        o, t = self._outside, self._transitions
+        other = [y for y in range(len(self.labels)) if y != o]
+        inside = t[np.ix_(other, other)].max() - t[o, o]  # per step inside a run
+        into, out_of = t[o, other].max() - t[o, o], t[other, o].max() - t[o, o]
+        gain = scores[:, other].max(axis=1) - scores[:, o] + inside
+        total = np.cumsum(gain)
+        total -= (total - gain)[first]  # summed from the sentence's first word (``first``)
+        # the best run through a word: the highest end after it less the lowest start before it
+        start = total - gain - into * (pos > 0)
+        end = total + out_of * (pos < last)
+        # running minimum and maximum within each sentence: an offset per sentence keeps
+        # the others' values out of reach
+        offset = first * (np.ptp(start) + np.ptp(end) + 1.0)
+        lowest = np.minimum.accumulate(start - offset) + offset
+        highest = np.maximum.accumulate((end - offset)[::-1])[::-1] + offset
+        return highest - lowest - inside >= -1e-6  # rounding may keep a word open, never close one
