@@ -224,6 +224,7 @@ def similar_names(a: str, b: str) -> bool:
 class Gazetteer:
     names: dict[tuple[str, ...], tuple[str, str]]  # normalized clitic-free words → (type, canonical)
     in_text: frozenset[tuple[str, ...]]  # the names that may tag text by themselves (not '?' aliases)
+    articled: frozenset[tuple[str, ...]]  # names written with the article, as read without it
     by_skeleton: dict[str, list[tuple[str, str, str]]]  # skeleton → (form, type, canonical), persons
     sizes: dict[str, frozenset[int]]  # first word → the word counts of the names it begins
 
@@ -249,6 +250,7 @@ def gazetteer() -> Gazetteer:
         pass
     names: dict[tuple[str, ...], tuple[str, str]] = {}
     in_text: set[tuple[str, ...]] = set()
+    articled: set[tuple[str, ...]] = set()
     by_skeleton: dict[str, list[tuple[str, str, str]]] = {}
     for kind, canonical, aliases in rows:
         for form in [canonical, *aliases]:
@@ -260,6 +262,8 @@ def gazetteer() -> Gazetteer:
                 continue
             as_written = tuple([written[0], *(_drop_article(w) for w in written[1:])])
             no_article = tuple([_drop_article(written[0]), *as_written[1:]])
+            if no_article != as_written:
+                articled.add(no_article)
             for words in dict.fromkeys((as_written, no_article)):  # as written, and without its article
                 names.setdefault(words, (kind, canonical))
                 if not query_only:
@@ -272,6 +276,7 @@ def gazetteer() -> Gazetteer:
     return Gazetteer(
         names,
         frozenset(in_text),
+        frozenset(articled),
         by_skeleton,
         {first: frozenset(n) for first, n in sizes.items()},
     )
@@ -288,15 +293,26 @@ def lookup(words: Sequence[str]) -> tuple[str, str] | None:
 
 def _keys(words: Sequence[str]) -> list[tuple[str, ...]]:
     """Ways to read a written name: as written, without its article, without a clitic
-    (لافروف must not lose its ل, ولافروف must lose its و)."""
+    (لافروف must not lose its ل, ولافروف must lose its و).  A name that ends in ي or ة
+    and takes an article it is not written with is an adjective: «المالي» (financial)
+    is not مالي (Mali), «السورية» (Syrian) not سورية; «بالعراق» is العراق, «الفيفا» فيفا."""
     rest = tuple(_drop_article(w) for w in words[1:])
     first = words[0]
-    out = []
-    for f in (first, _drop_article(first), strip_clitics(first)):
-        key = (f, *rest)
-        if key not in out:
+    out = [(first, *rest)]
+    articled = gazetteer().articled
+    for bare, article in ((_drop_article(first), True), (strip_clitics(first), None)):
+        key = (bare, *rest)
+        if bare == first or key in out:
+            continue
+        if article is None:  # a clitic: did it hold the article?
+            clitic = first[: len(first) - len(bare)]
+            article = clitic.endswith("ال") or clitic == "لل"
+        if not article or key in articled or not bare.endswith(_ADJECTIVE_ENDINGS):
             out.append(key)
     return out
+
+
+_ADJECTIVE_ENDINGS = ("ي", "ه")  # normalized: ى → ي, ة → ه
 
 
 @lru_cache(maxsize=100_000)
@@ -570,13 +586,9 @@ def tag_words(words: Sequence[str]) -> list[str]:
     return tag_sentences([words])[0]
 
 
-_SIZES: dict[str, tuple[int, ...]] = {}
-
-
 def forget_caches() -> None:
     """Drop the per-word caches of extraction (an indexing worker that has finished
     its articles gives the memory back); they refill when next needed."""
-    _SIZES.clear()
     _FEATURES.clear()
     for cached in (strip_clitics, skeleton, _known_key, _lookup, entity_key):
         cached.cache_clear()
@@ -586,38 +598,58 @@ def forget_caches() -> None:
             t.forget()
 
 
-def _name_sizes(word: str) -> tuple[int, ...]:
-    """The word counts of the known names that can begin with this word (as written,
-    without its article or a clitic), longest first; empty for most words.  Cached,
-    since nearly every word of a text is asked."""
-    sizes = _SIZES.get(word)
-    if sizes is None:
-        g = gazetteer()
+@cache
+def _name_starts() -> dict[str, tuple[int, ...]]:
+    """Every word that can begin a known name — a gazetteer name's first word as written,
+    with the article or with a clitic — mapped to the word counts of the names it can
+    begin, longest first.  Built once: a word missing here begins no name, so the
+    indexer asks one dict per word instead of trying each reading of it.
+
+    >>> _name_starts()["وسوريا"], "قال" in _name_starts()
+    ((1,), False)
+    """
+    g = gazetteer()
+    candidates = {form for first in g.sizes for form in (first, "ال" + first, *(c + first for c in CLITICS))}
+    out = {}
+    for word in candidates:
+        # a word's readings: as written, without its article, without a clitic
         found = {n for f in (word, _drop_article(word), strip_clitics(word)) for n in g.sizes.get(f, ())}
-        sizes = tuple(sorted(found, reverse=True))
-        if len(_SIZES) > 100_000:
-            _SIZES.clear()
-        _SIZES[word] = sizes
-    return sizes
+        if found:
+            out[word] = tuple(sorted(found, reverse=True))
+    return out
+
+
+@cache
+def _later_words() -> frozenset[str]:
+    """Every word that can stand after the first in a known name (with or without its
+    article): most words that begin a name (على read as علي) are not followed by one."""
+    later = {w for key in gazetteer().in_text for w in key[1:]}
+    return frozenset(f for w in later for f in (w, "ال" + w) if _drop_article(f) in later)
 
 
 def _gazetteer_pass(
     norms: list[str],
-    starts: list[tuple[int, tuple[int, ...]]],
+    starts: list[tuple[int, tuple[int, ...], int]],
     covered: set[int],
     spans: list[tuple[int, int, str]],
     min_size: int,
 ) -> None:
     """Tag known names of at least ``min_size`` words, longest first, where nothing is
-    tagged yet; ``starts`` are the positions where a known name can begin, with its sizes."""
+    tagged yet; ``starts`` are the positions where a known name can begin, with its
+    sizes and where the sentence ends (a name does not run into the next one)."""
     g = gazetteer()
-    n = len(norms)
+    later = _later_words()
     after = 0  # a name found ends here: the next may not start inside it
-    for i, sizes in starts:
+    for i, sizes, end in starts:
         if i < after or i in covered:
             continue
         for size in sizes:
-            if size < min_size or size > n - i or any(k in covered for k in range(i, i + size)):
+            if (
+                size < min_size
+                or size > end - i
+                or (size > 1 and norms[i + 1] not in later)
+                or any(k in covered for k in range(i, i + size))
+            ):
                 continue
             key = _known_key(tuple(norms[i : i + size]))
             if key is not None:
@@ -668,81 +700,79 @@ def extract_entities(text: str, words: Iterable[tuple[int, int, str]] | None = N
     return extract_entities_batch([(text, words)])[0]
 
 
-_Sentence = tuple[list[tuple[int, int, str]], list[str], list[tuple[int, tuple[int, ...]]], set[int], list]
-
-
 def extract_entities_batch(
     texts: Sequence[tuple[str, Iterable[tuple[int, int, str]] | None]],
 ) -> list[list[EntityMention]]:
     """:func:`extract_entities` of many ``(text, words or None)`` at once: the model
     decodes all their sentences together, which costs far less than one by one."""
-    found: list[list[_Sentence]] = []
-    known = _SIZES.get  # a word's cached name sizes: None when not asked yet
+    begins = _name_starts().get
+    read: list[tuple[list[tuple[int, int, str]], list[str], list[int], list[tuple[int, tuple[int, ...], int]]]] = []
+    sentences: list[list[str]] = []
     for text, words in texts:
         kept, cuts = _sentence_cuts(text, words)
         norms = [w for _, _, w in kept]
-        # where a known name can begin, with its sizes
-        can_begin = [
-            (i, sizes) for i, w in enumerate(norms) if (sizes := known(w)) or (sizes is None and (sizes := _name_sizes(w)))
+        starts = [(i, sizes, 0) for i, w in enumerate(norms) if (sizes := begins(w))]
+        if starts:  # each with the end of its sentence
+            ends = iter(cuts[1:])
+            end = next(ends)
+            for k, (i, sizes, _) in enumerate(starts):
+                while end <= i:
+                    end = next(ends)
+                starts[k] = (i, sizes, end)
+        read.append((kept, norms, cuts, starts))
+        sentences += (norms[a:b] for a, b in itertools.pairwise(cuts) if b > a)
+    tagged = iter(_tag_entities(sentences))
+    out = []
+    for (text, _), (kept, norms, cuts, starts) in zip(texts, read, strict=True):
+        # each sentence's words the model tagged, by their place in the text
+        tags = [
+            [(a + i, tag) for i, tag in found] for a, b in itertools.pairwise(cuts) if b > a and (found := next(tagged))
         ]
-        sentences = []
-        c = 0
-        for a, b in itertools.pairwise(cuts):
-            if a == b:  # a text without words
-                continue
-            starts = []
-            while c < len(can_begin) and can_begin[c][0] < b:
-                starts.append((can_begin[c][0] - a, can_begin[c][1]))
-                c += 1
-            covered: set[int] = set()
-            spans: list[tuple[int, int, str]] = []  # word index range and type
-            # known names of two or more words first (the model may cut دير الزور in two),
-            # then the model, then known one-word names it missed
-            sentence_norms = norms[a:b]
-            if starts:
-                _gazetteer_pass(sentence_norms, starts, covered, spans, 2)
-            sentences.append((kept[a:b], sentence_norms, starts, covered, spans))
-        found.append(sentences)
-    tagged = iter(_tag_entities([norms for sentences in found for _, norms, _, _, _ in sentences]))
-    return [
-        [m for s in sentences for m in _mentions(text, s, next(tagged))]
-        for (text, _), sentences in zip(texts, found, strict=True)
-    ]
+        out.append(_mentions(text, kept, norms, starts, tags) if starts or tags else [])
+    return out
 
 
-def _mentions(text: str, found: _Sentence, tags: list[tuple[int, str]] | None) -> list[EntityMention]:
-    """A sentence's mentions: the known longer names, the model's (``tags``: the
-    ``(position, tag)`` of its words not tagged O, None when there are none), then known
-    one-word names."""
-    sentence, norms, starts, covered, spans = found
-    if not starts and tags is None:
-        return []  # most sentences name no one
-    tags = tags or []
-    k = 0
-    while k < len(tags):
-        i, tag = tags[k]
-        k += 1
-        # a name begins at B-, or at I- after an O (the word before is not in tags)
-        if tag.startswith("B-") or i == 0 or k == 1 or tags[k - 2][0] != i - 1:
-            kind = tag[2:]
-            inside = "I-" + kind
-            j = i + 1
-            while k < len(tags) and tags[k] == (j, inside):
-                j += 1
-                k += 1
-            if j - i >= 2 and lookup(norms[i : i + 1]) and not lookup(norms[i:j]):
-                j = i + 1  # «ترمب يلتقي بوتن»: a known name does not run on into the next words
-            if kind in TYPES and not any(x in covered for x in range(i, j)):
-                spans.append((i, j, TYPES[kind]))
-                covered.update(range(i, j))
-    _gazetteer_pass(norms, starts, covered, spans, 1)
+def _mentions(
+    text: str,
+    kept: list[tuple[int, int, str]],
+    norms: list[str],
+    starts: list[tuple[int, tuple[int, ...], int]],
+    tagged: list[list[tuple[int, str]]],
+) -> list[EntityMention]:
+    """A text's mentions: known names of two or more words first (the model may cut
+    دير الزور in two), then the model's (``tagged``: for each sentence with any, the
+    ``(position, tag)`` of the words it did not tag O), then known one-word names it missed."""
+    covered: set[int] = set()
+    spans: list[tuple[int, int, str]] = []  # word index range and type
+    if starts:
+        _gazetteer_pass(norms, starts, covered, spans, 2)
+    for tags in tagged:
+        k = 0
+        while k < len(tags):
+            i, tag = tags[k]
+            k += 1
+            # a name begins at B-, or at I- after an O (the word before is not in tags)
+            if tag.startswith("B-") or k == 1 or tags[k - 2][0] != i - 1:
+                kind = tag[2:]
+                inside = "I-" + kind
+                j = i + 1
+                while k < len(tags) and tags[k] == (j, inside):
+                    j += 1
+                    k += 1
+                if j - i >= 2 and lookup(norms[i : i + 1]) and not lookup(norms[i:j]):
+                    j = i + 1  # «ترمب يلتقي بوتن»: a known name does not run on into the next words
+                if kind in TYPES and not any(x in covered for x in range(i, j)):
+                    spans.append((i, j, TYPES[kind]))
+                    covered.update(range(i, j))
+    if starts:
+        _gazetteer_pass(norms, starts, covered, spans, 1)
     out = []
     for a, b, kind in sorted(spans):
-        a, b = _within_punctuation(text, sentence, a, b)
+        a, b = _within_punctuation(text, kept, a, b)
         if a == b:
             continue
-        start, end = sentence[a][0], sentence[b - 1][1]
+        start, end = kept[a][0], kept[b - 1][1]
         # the words without what lies between them (a hashtag's #)
-        words_only = text[start:end] if b - a == 1 else " ".join(text[s:e] for s, e, _ in sentence[a:b])
+        words_only = text[start:end] if b - a == 1 else " ".join(text[s:e] for s, e, _ in kept[a:b])
         out.append(EntityMention(start, end, kind, text[start:end], entity_key(words_only, kind)))
     return out

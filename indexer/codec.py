@@ -182,6 +182,7 @@ class BlockCompressedBytesColumn(columns.Column):
 BLOCK_ERRORS = (zstandard.ZstdError, zlib.error)
 """What reading a damaged compressed block raises."""
 
+
 @cache
 def _compressor(level: int) -> zstandard.ZstdCompressor:
     """One compressor per level and process (each writes one block at a time)."""

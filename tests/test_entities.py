@@ -23,6 +23,11 @@ SENTENCES = [
     ("guillemets", "ونقلت لوكالة «فرانس برس» أمس", [("فرانس برس", "organization")]),
     ("name_stops_at_punctuation", 'قال أبو نصر"، نهب المسلحون', [("أبو نصر", "person")]),
     ("hashtag_inside_a_name", "إدارة الرئيس الأميركي دونالد #ترمب في جولة", [("دونالد #ترمب", "person")]),
+    ("adjective_is_not_the_country", "وتحسن الوضع المالي للشركة", []),
+    ("feminine_adjective_is_not_the_country", "قالت الحكومة السورية إن الجيش دخل حلب", [("حلب", "place")]),
+    ("country_without_article", "وصلت القوات إلى مالي", [("مالي", "place")]),
+    ("acronym_takes_the_article", "عاقب الفيفا النادي", [("الفيفا", "organization")]),
+    ("name_written_with_article", "وصل الوفد بالعراق", [("بالعراق", "place")]),
 ]
 
 
