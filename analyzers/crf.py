@@ -177,30 +177,41 @@ class BatchTagger:
         """:meth:`tag` as the labels other than outside (``O``): ``(position, label)`` in
         order, None for a sentence without any — most sentences of news name no one,
         and the rest only a few of their words."""
-        out: list[list[tuple[int, str]] | None] = [None for _ in sentences]
         lengths = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
-        words = list(itertools.chain.from_iterable(sentences))
+        return self.tag_words(list(itertools.chain.from_iterable(sentences)), lengths)
+
+    def tag_words(self, words: list[str], lengths: np.ndarray) -> list[list[tuple[int, str]] | None]:
+        """:meth:`tag_entities` of sentences given as all their words and each one's length."""
+        out: list[list[tuple[int, str]] | None] = [None] * len(lengths)
         if not words:
             return out
-        distinct = dict.fromkeys(words)
-        new = [w for w in distinct if w not in self._index]
-        if len(self._index) + len(new) > self._max_words:  # memory stays bounded
-            self._evict()
-            new = [w for w in distinct if w not in self._index]
+        new = list(itertools.filterfalse(self._index.__contains__, dict.fromkeys(words)))
         if new:
+            if len(self._index) + len(new) > self._max_words:  # memory stays bounded
+                self._evict()
+                new = list(itertools.filterfalse(self._index.__contains__, dict.fromkeys(words)))
             self._add_words(new)
-        index = self._index
-        used = np.fromiter(map(index.__getitem__, distinct), dtype=np.int64, count=len(distinct))
-        self._uses[(used[(used - 3) // 4 < len(self._uses)] - 3) // 4] += 1
-        base = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
-        sentence = np.repeat(np.arange(len(sentences)), lengths)
+        base = np.fromiter(map(self._index.__getitem__, words), dtype=np.int64, count=len(words))
+        used = np.zeros(len(self._uses) + 1, dtype=bool)  # the last: words beyond the table's size
+        used[np.minimum((base - 3) // 4, len(self._uses))] = True
+        self._uses += used[:-1]
+        sentence = np.repeat(np.arange(len(lengths)), lengths)
         first = np.repeat(np.cumsum(lengths) - lengths, lengths)
         pos = np.arange(len(base)) - first  # position in the sentence
         last = np.repeat(lengths, lengths) - 1
-        scores = self._rows[base + _OWN]
-        scores += self._rows[np.where(pos > 0, np.roll(base, 1) + _PREV, _BOS)]
-        scores += self._rows[np.where(pos < last, np.roll(base, -1) + _NEXT, _EOS)]
-        scores += self._rows[np.where(pos > 1, np.roll(base, 2) + _TWO_BACK, _NONE)]
+        # each word's four rows in one read (they lie together): the table is large and
+        # its rows scattered, so reading it once per token rather than per role saves
+        # most of the time the memory takes
+        blocks = self._rows[3:].reshape(-1, 4, len(self.labels))[(base - 3) // 4]
+        scores = blocks[:, _OWN].copy()
+        for role, shift, edge, fixed in (
+            (_PREV, 1, pos == 0, _BOS),
+            (_NEXT, -1, pos == last, _EOS),
+            (_TWO_BACK, 2, pos < 2, _NONE),
+        ):
+            part = np.roll(blocks[:, role], shift, axis=0)
+            part[edge] = self._rows[fixed]
+            scores += part
         if self._outside < 0:
             open_ = np.ones(len(base), dtype=bool)
         else:
@@ -213,25 +224,19 @@ class BatchTagger:
         sizes = ends - begins + 1
         ranked = np.argsort(-sizes, kind="stable")  # longest first: those still running at t are a prefix
         begins, ends, sizes = begins[ranked], ends[ranked], sizes[ranked]
-        count, longest, n = len(sizes), int(sizes[0]), len(self.labels)
-        at = np.repeat(np.cumsum(sizes) - sizes, sizes)
-        step = np.arange(len(at)) - at  # place in its run
-        token = np.repeat(begins, sizes) + step
-        table = np.zeros((count, longest, n))
-        table[np.repeat(np.arange(count), sizes), step] = scores[token]
+        count, longest = len(sizes), int(sizes[0])
         outside, transitions = self._outside, self._transitions
         # Viterbi; a run after an O word starts with that transition, one before an O ends with it
-        best = table[:, 0].copy()
+        best = scores[begins]
         if outside >= 0:
             best[pos[begins] > 0] += transitions[outside]
-        running = [int(np.count_nonzero(sizes > t)) for t in range(longest)]
-        back = np.zeros((longest, count, n), dtype=np.int8)
+        running = np.searchsorted(-sizes, -np.arange(longest)).tolist()  # runs longer than t
+        back = []
         for t in range(1, longest):
             k = running[t]
             paths = best[:k, :, None] + transitions  # from label i (axis 1) to label j
-            choice = paths.argmax(axis=1)  # the first maximum, as crfsuite
-            back[t, :k] = choice
-            best[:k] = np.take_along_axis(paths, choice[:, None, :], axis=1)[:, 0] + table[:k, t]
+            back.append(paths.argmax(axis=1))  # the first maximum, as crfsuite
+            best[:k] = paths.max(axis=1) + scores[begins[:k] + t]
         if outside >= 0:
             best[pos[ends] < last[ends]] += transitions[:, outside]
         current = best.argmax(axis=1)
@@ -239,9 +244,9 @@ class BatchTagger:
         for t in range(longest - 1, 0, -1):
             k = running[t]
             labels[:k, t] = current[:k]
-            current[:k] = back[t, np.arange(k), current[:k]]
+            current[:k] = back[t - 1][np.arange(k), current[:k]]
         labels[:, 0] = current
-        rows, steps = np.nonzero(labels != outside)  # padding is outside too
+        rows, steps = np.nonzero(labels != outside)  # past a run's end is outside too
         tokens = begins[rows] + steps
         order = np.argsort(tokens, kind="stable")
         names = self.labels

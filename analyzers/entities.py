@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import gzip
 import itertools
+import operator
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
@@ -33,6 +34,8 @@ from functools import cache, lru_cache
 from importlib import resources
 from io import BytesIO
 from typing import Final, NamedTuple
+
+import numpy as np
 
 from analyzers.crf import BatchTagger, Pair
 from analyzers.normalization import normalize
@@ -523,26 +526,33 @@ def batch_tagger() -> BatchTagger | None:
     return BatchTagger(t, str(path), lambda w: (*feature_pairs(w), ("-2w=", w)))
 
 
+_NORMALIZED = operator.itemgetter(2)
 _SENTENCE_END = re.compile(r"[.!?؟\n]")
 
 
 def _sentence_cuts(
     text: str, words: Iterable[tuple[int, int, str]] | None = None
-) -> tuple[list[tuple[int, int, str]], list[int]]:
+) -> tuple[list[tuple[int, int, str]], tuple[str, ...], list[int]]:
     """The text's words that normalize to something, as ``(start, end, normalized)``,
-    and where its sentences begin among them (the last cut is the number of words):
+    the normalized words alone, and where its sentences begin among them (the last cut is the number of words):
     at . ! ? ؟ and line ends."""
     if words is None:
         words = ((m.start(), m.end(), normalize(m.group())) for m in iter_words(text))
-    kept = [w for w in words if w[2]]
-    starts = [w[0] for w in kept]
+    kept = (
+        list(itertools.compress(words, map(_NORMALIZED, words)))
+        if isinstance(words, list)
+        else [w for w in words if w[2]]
+    )
+    if not kept:
+        return kept, (), [0, 0]
+    starts, _, norms = zip(*kept, strict=True)
     cuts = [0]
     for m in _SENTENCE_END.finditer(text):  # a mark is never inside a word
         j = bisect_right(starts, m.start())  # the first word after the mark
         if cuts[-1] < j < len(kept):
             cuts.append(j)
     cuts.append(len(kept))
-    return kept, cuts
+    return kept, norms, cuts
 
 
 def sentences_of(
@@ -554,7 +564,7 @@ def sentences_of(
     >>> [[w for _, _, w in s] for s in sentences_of("قال الوزير. وأضاف: إن")]
     [['قال', 'الوزير'], ['واضاف', 'ان']]
     """
-    kept, cuts = _sentence_cuts(text, words)
+    kept, _, cuts = _sentence_cuts(text, words)
     for a, b in itertools.pairwise(cuts):
         if b > a:
             yield kept[a:b]
@@ -566,15 +576,6 @@ def tag_sentences(sentences: Sequence[Sequence[str]]) -> list[list[str]]:
     if t is None:
         return [["O"] * len(words) for words in sentences]
     return t.tag(sentences)
-
-
-def _tag_entities(sentences: Sequence[Sequence[str]]) -> list[list[tuple[int, str]] | None]:
-    """:func:`tag_sentences` as ``(position, tag)`` of the words not tagged O, None for a
-    sentence without any (see :meth:`~analyzers.crf.BatchTagger.tag_entities`)."""
-    t = batch_tagger()
-    if t is None:
-        return [None] * len(sentences)
-    return t.tag_entities(sentences)
 
 
 def tag_words(words: Sequence[str]) -> list[str]:
@@ -628,7 +629,7 @@ def _later_words() -> frozenset[str]:
 
 
 def _gazetteer_pass(
-    norms: list[str],
+    norms: Sequence[str],
     starts: list[tuple[int, tuple[int, ...], int]],
     covered: set[int],
     spans: list[tuple[int, int, str]],
@@ -648,7 +649,7 @@ def _gazetteer_pass(
                 size < min_size
                 or size > end - i
                 or (size > 1 and norms[i + 1] not in later)
-                or any(k in covered for k in range(i, i + size))
+                or not covered.isdisjoint(range(i, i + size))
             ):
                 continue
             key = _known_key(tuple(norms[i : i + size]))
@@ -706,22 +707,26 @@ def extract_entities_batch(
     """:func:`extract_entities` of many ``(text, words or None)`` at once: the model
     decodes all their sentences together, which costs far less than one by one."""
     begins = _name_starts().get
-    read: list[tuple[list[tuple[int, int, str]], list[str], list[int], list[tuple[int, tuple[int, ...], int]]]] = []
-    sentences: list[list[str]] = []
+    read: list[
+        tuple[list[tuple[int, int, str]], tuple[str, ...], list[int], list[tuple[int, tuple[int, ...], int]]]
+    ] = []
+    words_of_all: list[str] = []  # every sentence's words, for the model to decode together
+    lengths: list[int] = []
     for text, words in texts:
-        kept, cuts = _sentence_cuts(text, words)
-        norms = [w for _, _, w in kept]
-        starts = [(i, sizes, 0) for i, w in enumerate(norms) if (sizes := begins(w))]
-        if starts:  # each with the end of its sentence
-            ends = iter(cuts[1:])
-            end = next(ends)
-            for k, (i, sizes, _) in enumerate(starts):
-                while end <= i:
-                    end = next(ends)
-                starts[k] = (i, sizes, end)
+        kept, norms, cuts = _sentence_cuts(text, words)
+        sizes = list(map(begins, norms))
+        starts = []
+        ends = iter(cuts[1:])
+        end = 0
+        for i in itertools.compress(range(len(norms)), sizes):  # each with the end of its sentence
+            while end <= i:
+                end = next(ends)
+            starts.append((i, sizes[i], end))
         read.append((kept, norms, cuts, starts))
-        sentences += (norms[a:b] for a, b in itertools.pairwise(cuts) if b > a)
-    tagged = iter(_tag_entities(sentences))
+        words_of_all += norms
+        lengths += (b - a for a, b in itertools.pairwise(cuts) if b > a)
+    t = batch_tagger()
+    tagged = iter(t.tag_words(words_of_all, np.array(lengths, dtype=np.int64)) if t else [None] * len(lengths))
     out = []
     for (text, _), (kept, norms, cuts, starts) in zip(texts, read, strict=True):
         # each sentence's words the model tagged, by their place in the text
@@ -735,7 +740,7 @@ def extract_entities_batch(
 def _mentions(
     text: str,
     kept: list[tuple[int, int, str]],
-    norms: list[str],
+    norms: Sequence[str],
     starts: list[tuple[int, tuple[int, ...], int]],
     tagged: list[list[tuple[int, str]]],
 ) -> list[EntityMention]:
@@ -761,7 +766,7 @@ def _mentions(
                     k += 1
                 if j - i >= 2 and lookup(norms[i : i + 1]) and not lookup(norms[i:j]):
                     j = i + 1  # «ترمب يلتقي بوتن»: a known name does not run on into the next words
-                if kind in TYPES and not any(x in covered for x in range(i, j)):
+                if kind in TYPES and covered.isdisjoint(range(i, j)):
                     spans.append((i, j, TYPES[kind]))
                     covered.update(range(i, j))
     if starts:
