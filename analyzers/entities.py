@@ -253,13 +253,16 @@ def gazetteer() -> Gazetteer:
         pass
     names: dict[tuple[str, ...], tuple[str, str]] = {}
     in_text: set[tuple[str, ...]] = set()
+    # a form marked '?' anywhere is query-only everywhere: the tsv can mark a CLDR name
+    # that is also a common word (مالي: Mali, and financial)
+    ambiguous = {tuple(normalize(f[1:]).split()) for _, c, a in rows for f in [c, *a] if f.startswith("?")}
     articled: set[tuple[str, ...]] = set()
     by_skeleton: dict[str, list[tuple[str, str, str]]] = {}
     for kind, canonical, aliases in rows:
         for form in [canonical, *aliases]:
             # '?alias': also an ordinary word (مرسي / مرسى): resolves queries and names the
             # model found in context, but never tags text by itself
-            query_only = form.startswith("?")
+            query_only = form.startswith("?") or tuple(normalize(form).split()) in ambiguous
             written = normalize(form.lstrip("?")).split()
             if not written:
                 continue

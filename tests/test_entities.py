@@ -26,6 +26,8 @@ SENTENCES = [
     ("adjective_is_not_the_country", "وتحسن الوضع المالي للشركة", []),
     ("feminine_adjective_is_not_the_country", "قالت الحكومة السورية إن الجيش دخل حلب", [("حلب", "place")]),
     ("country_without_article", "وصلت القوات إلى مالي", [("مالي", "place")]),
+    ("common_word_is_not_the_country", "دفع مبلغ مالي كبير", []),
+    ("boys_are_not_benin", "مدارس البنين والبنات", []),
     ("acronym_takes_the_article", "عاقب الفيفا النادي", [("الفيفا", "organization")]),
     ("name_written_with_article", "وصل الوفد بالعراق", [("بالعراق", "place")]),
 ]
