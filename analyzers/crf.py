@@ -199,9 +199,8 @@ class BatchTagger:
         first = np.repeat(np.cumsum(lengths) - lengths, lengths)
         pos = np.arange(len(base)) - first  # position in the sentence
         last = np.repeat(lengths, lengths) - 1
-        # each word's four rows in one read (they lie together): the table is large and
-        # its rows scattered, so reading it once per token rather than per role saves
-        # most of the time the memory takes
+        # each token's word's four rows in one gather (they lie together), then each role's
+        # row moved to the token it scores: the previous word's "-1" row to the next token
         blocks = self._rows[3:].reshape(-1, 4, len(self.labels))[(base - 3) // 4]
         scores = blocks[:, _OWN].copy()
         for role, shift, edge, fixed in (

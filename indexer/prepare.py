@@ -34,7 +34,7 @@ from analyzers.entities import EntityMention, extract_entities, extract_entities
 from analyzers.mentions import extract_dates
 from indexer.article import Article
 from indexer.schema import lead_end
-from indexer.writer import Chunk, FieldJob, Postings, by_frequency, encode_terms, positional, postings_of
+from indexer.writer import Chunk, FieldJob, Postings, by_frequency, encode_terms, keywords, positional, postings_of
 
 T = TypeVar("T")
 Prepared = dict | str  # the Whoosh document, or why the article could not be analysed
@@ -141,9 +141,9 @@ def _add_entities(doc: dict, in_title: list[EntityMention], in_body: list[Entity
         keys: dict[str, set[str]] = {"person": set(), "place": set(), "organization": set()}
         for _, m in found:
             keys[m.type].add(m.key)
-        doc["person"] = ",".join(sorted(keys["person"]))
-        doc["place"] = ",".join(sorted(keys["place"]))
-        doc["org"] = ",".join(sorted(keys["organization"]))
+        for field, kind in (("person", "person"), ("place", "place"), ("org", "organization")):
+            if keys[kind]:
+                doc[field] = keywords(sorted(keys[kind]))
         doc["entities"] = [(m.type, m.key, m.text, where, m.start, m.end) for where, m in found]
 
 

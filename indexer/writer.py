@@ -38,12 +38,13 @@ from typing import NamedTuple
 
 from whoosh import fields, formats
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from indexer.codec import AkhbarCodec, BlockSettings, InlineTermInfo, encode_postings
 
-__all__ = ["BulkSegmentWriter", "Postings", "by_frequency", "positional", "postings_of"]
+__all__ = ["BulkSegmentWriter", "Postings", "by_frequency", "keywords", "positional", "postings_of"]
 
 # Records in a field with values: docnum and a tag.  Most postings of a positional field are a
 # word's one occurrence in the article; the tag is then its position (weight 1), six bytes where
@@ -104,6 +105,22 @@ def postings_of(tokens: Sequence[str], positions: bool) -> Postings:
 def by_frequency(counts: dict[str, int], length: int) -> Postings:
     """The postings of a frequency-only field: term → how often, ``length`` tokens in all."""
     return Postings(length, [t.encode() for t in counts], list(counts.values()), None)
+
+
+_ONCE = pack_uint(1)  # Whoosh's Frequency format: the frequency is the value
+
+
+def keywords(keys: Iterable[str]) -> Postings:
+    """The postings of a ``KEYWORD`` field holding these distinct keys — what
+    ``field.index(",".join(keys))`` gives, without the writer running Whoosh's
+    keyword analyzer for every article.
+
+    >>> p = keywords(["دونالد ترامب", "بوتين"])
+    >>> list(zip(p.terms, [1, 1], p.weights, p.values)) == list(fields.KEYWORD(commas=True).index("دونالد ترامب,بوتين"))
+    True
+    """
+    terms = [k.encode() for k in keys]
+    return Postings(0, terms, [1.0] * len(terms), [_ONCE] * len(terms))
 
 
 def positional(where: dict[str, list[int]], length: int) -> Postings:

@@ -112,6 +112,9 @@ def test_prepared_postings_write_what_whoosh_writes_from_the_text(compress_all, 
     writer = SegmentWriter(theirs, codec=AkhbarCodec())
     for a, doc in zip(articles, docs, strict=True):  # the texts the postings were made from
         texts = {"title": a.title, "body": a.body, "lead": lead_of(a.body), "title_exact": a.title}
+        for field, kind in (("person", "person"), ("place", "place"), ("org", "organization")):
+            keys = sorted({key for k, key, *_ in doc.get("entities", []) if k == kind})
+            texts[field] = ",".join(keys) if keys else None  # Whoosh analyses the keys itself
         writer.add_document(**{**doc, **texts, "body_exact": a.body})
     writer.commit()
     mine, whooshs = _contents(ours, raw=compress_all), _contents(theirs, raw=compress_all)
