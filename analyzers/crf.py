@@ -7,8 +7,10 @@ are the features of at most four words — the word itself, the word before (its
 ``-1…`` features), the word after (``+1…``) and the word two places back
 (``-2w=``) — so a token's label scores are the sum of four vectors that belong to
 *words*, not tokens: computed once per distinct word (news vocabulary is Zipfian)
-and summed for all the tokens of a batch in one numpy operation.  Viterbi then
-runs over all sentences of a batch together, position by position.
+and summed for all the tokens of a batch in one numpy operation.  Most words of
+news are surely O (:meth:`BatchTagger._open` bounds what labelling them otherwise
+could gain); Viterbi runs over the runs of the other words only, all runs of a
+batch together, position by position.
 
 The result is what crfsuite's own Viterbi gives (the same weights, read from the
 model file as doubles, the same first-maximum tie rule); ``tests/test_entities.py``
