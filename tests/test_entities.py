@@ -173,6 +173,19 @@ def test_batch_decoding_of_any_word_sequences(sentences: list[list[str]]) -> Non
     assert entities.tag_sentences(sentences) == [_crfsuite_tags(s) if s else [] for s in sentences]
 
 
+_PIECES = [*TAGGED_TEXTS, "المالي", "السورية", "بالعراق", "«فرانس برس»", ".", "،", "\n", "#ترمب", "2018", " "]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=8).map(" ".join), max_size=6))
+def test_a_batch_finds_what_each_text_alone_finds(texts: list[str]) -> None:
+    """Texts decoded together (their sentences pruned and decoded as one batch) give the
+    mentions each gives alone, with offsets into its own text."""
+    batch = entities.extract_entities_batch([(t, None) for t in texts])
+    assert batch == [extract_entities(t) for t in texts]
+    assert all(t[m.start : m.end] == m.text for t, found in zip(texts, batch, strict=True) for m in found)
+
+
 def test_a_full_score_table_keeps_the_most_used_words_and_the_same_labels() -> None:
     """A tagger whose table holds 40 words evicts half of them again and again."""
     from analyzers.crf import BatchTagger
