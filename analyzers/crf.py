@@ -107,6 +107,13 @@ class BatchTagger:
         self._transitions = np.zeros((n, n))
         for (source, target), weight in transitions.items():
             self._transitions[number[source], number[target]] = weight
+        # what a run of labels other than O can gain over O at most, per step inside it and
+        # at its two ends (see _open)
+        o, t = self._outside, self._transitions
+        self._other = [y for y in range(n) if y != o]
+        self._inside = t[np.ix_(self._other, self._other)].max() - t[o, o]
+        self._into = t[o, self._other].max() - t[o, o]
+        self._out_of = t[self._other, o].max() - t[o, o]
         self.path = path
         self._word_features = word_features
         self._max_words = max_words
@@ -274,11 +281,8 @@ class BatchTagger:
         that no run of positive bound covers is O: decoding only the runs of the
         other words between such words gives the same labels.
         """
-        o, t = self._outside, self._transitions
-        other = [y for y in range(len(self.labels)) if y != o]
-        inside = t[np.ix_(other, other)].max() - t[o, o]  # per step inside a run
-        into, out_of = t[o, other].max() - t[o, o], t[other, o].max() - t[o, o]
-        gain = scores[:, other].max(axis=1) - scores[:, o] + inside
+        inside, into, out_of = self._inside, self._into, self._out_of
+        gain = scores[:, self._other].max(axis=1) - scores[:, self._outside] + inside
         total = np.cumsum(gain)
         total -= (total - gain)[first]  # summed from the sentence's first word (``first``)
         # the best run through a word: the highest end after it less the lowest start before it

@@ -262,10 +262,10 @@ def gazetteer() -> Gazetteer:
         for form in [canonical, *aliases]:
             # '?alias': also an ordinary word (مرسي / مرسى): resolves queries and names the
             # model found in context, but never tags text by itself
-            query_only = form.startswith("?") or tuple(normalize(form).split()) in ambiguous
             written = normalize(form.lstrip("?")).split()
             if not written:
                 continue
+            query_only = form.startswith("?") or tuple(written) in ambiguous
             as_written = tuple([written[0], *(_drop_article(w) for w in written[1:])])
             no_article = tuple([_drop_article(written[0]), *as_written[1:]])
             if no_article != as_written:

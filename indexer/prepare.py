@@ -33,7 +33,7 @@ from analyzers.chains import AnalysisCore
 from analyzers.entities import EntityMention, extract_entities, extract_entities_batch, forget_caches
 from analyzers.mentions import extract_dates
 from indexer.article import Article
-from indexer.schema import lead_end
+from indexer.schema import ENTITY_INDEX, lead_end
 from indexer.writer import Chunk, FieldJob, Postings, by_frequency, encode_terms, keywords, positional, postings_of
 
 T = TypeVar("T")
@@ -138,10 +138,10 @@ def _analysed(a: Article, digest: str, core: AnalysisCore) -> tuple[dict, Words,
 def _add_entities(doc: dict, in_title: list[EntityMention], in_body: list[EntityMention]) -> None:
     found = [("title", m) for m in in_title] + [("body", m) for m in in_body]
     if found:
-        keys: dict[str, set[str]] = {"person": set(), "place": set(), "organization": set()}
+        keys: dict[str, set[str]] = {kind: set() for kind in ENTITY_INDEX}
         for _, m in found:
             keys[m.type].add(m.key)
-        for field, kind in (("person", "person"), ("place", "place"), ("org", "organization")):
+        for kind, field in ENTITY_INDEX.items():
             if keys[kind]:
                 doc[field] = keywords(sorted(keys[kind]))
         doc["entities"] = [(m.type, m.key, m.text, where, m.start, m.end) for where, m in found]

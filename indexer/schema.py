@@ -86,6 +86,10 @@ def _weight_only(field: fields.FieldType) -> fields.FieldType:
     return field
 
 
+ENTITY_INDEX: Final = {"person": "person", "place": "place", "organization": "org"}
+"""The index field holding each entity type's canonical keys."""
+
+
 def make_schema(settings: AnalysisSettings | None = None) -> fields.Schema:
     core = AnalysisCore(settings)  # one pass over each text for all fields
     stemmed = FastArabicAnalyzer(stem=True, core=core)

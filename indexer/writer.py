@@ -392,7 +392,7 @@ class BulkSegmentWriter(SegmentWriter):
             if not isinstance(field, fields.NUMERIC):  # a text's words count together
                 return list(field.index(value))
             return [item for v in value for item in self._index_value(fieldname, field, v)]
-        if field.unique or not isinstance(field, fields.NUMERIC | fields.ID):  # entity keys seldom recur
+        if field.unique or not isinstance(field, fields.NUMERIC | fields.ID):  # ids and others: one-off values
             return list(field.index(value))
         key = (fieldname, value)
         items = self._indexed.get(key)

@@ -56,6 +56,7 @@ from analyzers.stem import LightStemmer
 from analyzers.stopwords import load_stoplist
 from analyzers.tokenize import iter_words
 from indexer.errors import QueryError
+from indexer.schema import ENTITY_INDEX
 
 TEXT_FIELDS: Final = ("title", "body")
 KEYWORD_FIELDS: Final = ("source", "id", "category")
@@ -66,8 +67,6 @@ ENTITY_FIELDS: Final = {
     "org": ("organization",),
     "entity": ("person", "place", "organization"),
 }
-ENTITY_INDEX: Final = {"person": "person", "place": "place", "organization": "org"}
-"""The index field holding each entity type's canonical keys."""
 FIELDS: Final = TEXT_FIELDS + KEYWORD_FIELDS + DATE_FIELDS + tuple(ENTITY_FIELDS)
 OR_WORDS: Final = frozenset({"OR", "أو", "او", "|"})
 AND_WORDS: Final = frozenset({"AND", "&"})

@@ -21,7 +21,7 @@ from indexer import Article, codec
 from indexer.build import update_index
 from indexer.codec import AkhbarCodec
 from indexer.prepare import document
-from indexer.schema import lead_of, make_schema
+from indexer.schema import ENTITY_INDEX, lead_of, make_schema
 from indexer.store import Store
 from indexer.writer import BulkSegmentWriter, Postings, _PostingBuffer, decode_records, one_position
 from search import Engine
@@ -112,7 +112,7 @@ def test_prepared_postings_write_what_whoosh_writes_from_the_text(compress_all, 
     writer = SegmentWriter(theirs, codec=AkhbarCodec())
     for a, doc in zip(articles, docs, strict=True):  # the texts the postings were made from
         texts = {"title": a.title, "body": a.body, "lead": lead_of(a.body), "title_exact": a.title}
-        for field, kind in (("person", "person"), ("place", "place"), ("org", "organization")):
+        for kind, field in ENTITY_INDEX.items():
             keys = sorted({key for k, key, *_ in doc.get("entities", []) if k == kind})
             texts[field] = ",".join(keys) if keys else None  # Whoosh analyses the keys itself
         writer.add_document(**{**doc, **texts, "body_exact": a.body})
