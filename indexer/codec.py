@@ -193,6 +193,8 @@ def _decompress(data: bytes) -> bytes:
     """A compressed block, stored fields or postings: zstd, or zlib (Whoosh's own
     writer, and the indexes that earlier akhbar code wrote)."""
     if data[:4] == _ZSTD_MAGIC:
+        # a decompressor per call: searches run in many threads, and one object may not
+        # be used by two at once (a compressor is cached: only the writer compresses)
         return zstandard.ZstdDecompressor().decompress(data)
     return zlib.decompress(data)
 
