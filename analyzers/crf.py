@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["BatchTagger"]
+__all__ = ["BatchTagger", "Rows"]
 
 # a word's four rows in the score table: as the token itself, as the previous, next and
 # second-previous token; three fixed rows come first
@@ -33,6 +33,9 @@ _BOS, _EOS, _NONE = 0, 1, 2
 _OWN, _PREV, _NEXT, _TWO_BACK = 0, 1, 2, 3
 _FEATURE = struct.Struct("<iiid")  # crfsuite's feature record: type, source, destination, weight
 Pair = tuple[str, str]  # a feature as (template, value); the model's attribute is template + value
+# a word's features as rows of the weight table, by role: its own, as the previous word, as
+# the next word, and its -2w row
+Rows = tuple[list[int], list[int], list[int], int]
 
 
 def _model_weights(path: str, info) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]:
@@ -73,21 +76,38 @@ def _pair(attribute: str) -> Pair:
     return (attribute[:cut], attribute[cut:]) if cut else (attribute, "")
 
 
+class _RowIndex(dict):
+    """Word → its first row in the score table.  A word looked up for the first time
+    gets the next four free rows and waits in ``new`` until they are scored: one pass
+    over a batch's tokens finds both their rows and the words never seen."""
+
+    def __init__(self, rows: dict[str, int] | None = None) -> None:
+        super().__init__(rows or {})
+        self.free = 3 + 4 * len(self)  # rows 0-2 are fixed; a word's rows lie together
+        self.new: list[str] = []
+
+    def __missing__(self, word: str) -> int:
+        row = self[word] = self.free
+        self.free += 4
+        self.new.append(word)
+        return row
+
+
 class BatchTagger:
     """The model of a python-crfsuite ``Tagger``, decoding batches of sentences.
 
-    ``word_features(word)`` gives a word's ``(own, as previous, as next, -2w)``
-    features — the ones the model was trained with, by role — as ``(template,
-    value)`` pairs: lists of them, and one pair for -2w.  The model's attribute is
-    ``template + value``; an attribute splits after its first ``=`` (a flag without
-    one is all template).
+    ``word_rows(tagger)`` makes the function that gives a word's features — the
+    ones the model was trained with, by role — as :data:`Rows`: the rows that
+    :meth:`table` gives for them, :attr:`zero` for an attribute the model does not
+    know.  The model's attribute is ``template + value``; an attribute splits after
+    its first ``=`` (a flag without one is all template, its value "").
     """
 
     def __init__(
         self,
         tagger,
         path: str,
-        word_features: Callable[[str], tuple[list[Pair], list[Pair], list[Pair], Pair]],
+        word_rows: Callable[[BatchTagger], Callable[[str], Rows]],
         max_words: int = 150_000,
     ) -> None:
         info = tagger.info()
@@ -99,9 +119,12 @@ class BatchTagger:
         self._attributes: dict[str, int] = {}  # attribute → its row of label weights
         for attribute, _ in state:
             self._attributes.setdefault(attribute, len(self._attributes))
-        self._zero = len(self._attributes)  # a row of zeros: no role's sum is empty
-        self._pair_rows = {_pair(attribute): row for attribute, row in self._attributes.items()}
-        self._weights = np.zeros((self._zero + 1, n))
+        self.zero = len(self._attributes)  # a row of zeros: no role's sum is empty
+        self._tables: dict[str, dict[str, int]] = {}  # template → value → row
+        for attribute, row in self._attributes.items():
+            template, value = _pair(attribute)
+            self._tables.setdefault(template, {})[value] = row
+        self._weights = np.zeros((self.zero + 1, n))
         for (attribute, label), weight in state.items():
             self._weights[self._attributes[attribute], number[label]] = weight
         self._transitions = np.zeros((n, n))
@@ -115,18 +138,24 @@ class BatchTagger:
         self._into = t[o, self._other].max() - t[o, o]
         self._out_of = t[self._other, o].max() - t[o, o]
         self.path = path
-        self._word_features = word_features
+        self.word_rows = word_rows
+        self.wide_step = 64  # paths from which a Viterbi step loops over labels (see _step)
+        self._rows_of = word_rows(self)
         self._max_words = max_words
         self._reset()
+
+    def table(self, template: str) -> dict[str, int]:
+        """The rows of the model's attributes ``template + value``, by value (empty for a
+        template the model does not have)."""
+        return self._tables.get(template, {})
 
     def _reset(self) -> None:
         if not hasattr(self, "_rows"):  # allocated once, at its largest: no copies as it fills
             self._rows = np.zeros((4 * self._max_words + 3, len(self.labels)))
             self._uses = np.zeros(self._max_words, dtype=np.int32)  # batches that used each word
-        self._rows[_BOS] = self._weights[self._attributes.get("BOS", self._zero)]
-        self._rows[_EOS] = self._weights[self._attributes.get("EOS", self._zero)]
-        self._used = 3
-        self._index: dict[str, int] = {}  # word → its first row; words in the order of their rows
+        self._rows[_BOS] = self._weights[self._attributes.get("BOS", self.zero)]
+        self._rows[_EOS] = self._weights[self._attributes.get("EOS", self.zero)]
+        self._index = _RowIndex()
         self._uses[:] = 0
 
     def _evict(self) -> None:
@@ -136,41 +165,39 @@ class BatchTagger:
         words = list(self._index)
         keep = np.sort(np.argsort(-self._uses[: len(words)], kind="stable")[: self._max_words // 2])
         n = len(self.labels)
-        self._rows[3 : 3 + 4 * len(keep)] = self._rows[3 : self._used].reshape(-1, 4, n)[keep].reshape(-1, n)
+        self._rows[3 : 3 + 4 * len(keep)] = self._rows[3 : self._index.free].reshape(-1, 4, n)[keep].reshape(-1, n)
         self._uses[: len(keep)] = self._uses[keep]
         self._uses[len(keep) :] = 0
-        self._index = {words[k]: 3 + 4 * i for i, k in enumerate(keep.tolist())}
-        self._used = 3 + 4 * len(keep)
+        self._index = _RowIndex({words[k]: 3 + 4 * i for i, k in enumerate(keep.tolist())})
 
     def forget(self) -> None:
         """Drop every word's scores (they are recomputed when next needed)."""
         del self._rows
         self._reset()
 
-    def _add_words(self, words: Sequence[str]) -> None:
-        """Score rows for words not seen yet: the summed weights of each role's attributes."""
+    def _score_new_words(self) -> None:
+        """Score rows for the words given rows since last time: the summed weights of
+        each role's attributes."""
+        index = self._index
+        words, index.new = index.new, []
         # an attribute the model does not know reads the zero row: adding 0.0 changes no sum
-        row_of, zero = self._pair_rows.get, self._zero
-        zeros = itertools.repeat(zero)
+        rows_of, zero = self._rows_of, self.zero
         rows: list[int] = []
         offsets: list[int] = []
         for word in words:
-            own, prev, nxt, two_back = self._word_features(word)
+            own, prev, nxt, two_back = rows_of(word)
             for attributes in (own, prev, nxt):
                 offsets.append(len(rows))
-                rows += map(row_of, attributes, zeros)
+                rows += attributes
                 rows.append(zero)  # no role's sum is empty
             offsets.append(len(rows))
-            rows += (row_of(two_back, zero), zero)
-        first = self._used
-        end = first + 4 * len(words)
+            rows += (two_back, zero)
+        end = index.free
+        first = end - 4 * len(words)
         if end > len(self._rows):  # a batch with more new words than the table holds
             self._rows = np.concatenate([self._rows, np.zeros((end - len(self._rows), len(self.labels)))])
         rows_at = np.fromiter(rows, dtype=np.intp, count=len(rows))
         self._rows[first:end] = np.add.reduceat(self._weights[rows_at], offsets, axis=0)
-        for k, word in enumerate(words):
-            self._index[word] = first + 4 * k
-        self._used = end
 
     def tag(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         """The most likely labels of each sentence (of normalized words)."""
@@ -194,13 +221,16 @@ class BatchTagger:
         out: list[list[tuple[int, str]] | None] = [None] * len(lengths)
         if not words:
             return out
-        new = list(itertools.filterfalse(self._index.__contains__, dict.fromkeys(words)))
-        if new:
-            if len(self._index) + len(new) > self._max_words:  # memory stays bounded
-                self._evict()
-                new = list(itertools.filterfalse(self._index.__contains__, dict.fromkeys(words)))
-            self._add_words(new)
+        if len(self._index) + len(words) > self._max_words:  # memory stays bounded
+            self._evict()
+        # each token's word's first row: a word not seen yet gets its rows as it is met
         base = np.fromiter(map(self._index.__getitem__, words), dtype=np.int64, count=len(words))
+        if self._index.new:
+            try:
+                self._score_new_words()
+            except BaseException:
+                self.forget()  # no word keeps rows that were never scored
+                raise
         used = np.zeros(len(self._uses) + 1, dtype=bool)  # the last: words beyond the table's size
         used[np.minimum((base - 3) // 4, len(self._uses))] = True
         self._uses += used[:-1]
@@ -242,9 +272,9 @@ class BatchTagger:
         back = []
         for t in range(1, longest):
             k = running[t]
-            paths = best[:k, :, None] + transitions  # from label i (axis 1) to label j
-            back.append(paths.argmax(axis=1))  # the first maximum, as crfsuite
-            best[:k] = paths.max(axis=1) + scores[begins[:k] + t]
+            step, came_from = self._step(best[:k])
+            back.append(came_from)
+            best[:k] = step + scores[begins[:k] + t]
         if outside >= 0:
             best[pos[ends] < last[ends]] += transitions[:, outside]
         current = best.argmax(axis=1)
@@ -269,6 +299,23 @@ class BatchTagger:
                 found = out[s] = []
             found.append((position, names[label]))
         return out
+
+    def _step(self, best: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One Viterbi step: for each path and next label, the best score over the label
+        before and which label that was (the first maximum, as crfsuite)."""
+        transitions = self._transitions
+        if len(best) < self.wide_step:
+            paths = best[:, :, None] + transitions  # from label i (axis 1) to label j
+            return paths.max(axis=1), paths.argmax(axis=1)
+        # numpy reduces an axis of 7 slowly: for many paths, one label before at a time
+        top = best[:, :1] + transitions[0]
+        came_from = np.zeros(top.shape, dtype=np.intp)
+        for label in range(1, len(transitions)):
+            paths = best[:, label, None] + transitions[label]
+            better = paths > top  # a tie keeps the first maximum
+            np.maximum(top, paths, out=top)
+            came_from[better] = label
+        return top, came_from
 
     def _open(self, scores: np.ndarray, first: np.ndarray, pos: np.ndarray, last: np.ndarray) -> np.ndarray:
         """The words whose label is not surely O — most words of news are.

@@ -28,7 +28,7 @@ import itertools
 import operator
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -37,7 +37,7 @@ from typing import Final, NamedTuple
 
 import numpy as np
 
-from analyzers.crf import BatchTagger, Pair
+from analyzers.crf import BatchTagger, Pair, Rows
 from analyzers.normalization import normalize
 from analyzers.tokenize import iter_words
 
@@ -434,8 +434,7 @@ _LENGTHS = [str(n) for n in range(9)]
 def feature_pairs(word: str) -> tuple[list[Pair], list[Pair], list[Pair]]:
     """A word's features as ``(template, value)`` pairs — own, as the previous word,
     as the next word; the model's attribute is ``template + value`` (a flag has the
-    value ""). :class:`~analyzers.crf.BatchTagger` looks the pairs up as they are:
-    a word it has not seen costs no new strings to build and hash."""
+    value ""); :func:`feature_rows` gives the same for the tagger."""
     bare = strip_clitics(word)
     gaz = _gaz_words().get(bare)
     cluster = word_clusters().get(bare, "-")
@@ -460,11 +459,7 @@ def feature_pairs(word: str) -> tuple[list[Pair], list[Pair], list[Pair]]:
         own.append(("dig", ""))
     elif word.isascii() and word.isalpha():
         own.append(("lat", ""))
-    trig = (
-        ("T:pers" if word in PERSON_TRIGGERS else "")
-        + ("T:place" if word in PLACE_TRIGGERS else "")
-        + ("T:org" if word in ORG_TRIGGERS else "")
-    )
+    trig = _trigger(word)
     if trig:
         own.append((trig, ""))
     if gaz:
@@ -481,6 +476,86 @@ def feature_pairs(word: str) -> tuple[list[Pair], list[Pair], list[Pair]]:
         + ([("+1gaz=", gaz)] if gaz else [])
     )
     return own, prev, nxt
+
+
+def _trigger(word: str) -> str:
+    return (
+        ("T:pers" if word in PERSON_TRIGGERS else "")
+        + ("T:place" if word in PLACE_TRIGGERS else "")
+        + ("T:org" if word in ORG_TRIGGERS else "")
+    )
+
+
+def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
+    """:func:`feature_pairs` of a word, and its ``-2w=``, as rows of ``tagger``'s weights.
+
+    The same features, in the same order (the sums must not change in their last
+    bit), written for speed: string lookups in one table per template instead of pairs
+    built and hashed — a news article brings some ten words the tagger has not seen,
+    and pairs made them cost ~6 µs each.  ``tests/test_entities.py`` holds the two equal.
+    """
+    zero = tagger.zero
+
+    def rows(template: str) -> Callable[[str, int], int]:
+        return tagger.table(template).get
+
+    def flag(template: str) -> int:
+        return tagger.table(template).get("", zero)
+
+    w, b, p2, p3, s2, s3, c, cl, gaz = map(rows, ("w=", "b=", "p2=", "p3=", "s2=", "s3=", "c=", "cl=", "gaz="))
+    prev_w, prev_b, prev_c, prev_gaz = map(rows, ("-1w=", "-1b=", "-1c=", "-1gaz="))
+    next_w, next_b, next_c, next_gaz = map(rows, ("+1w=", "+1b=", "+1c=", "+1gaz="))
+    two_back = rows("-2w=")
+    lengths = [tagger.table("len=").get(n, zero) for n in _LENGTHS]
+    article, prev_article, digits, latin = map(flag, ("al", "-1al", "dig", "lat"))
+    triggers = {
+        word: (flag(t), flag("-1" + t), flag("+1" + t))
+        for word in PERSON_TRIGGERS | PLACE_TRIGGERS | ORG_TRIGGERS
+        for t in [_trigger(word)]
+    }
+    gaz_words, clusters = _gaz_words(), word_clusters()
+
+    clitic = _CLITIC.match
+
+    def word_rows(word: str) -> Rows:
+        # strip_clitics without its cache: most words the tagger has not seen are rare
+        m = clitic(word)
+        bare = word[m.end() :] if m else word
+        cluster = clusters.get(bare, "-")
+        own = [
+            w(word, zero),
+            b(bare, zero),
+            p2(bare[:2], zero),
+            p3(bare[:3], zero),
+            s2(bare[-2:], zero),
+            s3(bare[-3:], zero),
+            lengths[min(len(bare), 8)],
+            c(cluster, zero),
+        ]
+        prev = [prev_w(word, zero), prev_b(bare, zero), prev_c(cluster, zero)]
+        nxt = [next_w(word, zero), next_b(bare, zero), next_c(cluster, zero)]
+        if word.startswith("ال"):
+            own.append(article)
+            prev.append(prev_article)
+        if len(bare) < len(word):
+            own.append(cl(word[: len(word) - len(bare)], zero))
+        if word.isdigit():
+            own.append(digits)
+        elif word.isascii() and word.isalpha():
+            own.append(latin)
+        trigger = triggers.get(word)
+        if trigger:
+            own.append(trigger[0])
+            prev.append(trigger[1])
+            nxt.append(trigger[2])
+        kind = gaz_words.get(bare)
+        if kind:
+            own.append(gaz(kind, zero))
+            prev.append(prev_gaz(kind, zero))
+            nxt.append(next_gaz(kind, zero))
+        return own, prev, nxt, two_back(word, zero)
+
+    return word_rows
 
 
 def _word_features(word: str) -> Features:
@@ -526,7 +601,7 @@ def batch_tagger() -> BatchTagger | None:
     if t is None:
         return None
     path = resources.files("analyzers").joinpath(MODEL)
-    return BatchTagger(t, str(path), lambda w: (*feature_pairs(w), ("-2w=", w)))
+    return BatchTagger(t, str(path), feature_rows)
 
 
 _NORMALIZED = operator.itemgetter(2)

@@ -167,10 +167,18 @@ def test_batch_decoding_gives_crfsuites_labels() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(st.lists(st.sampled_from(sorted({normalize(w) for s in TAGGED_TEXTS for w in s.split()})), max_size=12))
+    st.lists(st.lists(st.sampled_from(sorted({normalize(w) for s in TAGGED_TEXTS for w in s.split()})), max_size=12)),
+    st.sampled_from([0, 3, 64]),
 )
-def test_batch_decoding_of_any_word_sequences(sentences: list[list[str]]) -> None:
-    assert entities.tag_sentences(sentences) == [_crfsuite_tags(s) if s else [] for s in sentences]
+def test_batch_decoding_of_any_word_sequences(sentences: list[list[str]], wide_step: int) -> None:
+    """Either way of taking a Viterbi step (by numpy's reduction or label by label)
+    gives crfsuite's labels."""
+    tagger = entities.batch_tagger()
+    tagger.wide_step, default = wide_step, tagger.wide_step
+    try:
+        assert entities.tag_sentences(sentences) == [_crfsuite_tags(s) if s else [] for s in sentences]
+    finally:
+        tagger.wide_step = default
 
 
 _PIECES = [*TAGGED_TEXTS, "المالي", "السورية", "بالعراق", "«فرانس برس»", ".", "،", "\n", "#ترمب", "2018", " "]
@@ -186,12 +194,39 @@ def test_a_batch_finds_what_each_text_alone_finds(texts: list[str]) -> None:
     assert all(t[m.start : m.end] == m.text for t, found in zip(texts, batch, strict=True) for m in found)
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.sampled_from(sorted(entities.PERSON_TRIGGERS | entities.PLACE_TRIGGERS | entities.ORG_TRIGGERS)),
+        st.sampled_from(sorted({w for words in entities.gazetteer().names for w in words})),
+        st.text(alphabet="والبفكلسمنتي0123abc", max_size=9),
+    ),
+    st.sampled_from(["", "و", "ال", "وبال", "لل"]),
+)
+def test_the_taggers_rows_are_the_trained_features(word: str, clitic: str) -> None:
+    """The tagger's fast feature rows stand for exactly the attributes the model was
+    trained with, role by role and in order."""
+    word = clitic + word
+    tagger = entities.batch_tagger()
+
+    def row(template: str, value: str) -> int:
+        return tagger.table(template).get(value, tagger.zero)
+
+    own, prev, nxt = entities.feature_pairs(word)
+    assert tagger._rows_of(word) == (
+        [row(*p) for p in own],
+        [row(*p) for p in prev],
+        [row(*p) for p in nxt],
+        row("-2w=", word),
+    )
+
+
 def test_a_full_score_table_keeps_the_most_used_words_and_the_same_labels() -> None:
     """A tagger whose table holds 40 words evicts half of them again and again."""
     from analyzers.crf import BatchTagger
 
     shipped = entities.batch_tagger()
-    small = BatchTagger(entities.tagger(), shipped.path, shipped._word_features, max_words=40)
+    small = BatchTagger(entities.tagger(), shipped.path, shipped.word_rows, max_words=40)
     sentences = [[normalize(w) for w in s.split()] for s in TAGGED_TEXTS]
     for article in MINI:
         sentences.extend([w for _, _, w in s] for s in entities.sentences_of(article.body))
