@@ -7,6 +7,7 @@ whole process tree (akhbar's analysis workers included), summed.
 
     python -m benchmarks.bench_index --sizes 1000 10000 30337 --json results/index-ant.json
     python -m benchmarks.bench_index --sizes 30337 --repeat 3 --without entities   # medians of 3 rounds
+    python -m benchmarks.bench_index --sizes 30337 --repeat 6 --without entities --no-baseline --profile 0
     python -m benchmarks.bench_index --corpus ../shared/corpora/egynews2013.jsonl.gz --sizes 150098
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -95,6 +97,7 @@ def build(kind: str, corpus: Path, n: int, out: Path, without: tuple[str, ...] =
         stubs = Path(tempfile.mkdtemp())
         (stubs / "sitecustomize.py").write_text("\n".join(STUBS[s] for s in without) + "\n")
         path = f"{stubs}{os.pathsep}{path}"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(
         [sys.executable, "-c", CHILD, kind, str(corpus), str(n), str(out)],
         cwd=ROOT,
@@ -115,6 +118,9 @@ def build(kind: str, corpus: Path, n: int, out: Path, without: tuple[str, ...] =
     if proc.returncode:
         sys.exit(f"{kind} build failed:\n{stderr}")
     result = json.loads(stdout.strip().splitlines()[-1])
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # the build and the workers it waited for: steadier than wall time on a shared machine
+    result["cpu_seconds"] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     result["peak_rss_mb"] = peak / 1024
     result["peak_disk_mb"] = disk / 2**20
     result["size_mb"] = dir_size(out) / 2**20
@@ -192,13 +198,18 @@ def main(argv: list[str] | None = None) -> None:
         help="rounds of builds, akhbar and Whoosh alternating; figures are medians, each ratio "
         "taken within a round (this machine's speed drifts by 10-20%% between minutes)",
     )
+    ap.add_argument(
+        "--no-baseline",
+        action="store_true",
+        help="skip the Whoosh builds (with --without: only what the stages cost)",
+    )
     args = ap.parse_args(argv)
     require_shared()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in sorted(args.sizes, reverse=True):
             for round_ in range(1, args.repeat + 1):
-                for kind in ("akhbar", "whoosh"):
+                for kind in ("akhbar",) if args.no_baseline else ("akhbar", "whoosh"):
                     out = (args.keep or Path(tmp)) / f"{kind}-{n}"
                     shutil.rmtree(out, ignore_errors=True)
                     r = build(kind, args.corpus, n, out)
@@ -214,7 +225,10 @@ def main(argv: list[str] | None = None) -> None:
                     with tempfile.TemporaryDirectory() as scratch:
                         r = build("akhbar", args.corpus, n, Path(scratch) / "ix", (stage,))
                     rows.append({"kind": f"akhbar without {stage}", "n": n, "round": round_, **r})
-                    print(f"akhbar without {stage} {n} (round {round_}): {r['seconds']:.1f} s", file=sys.stderr)
+                    print(
+                        f"akhbar without {stage} {n} (round {round_}): {r['seconds']:.1f} s, {r['cpu_seconds']:.1f} s CPU",
+                        file=sys.stderr,
+                    )
 
     def runs(kind: str, n: int) -> list[dict]:
         return [r for r in rows if r["kind"] == kind and r["n"] == n]
@@ -224,12 +238,13 @@ def main(argv: list[str] | None = None) -> None:
         middle = f"{statistics.median(values):.{digits}f}"
         return middle if len(values) == 1 else f"{middle} ({min(values):.{digits}f}–{max(values):.{digits}f})"
 
-    print(
-        "| articles | akhbar art/s | whoosh art/s | speed ratio | akhbar MB | whoosh MB | size ratio "
-        "| akhbar peak RSS MB | whoosh peak RSS MB | akhbar peak disk MB |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for n in sorted(args.sizes):
+    if not args.no_baseline:
+        print(
+            "| articles | akhbar art/s | whoosh art/s | speed ratio | akhbar MB | whoosh MB | size ratio "
+            "| akhbar peak RSS MB | whoosh peak RSS MB | akhbar peak disk MB |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|---|")
+    for n in sorted(args.sizes) if not args.no_baseline else ():
         a, w = runs("akhbar", n), runs("whoosh", n)
         ratios = [x["per_second"] / y["per_second"] for x, y in zip(a, w, strict=True)]
         print(
@@ -240,17 +255,21 @@ def main(argv: list[str] | None = None) -> None:
             f"| {max(x['peak_disk_mb'] for x in a):.0f} |"
         )
     if args.without:
-        print("\n| articles | build | seconds | the stage adds |")
-        print("|---|---|---|---|")
+        print("\n| articles | build | seconds | the stage adds | CPU seconds | the stage adds to CPU |")
+        print("|---|---|---|---|---|---|")
         for n in sorted(args.sizes):
             full = runs("akhbar", n)
             for stage in args.without:
                 cut = runs(f"akhbar without {stage}", n)
                 added = [f["seconds"] / c["seconds"] - 1 for f, c in zip(full, cut, strict=True)]
+                cpu_added = [f["cpu_seconds"] / c["cpu_seconds"] - 1 for f, c in zip(full, cut, strict=True)]
                 seconds = spread([c["seconds"] for c in cut], 1)
+                cpu = spread([c["cpu_seconds"] for c in cut], 1)
                 print(
                     f"| {n} | akhbar without {stage} | {seconds} (full: {spread([f['seconds'] for f in full], 1)}) "
-                    f"| {spread([100 * x for x in added], 0)}% |"
+                    f"| {spread([100 * x for x in added], 0)}% "
+                    f"| {cpu} (full: {spread([f['cpu_seconds'] for f in full], 1)}) "
+                    f"| {spread([100 * x for x in cpu_added], 0)}% |"
                 )
     stages = profile(args.corpus, args.profile) if args.profile else {}
     if stages:
