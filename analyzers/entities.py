@@ -851,6 +851,11 @@ def _mentions(
         _gazetteer_pass(norms, starts, covered, spans, 1)
     out = []
     for a, b, kind in sorted(spans):
+        if b - a == 1:  # most mentions are one word: nothing between words to check
+            start, end = kept[a][0], kept[a][1]
+            written = text[start:end]
+            out.append(EntityMention(start, end, kind, written, entity_key(written, kind)))
+            continue
         a, b = _within_punctuation(text, kept, a, b)
         if a == b:
             continue
