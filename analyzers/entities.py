@@ -514,13 +514,10 @@ def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
         for t in [_trigger(word)]
     }
     gaz_words, clusters = _gaz_words(), word_clusters()
-
-    clitic = _CLITIC.match
+    bare_of = strip_clitics.__wrapped__  # without its cache: most words the tagger has not seen are rare
 
     def word_rows(word: str) -> Rows:
-        # strip_clitics without its cache: most words the tagger has not seen are rare
-        m = clitic(word)
-        bare = word[m.end() :] if m else word
+        bare = bare_of(word)
         cluster = clusters.get(bare, "-")
         own = [
             w(word, zero),
@@ -615,12 +612,10 @@ def _sentence_cuts(
     the normalized words alone, and where its sentences begin among them (the last cut is the number of words):
     at . ! ? ؟ and line ends."""
     if words is None:
-        words = ((m.start(), m.end(), normalize(m.group())) for m in iter_words(text))
-    kept = (
-        list(itertools.compress(words, map(_NORMALIZED, words)))
-        if isinstance(words, list)
-        else [w for w in words if w[2]]
-    )
+        words = [(m.start(), m.end(), normalize(m.group())) for m in iter_words(text)]
+    elif not isinstance(words, list):
+        words = list(words)
+    kept = list(itertools.compress(words, map(_NORMALIZED, words)))
     if not kept:
         return kept, (), [0, 0]
     starts, _, norms = zip(*kept, strict=True)
