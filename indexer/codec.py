@@ -59,6 +59,7 @@ _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # a zstd frame begins so; a zlib stream never
 _TRAILER = struct.Struct("<IIH")  # documents, blocks, documents per block
 _CACHED_BLOCKS = 8
 _EXTENT = struct.Struct("!qi")  # offset and length, at the end of a W3 term info
+_PROTOCOL = 5  # W3 pickles blocks with protocol 2, which spells each bytes value as a call to _codecs.encode
 _COMPRESS_FROM = 64  # smaller posting blocks are stored as they are: compressing makes them larger, and costs
 
 
@@ -390,7 +391,7 @@ def encode_postings(
         else:
             mini_values = b"".join(values[s:e])
         deltas = tuple(map(sub, bids, chain((0,), bids[:-1])))
-        data = pickle.dumps((deltas, mini_weights, mini_values), 2)
+        data = pickle.dumps((deltas, mini_weights, mini_values), _PROTOCOL)
         comp = level if len(data) > _COMPRESS_FROM else 0
         if comp:
             data = _compressor(comp).compress(data)
