@@ -2,9 +2,11 @@
 
 ``ArabicAnalyzer()``      tokenize → normalize → stop words → light stem (emits stems)
 ``ArabicExactAnalyzer()`` tokenize → normalize → stop words            (emits written forms)
-akhbar's index uses the first for its positional ``title``/``body`` fields and the
-second for the frequency-only ``title_exact``/``body_exact`` fields.  Both are plain
-Whoosh analyzers, usable in anyone's Whoosh schema.
+``ArabicRootAnalyzer()``  tokenize → normalize → stop words → light stem → root (emits ISRI roots)
+akhbar's index uses the first for its positional ``title``/``body`` fields, the
+second for the frequency-only ``title_exact``/``body_exact`` fields and the third for
+the frequency-only ``root`` field (a ranking signal, see :mod:`analyzers.roots`).  All
+are plain Whoosh analyzers, usable in anyone's Whoosh schema.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from analyzers.normalization import DEFAULT_RULES, NormalizeFilter, Normalizer
+from analyzers.roots import RootFilter
 from analyzers.stem import LightStemFilter, LightStemmer
 from analyzers.stopwords import ArabicStopFilter, load_stoplist
 from analyzers.tokenize import WORD_PATTERN, ArabicTokenizer, iter_words
@@ -64,6 +67,16 @@ def ArabicExactAnalyzer(settings: AnalysisSettings | None = None):  # noqa: N802
     ['واخبارها', 'الاخبار']
     """
     return _base(settings or AnalysisSettings())
+
+
+def ArabicRootAnalyzer(settings: AnalysisSettings | None = None):  # noqa: N802
+    """tokenize → normalize → stop → light stem → ISRI root of the stem.
+
+    >>> [t.text for t in ArabicRootAnalyzer()("يكتبون في المكتبات")]
+    ['كتب', 'كتب']
+    """
+    settings = settings or AnalysisSettings()
+    return _base(settings) | LightStemFilter(settings.make_stemmer()) | RootFilter()
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,9 @@ ABLATIONS: list[tuple[str, dict, dict]] = [
     ("query: -proclitic expansion", {}, {"proclitics": False}),
     ("rank: -exact-form bonus", {}, {"exact_boost": 0.0}),
     ("rank: -lead bonus", {}, {"lead_boost": 0.0}),
+    ("rank: -root bonus", {}, {"root_boost": 0.0}),
+    ("rank: root bonus 1.0", {}, {"root_boost": 1.0}),
+    ("rank: root bonus 3.0", {}, {"root_boost": 3.0}),
     ("rank: BM25 k1=0.9 b=0.4", {}, {"k1": 0.9, "b": 0.4}),
     ("rank: +proximity 0.25", {}, {"proximity": 0.25}),
 ]

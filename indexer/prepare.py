@@ -32,6 +32,7 @@ from analyzers import AnalysisSettings
 from analyzers.chains import AnalysisCore
 from analyzers.entities import EntityMention, extract_entities, extract_entities_batch, forget_caches
 from analyzers.mentions import extract_dates
+from analyzers.roots import root
 from indexer.article import Article
 from indexer.schema import ENTITY_INDEX, lead_end
 from indexer.writer import Chunk, FieldJob, Postings, by_frequency, encode_terms, keywords, positional, postings_of
@@ -62,13 +63,14 @@ def default_workers() -> int:
 
 
 def _fields(
-    core: AnalysisCore, text: str, lead: int = 0
+    core: AnalysisCore, text: str, roots: dict[str, int], lead: int = 0
 ) -> tuple[Postings, Postings, list[tuple[int, int, str]], list[str]]:
     """One pass over the analysis of ``text``: the postings of its stems (positional
     field) and of its normalized forms (exact field), its words as ``(start, end,
     normalized)`` for entity and date extraction, and the stems of the words that end
-    by offset ``lead`` (see :func:`indexer.schema.lead_end`).  Positions count the kept
-    tokens, as the analyzer numbers them (stop words close up)."""
+    by offset ``lead`` (see :func:`indexer.schema.lead_end`); the roots of its stems are
+    counted into ``roots``.  Positions count the kept tokens, as the analyzer numbers
+    them (stop words close up)."""
     where: dict[str, list[int]] = {}
     counts: dict[str, int] = {}
     words = []
@@ -85,6 +87,9 @@ def _fields(
             if end <= lead:
                 lead_stems.append(s)
             pos += 1
+    for s, at in where.items():  # a root per distinct stem, not per word: ISRI is slow
+        r = root(s)
+        roots[r] = roots.get(r, 0) + len(at)
     return positional(where, pos), by_frequency(counts, pos), words, lead_stems
 
 
@@ -101,8 +106,9 @@ Words = list[tuple[int, int, str]]  # (start, end, normalized) of each word of a
 
 def _analysed(a: Article, digest: str, core: AnalysisCore) -> tuple[dict, Words, Words]:
     """The document without its entities, and the title's and body's words for extracting them."""
-    title, title_exact, title_words, _ = _fields(core, a.title)
-    body, body_exact, words, lead_stems = _fields(core, a.body, lead_end(a.body))
+    roots: dict[str, int] = {}
+    title, title_exact, title_words, _ = _fields(core, a.title, roots)
+    body, body_exact, words, lead_stems = _fields(core, a.body, roots, lead_end(a.body))
     doc: dict = {
         "id": a.id,
         "title": title,
@@ -112,6 +118,7 @@ def _analysed(a: Article, digest: str, core: AnalysisCore) -> tuple[dict, Words,
         "lead": postings_of(lead_stems, positions=False),
         "title_exact": title_exact,
         "body_exact": body_exact,
+        "root": by_frequency(roots, title.length + body.length),
         "digest": digest.encode("ascii"),
         "origin": (a.path, a.line),
     }
@@ -269,6 +276,7 @@ def serve() -> None:
                 if field is None:  # the articles are all prepared: their caches go
                     core.forget()
                     forget_caches()
+                    root.cache_clear()
                     gc.unfreeze()
                     gc.collect()
                 field = payload

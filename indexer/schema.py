@@ -16,9 +16,10 @@ from whoosh import columns, fields, formats
 from whoosh.system import emptybytes
 
 from analyzers import AnalysisSettings
-from analyzers.chains import AnalysisCore, FastArabicAnalyzer
+from analyzers.chains import AnalysisCore, ArabicRootAnalyzer, FastArabicAnalyzer
 
-FORMAT_VERSION: Final = 6  # 5: weight-only postings in the frequency-only fields; 6: block-compressed stored fields
+# 5: weight-only postings in the frequency-only fields; 6: block-compressed stored fields; 7: the root field
+FORMAT_VERSION: Final = 7
 LEAD_MIN: Final = 150
 LEAD_MAX: Final = 400
 
@@ -101,6 +102,7 @@ def make_schema(settings: AnalysisSettings | None = None) -> fields.Schema:
         lead=_weight_only(fields.TEXT(analyzer=stemmed, phrase=False)),
         title_exact=_weight_only(fields.TEXT(analyzer=exact, phrase=False)),
         body_exact=_weight_only(fields.TEXT(analyzer=exact, phrase=False)),
+        root=_weight_only(fields.TEXT(analyzer=ArabicRootAnalyzer(settings), phrase=False)),  # title and body
         date=fields.DATETIME(stored=True, sortable=True),
         mentioned=fields.DATETIME(),
         person=fields.KEYWORD(commas=True),

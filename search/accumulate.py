@@ -43,7 +43,7 @@ from whoosh.util.numeric import byte_to_length
 
 __all__ = ["Accumulator", "Scored", "matching", "top"]
 
-SCORED_FIELDS = frozenset({"title", "body", "title_exact", "body_exact", "lead"})
+SCORED_FIELDS = frozenset({"title", "body", "title_exact", "body_exact", "lead", "root"})
 LOOKUP_RATIO = 8  # a term in 8x more documents than are wanted is looked up, not decoded whole
 CACHE_FROM = 2_000  # postings: rarer terms decode quickly enough
 CACHED_POSTINGS = 3_000_000  # ~36 MB of document numbers and scores

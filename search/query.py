@@ -52,6 +52,7 @@ from whoosh.query import spans
 from analyzers import AnalysisSettings, Normalizer
 from analyzers.dates import parse_date_range
 from analyzers.entities import entity_key, similar_names
+from analyzers.roots import root
 from analyzers.stem import LightStemmer
 from analyzers.stopwords import load_stoplist
 from analyzers.tokenize import iter_words
@@ -333,6 +334,9 @@ class Ranking:
     proximity: float = 0.0  # consecutive query words within proximity_window words (+0.002, 2.3x slower)
     proximity_window: int = 4
     proclitics: bool = True  # حلب also matches بحلب، لحلب، وبحلب
+    # match="any": an article whose words share the query words' roots (هجوم / هاجم) gains
+    # this boost on the root field (0: none); 1.0 and 2.0 within 0.002 on both evaluation sets
+    root_boost: float = 2.0
     k1: float = 1.2  # BM25
     b: float = 0.75
 
@@ -470,6 +474,23 @@ class Compiler:
             exact_terms = [wq.Term(fieldname + EXACT_SUFFIX, n) for n, _ in tokens]
             q = wq.And([q, *exact_terms])
         return q
+
+    def root_bonus(self, items: list[Node], boost: float) -> list[wq.Query]:
+        """The roots of the query's plain words, each a bonus on the ``root`` field (see
+        :mod:`analyzers.roots`); fielded, exact, prefix, fuzzy and negated words give none."""
+        roots: dict[str, None] = {}
+        for item in items:
+            if isinstance(item, Unary) and item.op == "required":
+                item = item.item
+            if not isinstance(item, Word | Phrase) or item.field is not None or item.exact:
+                continue
+            if isinstance(item, Word) and (item.prefix or item.fuzzy):
+                continue
+            for m in iter_words(item.text):
+                n = self.norm(m.group())
+                if n and n not in self.stops:
+                    roots.setdefault(root(self.stemmer(n)))
+        return [wq.Term("root", r, boost=boost) for r in roots if self.has("root", r)]
 
     def proximity(self, items: list[Node], *, window: int, weight: float) -> list[wq.Query]:
         """Ranking bonus for consecutive query words found near each other, in
@@ -704,6 +725,9 @@ def compile_query(
             result = wq.AndNot(wq.Every(), result.query)
         elif result is not None:
             result = _unwrap(result)
+    if result is not None and match == "any" and ranking.root_boost:
+        items = node.items if isinstance(node, Bool) and node.op == "and" else [node]
+        compiler.bonus += compiler.root_bonus(items, ranking.root_boost)
     if result is None:
         if not compiler.dropped:
             raise QueryError("the query has no words to search for (only marks or symbols)")

@@ -112,13 +112,14 @@ def test_prepared_postings_write_what_whoosh_writes_from_the_text(compress_all, 
     writer = SegmentWriter(theirs, codec=AkhbarCodec())
     for a, doc in zip(articles, docs, strict=True):  # the texts the postings were made from
         texts = {"title": a.title, "body": a.body, "lead": lead_of(a.body), "title_exact": a.title}
+        texts["root"] = f"{a.title}\n{a.body}"  # one field for the roots of both
         for kind, field in ENTITY_INDEX.items():
             keys = sorted({key for k, key, *_ in doc.get("entities", []) if k == kind})
             texts[field] = ",".join(keys) if keys else None  # Whoosh analyses the keys itself
         writer.add_document(**{**doc, **texts, "body_exact": a.body})
     writer.commit()
     mine, whooshs = _contents(ours, raw=compress_all), _contents(theirs, raw=compress_all)
-    assert {field for field, _ in mine[0]} >= {*TEXT_FIELDS, "id", "person", "place", "date"}
+    assert {field for field, _ in mine[0]} >= {*TEXT_FIELDS, "id", "person", "place", "date", "root"}
     assert mine == whooshs
 
 
