@@ -1,10 +1,11 @@
-"""The index schema (see ``docs/index.md``).
+"""The index schema (see ``docs/design.md``, "The index").
 
 ``title`` and ``body`` hold stems with positions (:func:`analyzers.ArabicAnalyzer`):
 ranking, phrases.  ``title_exact`` and ``body_exact`` hold the normalized written
 forms without positions (:func:`analyzers.ArabicExactAnalyzer`): ``=word``, the
 exact-match ranking bonus, prefixes, fuzzy terms and spelling suggestions — a
-frequency-only field costs far less than a second positional copy.  Stored
+frequency-only field costs far less than a second positional copy.  ``root`` holds
+the ISRI roots of the title's and body's stems, for the any-mode root bonus.  Stored
 fields keep the text as written, for snippets and ``show``.
 """
 
