@@ -75,6 +75,18 @@ class Postings(NamedTuple):
     weights: list[int]
     values: list[bytes | int] | None
 
+    def __reduce__(self):
+        # workers send documents pickled: the terms go as one string, which pickles in a
+        # third of the time a list of them takes (no term holds a NUL: the count shows it)
+        joined = b"\0".join(self.terms)
+        if not self.terms or joined.count(b"\0") != len(self.terms) - 1:
+            return Postings, tuple(self)
+        return _joined_postings, (self.length, joined, self.weights, self.values)
+
+
+def _joined_postings(length: int, joined: bytes, weights: list[int], values: list[bytes | int] | None) -> Postings:
+    return Postings(length, joined.split(b"\0"), weights, values)
+
 
 def postings_of(tokens: Sequence[str], positions: bool) -> Postings:
     """The postings of a field holding ``tokens`` (at positions 0, 1, 2 …), with

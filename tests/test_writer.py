@@ -218,3 +218,11 @@ def test_buffered_records_read_back_as_given(postings) -> None:
             assert values == [one_position(v) if isinstance(v, int) else v for _, v in postings]
         else:
             assert values is None
+
+
+@given(st.lists(st.binary(max_size=6), max_size=8), st.booleans())
+def test_postings_travel_between_processes_unchanged(terms: list[bytes], with_values: bool) -> None:
+    """Workers pickle documents with their terms joined: any terms, NULs and empty ones included."""
+    p = Postings(len(terms), terms, [1] * len(terms), [b"v"] * len(terms) if with_values else None)
+    back = pickle.loads(pickle.dumps(p, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == p and type(back) is Postings
