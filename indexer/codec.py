@@ -29,6 +29,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from hashlib import md5
 from itertools import chain
 from operator import sub
 
@@ -46,11 +47,12 @@ from whoosh.codec.whoosh3 import (
     W3TermInfo,
     W3TermsReader,
 )
+from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.reading import TermNotFound
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-__all__ = ["BLOCK", "BLOCK_ERRORS", "AkhbarCodec", "BlockCompressedBytesColumn"]
+__all__ = ["BLOCK", "BLOCK_ERRORS", "AkhbarCodec", "BlockCompressedBytesColumn", "TermIndexWriter"]
 
 BLOCK = 16  # documents per compressed block (8: 6% larger; 32: reading one costs twice as much)
 INLINE_LIMIT = 4  # terms in fewer documents keep their postings in the term index
@@ -440,7 +442,54 @@ class _LeafMatcher(W3LeafMatcher):
         self._data = pickle.loads(_decompress(data) if self._compression else data)
 
 
+_LENGTHS = struct.Struct("!ii")  # Whoosh's hash file: a record's key and value lengths
+_POINTER = struct.Struct("!Iq")  # a hash table slot: the key's hash and its record's position
+
+
+class TermIndexWriter(OrderedHashWriter):
+    """Whoosh's term index writer, writing the same bytes with fewer calls.
+
+    The commit writes the term index alone in the writing process, a term at a time
+    (half a million on 30k articles): one write per record instead of three, the MD5
+    hash from the digest's bytes instead of its hex string, each hash table written
+    in one piece — 1.7 s → 1.2 s for 500k terms.
+    """
+
+    def add(self, key: bytes, value: bytes) -> None:
+        if key <= self.lastkey:
+            raise ValueError(f"Keys must increase: {self.lastkey!r}..{key!r}")
+        dbfile = self.dbfile
+        pos = dbfile.tell()
+        self.index.append(pos)
+        dbfile.write(_LENGTHS.pack(len(key), len(value)) + key + value)
+        h = int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")  # Whoosh's md5_hash
+        self.buckets[h & 255].append((h, pos))
+        self.lastkey = key
+
+    def _write_hashes(self) -> None:
+        if self.hashtype != 0:  # not MD5: Whoosh's own
+            return super()._write_hashes()
+        dbfile = self.dbfile
+        pack = _POINTER.pack
+        empty = pack(0, 0)
+        for entries in self.buckets:
+            numslots = 2 * len(entries)
+            self.directory.append((dbfile.tell(), numslots))
+            table: list[bytes | None] = [None] * numslots
+            for hashval, position in entries:  # open addressing, as Whoosh places them
+                slot = (hashval >> 8) % numslots
+                while table[slot] is not None:
+                    slot = (slot + 1) % numslots
+                table[slot] = pack(hashval, position)
+            dbfile.write(b"".join([empty if slot is None else slot for slot in table]))
+
+
 class _FieldWriter(W3FieldWriter):
+    def __init__(self, codec, storage, segment) -> None:
+        super().__init__(codec, storage, segment)
+        # the same writer, its header written: only how it adds and closes differs
+        self._tindex.__class__ = TermIndexWriter
+
     def add_encoded(self, btext: bytes, info: bytes, posts: bytes) -> None:
         """A term of the current field whose postings :func:`encode_postings` encoded."""
         if posts:

@@ -9,15 +9,16 @@ import struct
 import zlib
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import formats
 from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
 from whoosh.filedb.filestore import RamStorage
+from whoosh.filedb.filetables import OrderedHashWriter
 
 import indexer.writer
 from indexer import Article
-from indexer.codec import BlockCompressedBytesColumn, BlockSettings, InlineTermInfo, encode_postings
+from indexer.codec import BlockCompressedBytesColumn, BlockSettings, InlineTermInfo, TermIndexWriter, encode_postings
 from search import Engine
 
 WORDS = "حلب بحلب لحلب حمص دمشق هدنة قصف وزارة الخارجية محادثات جنيف الرئيس الأسواق النفط الأمطار القاهرة".split()
@@ -170,3 +171,16 @@ def test_positional_posting_blocks_are_far_smaller_than_whooshs() -> None:
         w3.add_posting(docnum, weight, value)
     w3.finish_postings()
     assert len(ours) < 0.75 * f.tell()
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.dictionaries(st.binary(min_size=1, max_size=12), st.binary(max_size=30), max_size=300))
+def test_the_term_index_is_written_as_whoosh_writes_it(items: dict[bytes, bytes]) -> None:
+    storage = RamStorage()
+    for name, cls in (("ours", TermIndexWriter), ("whoosh", OrderedHashWriter)):
+        w = cls(storage.create_file(name))
+        for key in sorted(items):
+            w.add(key, items[key])
+        w.extras["fieldmap"] = {"body": 0}
+        w.close()
+    assert storage.open_file("ours").read() == storage.open_file("whoosh").read()
