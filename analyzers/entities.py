@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import gzip
 import itertools
-import operator
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
@@ -601,7 +600,6 @@ def batch_tagger() -> BatchTagger | None:
     return BatchTagger(t, str(path), feature_rows)
 
 
-_NORMALIZED = operator.itemgetter(2)
 _SENTENCE_END = re.compile(r"[.!?؟\n]")
 
 
@@ -610,12 +608,11 @@ def _sentence_cuts(
 ) -> tuple[list[tuple[int, int, str]], tuple[str, ...], list[int]]:
     """The text's words that normalize to something, as ``(start, end, normalized)``,
     the normalized words alone, and where its sentences begin among them (the last cut is the number of words):
-    at . ! ? ؟ and line ends."""
+    at . ! ? ؟ and line ends.  ``words``, when given, are those words already (the indexer's)."""
     if words is None:
-        words = [(m.start(), m.end(), normalize(m.group())) for m in iter_words(text)]
-    elif not isinstance(words, list):
-        words = list(words)
-    kept = list(itertools.compress(words, map(_NORMALIZED, words)))
+        kept = [(m.start(), m.end(), n) for m in iter_words(text) if (n := normalize(m.group()))]
+    else:
+        kept = words if isinstance(words, list) else list(words)
     if not kept:
         return kept, (), [0, 0]
     starts, _, norms = zip(*kept, strict=True)
@@ -632,7 +629,7 @@ def sentences_of(
     text: str, words: Iterable[tuple[int, int, str]] | None = None
 ) -> Iterable[list[tuple[int, int, str]]]:
     """The text's words, as ``(start, end, normalized)``, cut into sentences at . ! ? ؟
-    and line ends; words that normalize to nothing are left out.
+    and line ends; words that normalize to nothing are left out (given ``words``: by the caller).
 
     >>> [[w for _, _, w in s] for s in sentences_of("قال الوزير. وأضاف: إن")]
     [['قال', 'الوزير'], ['واضاف', 'ان']]
@@ -766,7 +763,8 @@ def _within_punctuation(text: str, sentence: Sequence[tuple[int, int, str]], a: 
 def extract_entities(text: str, words: Iterable[tuple[int, int, str]] | None = None) -> list[EntityMention]:
     """People, places and organizations mentioned in ``text``, with offsets.
     ``words`` may give the text's words already tokenized and normalized, as
-    ``(start, end, normalized)`` (the indexer passes its own).
+    ``(start, end, normalized)``, without those that normalize to nothing (the
+    indexer passes its own).
 
     >>> [(m.text, m.type) for m in extract_entities("التقى الرئيس الروسي فلاديمير بوتين في دمشق")]
     [('فلاديمير بوتين', 'person'), ('دمشق', 'place')]

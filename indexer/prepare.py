@@ -67,7 +67,7 @@ def _fields(
 ) -> tuple[Postings, Postings, list[tuple[int, int, str]], list[str]]:
     """One pass over the analysis of ``text``: the postings of its stems (positional
     field) and of its normalized forms (exact field), its words as ``(start, end,
-    normalized)`` for entity and date extraction, and the stems of the words that end
+    normalized)`` for entity and date extraction (those that normalize to something), and the stems of the words that end
     by offset ``lead`` (see :func:`indexer.schema.lead_end`); the roots of its stems are
     counted into ``roots``.  Positions count the kept tokens, as the analyzer numbers
     them (stop words close up)."""
@@ -77,8 +77,10 @@ def _fields(
     lead_stems = []
     pos = 0
     for _, n, s, start, end in core.words(text):
+        if not n:  # a run of tatweel: no word to index or to read entities and dates from
+            continue
         words.append((start, end, n))
-        if n and s is not None:
+        if s is not None:
             if s in where:
                 where[s].append(pos)
             else:
