@@ -481,7 +481,7 @@ class TermIndexWriter(OrderedHashWriter):
                 while table[slot] is not None:
                     slot = (slot + 1) % numslots
                 table[slot] = pack(hashval, position)
-            dbfile.write(b"".join([empty if slot is None else slot for slot in table]))
+            dbfile.write(b"".join([empty if entry is None else entry for entry in table]))
 
 
 class _FieldWriter(W3FieldWriter):

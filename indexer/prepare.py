@@ -67,10 +67,11 @@ def _fields(
 ) -> tuple[Postings, Postings, list[tuple[int, int, str]], list[str]]:
     """One pass over the analysis of ``text``: the postings of its stems (positional
     field) and of its normalized forms (exact field), its words as ``(start, end,
-    normalized)`` for entity and date extraction (those that normalize to something), and the stems of the words that end
-    by offset ``lead`` (see :func:`indexer.schema.lead_end`); the roots of its stems are
-    counted into ``roots``.  Positions count the kept tokens, as the analyzer numbers
-    them (stop words close up)."""
+    normalized)`` for entity and date extraction (those that normalize to something),
+    and the stems of the words that end by offset ``lead`` (see
+    :func:`indexer.schema.lead_end`); the roots of its stems are counted into
+    ``roots``.  Positions count the kept tokens, as the analyzer numbers them (stop
+    words close up)."""
     where: dict[str, list[int]] = {}
     counts: dict[str, int] = {}
     words = []

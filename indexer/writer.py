@@ -77,7 +77,7 @@ class Postings(NamedTuple):
 
     def __reduce__(self):
         # workers send documents pickled: the terms go as one string, which pickles in a
-        # third of the time a list of them takes (no term holds a NUL: the count shows it)
+        # half the time a list of them takes (no term holds a NUL: the count shows it)
         joined = b"\0".join(self.terms)
         if not self.terms or joined.count(b"\0") != len(self.terms) - 1:
             return Postings, tuple(self)
