@@ -387,14 +387,17 @@ class Compiler:
         return QueryError(message, self.q, node.pos)
 
     # words become (normalized, stem) pairs, stop words dropped
-    def analyse(self, text: str) -> list[tuple[str, str]]:
+    def analyse(self, text: str, *, note_dropped: bool = True) -> list[tuple[str, str]]:
+        """``(normalized, stem)`` of each word of ``text`` that is not a stop word; the
+        stop words are noted as dropped (once: a bonus analysing the words again does not)."""
         out = []
         for m in iter_words(text):
             n = self.norm(m.group())
             if not n:
                 continue
             if n in self.stops:
-                self.dropped.append(m.group())
+                if note_dropped:
+                    self.dropped.append(m.group())
                 continue
             out.append((n, self.stemmer(n)))
         return out
@@ -486,10 +489,8 @@ class Compiler:
                 continue
             if isinstance(item, Word) and (item.prefix or item.fuzzy):
                 continue
-            for m in iter_words(item.text):
-                n = self.norm(m.group())
-                if n and n not in self.stops:
-                    roots.setdefault(root(self.stemmer(n)))
+            for _, stem in self.analyse(item.text, note_dropped=False):
+                roots.setdefault(root(stem))
         return [wq.Term("root", r, boost=boost) for r in roots if self.has("root", r)]
 
     def proximity(self, items: list[Node], *, window: int, weight: float) -> list[wq.Query]:
