@@ -30,7 +30,7 @@ __all__ = ["BatchTagger", "Rows"]
 # a word's four rows in the score table: as the token itself, as the previous, next and
 # second-previous token; three fixed rows come first
 _BOS, _EOS, _NONE = 0, 1, 2
-_OWN, _PREV, _NEXT, _TWO_BACK = 0, 1, 2, 3
+_PREV, _NEXT, _TWO_BACK = 1, 2, 3  # offsets from a word's first row, its own
 _FEATURE = struct.Struct("<iiid")  # crfsuite's feature record: type, source, destination, weight
 Pair = tuple[str, str]  # a feature as (template, value); the model's attribute is template + value
 # a word's features as rows of the weight table, by role: its own, as the previous word, as
@@ -238,18 +238,20 @@ class BatchTagger:
         first = np.repeat(np.cumsum(lengths) - lengths, lengths)
         pos = np.arange(len(base)) - first  # position in the sentence
         last = np.repeat(lengths, lengths) - 1
-        # each token's word's four rows in one gather (they lie together), then each role's
-        # row moved to the token it scores: the previous word's "-1" row to the next token
-        blocks = self._rows[3:].reshape(-1, 4, len(self.labels))[(base - 3) // 4]
-        scores = blocks[:, _OWN].copy()
+        # a token's scores: its word's own row, plus the row of each neighbour's word for the
+        # neighbour's role (the previous word's "-1" row …), or a fixed row past the sentence's edge
+        rows = self._rows
+        scores = rows.take(base, axis=0)
+        part = np.empty_like(scores)
         for role, shift, edge, fixed in (
             (_PREV, 1, pos == 0, _BOS),
             (_NEXT, -1, pos == last, _EOS),
             (_TWO_BACK, 2, pos < 2, _NONE),
         ):
-            part = np.roll(blocks[:, role], shift, axis=0)
-            part[edge] = self._rows[fixed]
-            scores += part
+            at = np.roll(base, shift)
+            at += role
+            at[edge] = fixed
+            scores += rows.take(at, axis=0, out=part)
         if self._outside < 0:
             open_ = np.ones(len(base), dtype=bool)
         else:

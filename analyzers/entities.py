@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from io import BytesIO
+from operator import itemgetter
 from typing import Final, NamedTuple
 
 import numpy as np
@@ -514,13 +515,30 @@ def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
     }
     gaz_words, clusters = _gaz_words(), word_clusters()
     bare_of = strip_clitics.__wrapped__  # without its cache: most words the tagger has not seen are rare
+    # most words the tagger meets for the first time are rare, and the model knows neither
+    # them nor their clitic-free form: one lookup each instead of one per template
+    known_words = {v for t in ("w=", "-1w=", "+1w=", "-2w=") for v in tagger.table(t)}
+    known_bare = {v for t in ("b=", "-1b=", "+1b=") for v in tagger.table(t)}
 
     def word_rows(word: str) -> Rows:
         bare = bare_of(word)
         cluster = clusters.get(bare, "-")
+        if word in known_words:
+            as_own, as_prev, as_next, as_two_back = (
+                w(word, zero),
+                prev_w(word, zero),
+                next_w(word, zero),
+                two_back(word, zero),
+            )
+        else:
+            as_own = as_prev = as_next = as_two_back = zero
+        if bare in known_bare:
+            bare_own, bare_prev, bare_next = b(bare, zero), prev_b(bare, zero), next_b(bare, zero)
+        else:
+            bare_own = bare_prev = bare_next = zero
         own = [
-            w(word, zero),
-            b(bare, zero),
+            as_own,
+            bare_own,
             p2(bare[:2], zero),
             p3(bare[:3], zero),
             s2(bare[-2:], zero),
@@ -528,8 +546,8 @@ def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
             lengths[min(len(bare), 8)],
             c(cluster, zero),
         ]
-        prev = [prev_w(word, zero), prev_b(bare, zero), prev_c(cluster, zero)]
-        nxt = [next_w(word, zero), next_b(bare, zero), next_c(cluster, zero)]
+        prev = [as_prev, bare_prev, prev_c(cluster, zero)]
+        nxt = [as_next, bare_next, next_c(cluster, zero)]
         if word.startswith("ال"):
             own.append(article)
             prev.append(prev_article)
@@ -549,7 +567,7 @@ def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
             own.append(gaz(kind, zero))
             prev.append(prev_gaz(kind, zero))
             nxt.append(next_gaz(kind, zero))
-        return own, prev, nxt, two_back(word, zero)
+        return own, prev, nxt, as_two_back
 
     return word_rows
 
@@ -603,26 +621,32 @@ def batch_tagger() -> BatchTagger | None:
 _SENTENCE_END = re.compile(r"[.!?؟\n]")
 
 
+Word = tuple[int, int, str]  # (start, end, normalized)
+
+
 def _sentence_cuts(
-    text: str, words: Iterable[tuple[int, int, str]] | None = None
-) -> tuple[list[tuple[int, int, str]], tuple[str, ...], list[int]]:
+    text: str, words: Iterable[Word] | None = None, norms: Sequence[str] | None = None
+) -> tuple[list[Word], Sequence[str], list[int]]:
     """The text's words that normalize to something, as ``(start, end, normalized)``,
-    the normalized words alone, and where its sentences begin among them (the last cut is the number of words):
-    at . ! ? ؟ and line ends.  ``words``, when given, are those words already (the indexer's)."""
+    the normalized words alone, and where its sentences begin among them (the last
+    cut is the number of words): at . ! ? ؟ and line ends.  ``words`` and ``norms``,
+    when given, are those words already (the indexer's)."""
     if words is None:
         kept = [(m.start(), m.end(), n) for m in iter_words(text) if (n := normalize(m.group()))]
     else:
         kept = words if isinstance(words, list) else list(words)
-    if not kept:
-        return kept, (), [0, 0]
-    starts, _, norms = zip(*kept, strict=True)
+    if norms is None or len(norms) != len(kept):
+        norms = [w for _, _, w in kept]
     cuts = [0]
     for m in _SENTENCE_END.finditer(text):  # a mark is never inside a word
-        j = bisect_right(starts, m.start())  # the first word after the mark
+        j = bisect_right(kept, m.start(), key=_start)  # the first word after the mark
         if cuts[-1] < j < len(kept):
             cuts.append(j)
     cuts.append(len(kept))
     return kept, norms, cuts
+
+
+_start = itemgetter(0)
 
 
 def sentences_of(
@@ -760,31 +784,33 @@ def _within_punctuation(text: str, sentence: Sequence[tuple[int, int, str]], a: 
     return a, b
 
 
-def extract_entities(text: str, words: Iterable[tuple[int, int, str]] | None = None) -> list[EntityMention]:
+def extract_entities(
+    text: str, words: Iterable[Word] | None = None, norms: Sequence[str] | None = None
+) -> list[EntityMention]:
     """People, places and organizations mentioned in ``text``, with offsets.
     ``words`` may give the text's words already tokenized and normalized, as
-    ``(start, end, normalized)``, without those that normalize to nothing (the
-    indexer passes its own).
+    ``(start, end, normalized)``, without those that normalize to nothing, and
+    ``norms`` their normalized forms alone (the indexer passes its own).
 
     >>> [(m.text, m.type) for m in extract_entities("التقى الرئيس الروسي فلاديمير بوتين في دمشق")]
     [('فلاديمير بوتين', 'person'), ('دمشق', 'place')]
     """
-    return extract_entities_batch([(text, words)])[0]
+    return extract_entities_batch([(text, words, norms)])[0]
 
 
-def extract_entities_batch(
-    texts: Sequence[tuple[str, Iterable[tuple[int, int, str]] | None]],
-) -> list[list[EntityMention]]:
-    """:func:`extract_entities` of many ``(text, words or None)`` at once: the model
-    decodes all their sentences together, which costs far less than one by one."""
+TextIn = tuple[str, Iterable[Word] | None] | tuple[str, Iterable[Word] | None, Sequence[str] | None]
+
+
+def extract_entities_batch(texts: Sequence[TextIn]) -> list[list[EntityMention]]:
+    """:func:`extract_entities` of many ``(text, words or None[, norms or None])`` at
+    once: the model decodes all their sentences together, which costs far less than
+    one by one."""
     begins = _name_starts().get
-    read: list[
-        tuple[list[tuple[int, int, str]], tuple[str, ...], list[int], list[tuple[int, tuple[int, ...], int]]]
-    ] = []
+    read: list[tuple[list[Word], Sequence[str], list[int], list[tuple[int, tuple[int, ...], int]]]] = []
     words_of_all: list[str] = []  # every sentence's words, for the model to decode together
     lengths: list[int] = []
-    for text, words in texts:
-        kept, norms, cuts = _sentence_cuts(text, words)
+    for text, words, *given in texts:
+        kept, norms, cuts = _sentence_cuts(text, words, given[0] if given and words is not None else None)
         sizes = list(map(begins, norms))
         starts = []
         ends = iter(cuts[1:])
@@ -799,7 +825,7 @@ def extract_entities_batch(
     t = batch_tagger()
     tagged = iter(t.tag_words(words_of_all, np.array(lengths, dtype=np.int64)) if t else [None] * len(lengths))
     out = []
-    for (text, _), (kept, norms, cuts, starts) in zip(texts, read, strict=True):
+    for (text, *_), (kept, norms, cuts, starts) in zip(texts, read, strict=True):
         # each sentence's words the model tagged, by their place in the text
         tags = [
             [(a + i, tag) for i, tag in found] for a, b in itertools.pairwise(cuts) if b > a and (found := next(tagged))
@@ -810,7 +836,7 @@ def extract_entities_batch(
 
 def _mentions(
     text: str,
-    kept: list[tuple[int, int, str]],
+    kept: list[Word],
     norms: Sequence[str],
     starts: list[tuple[int, tuple[int, ...], int]],
     tagged: list[list[tuple[int, str]]],

@@ -153,13 +153,13 @@ def profile(corpus: Path, n: int) -> dict[str, float]:
         for a in articles[start : start + BATCH]:
             t0 = time.perf_counter()
             roots: dict[str, int] = {}
-            _, _, title_words, _ = _fields(core, a.title, roots)
-            _, _, words, _ = _fields(core, a.body, roots, lead_end(a.body))
+            _, _, title, _ = _fields(core, a.title, roots)
+            _, _, body, _ = _fields(core, a.body, roots, lead_end(a.body))
             t1 = time.perf_counter()
-            extract_dates(a.body, a.date, words)
+            extract_dates(a.body, a.date, body[1])
             stages["analysis"] += t1 - t0
             stages["dates"] += time.perf_counter() - t1
-            texts += [(a.title, title_words), (a.body, words)]
+            texts += [title, body]
         t = time.perf_counter()
         extract_entities_batch(texts)
         stages["entities"] += time.perf_counter() - t

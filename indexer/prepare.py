@@ -49,6 +49,10 @@ _WORKER = "import sys; sys.path.insert(0, sys.argv[1]); from indexer.prepare imp
 BATCH = 64  # articles per task: large enough to amortize pickling, small enough to keep both cores busy
 
 
+Words = list[tuple[int, int, str]]  # (start, end, normalized) of each word of a text
+Text = tuple[str, Words, list[str]]  # a text, its words and their normalized forms alone, for extraction
+
+
 def default_workers() -> int:
     """Analysis processes beside the writer: none on one core, else one per core, up to 3.
 
@@ -64,23 +68,25 @@ def default_workers() -> int:
 
 def _fields(
     core: AnalysisCore, text: str, roots: dict[str, int], lead: int = 0
-) -> tuple[Postings, Postings, list[tuple[int, int, str]], list[str]]:
+) -> tuple[Postings, Postings, Text, list[str]]:
     """One pass over the analysis of ``text``: the postings of its stems (positional
-    field) and of its normalized forms (exact field), its words as ``(start, end,
-    normalized)`` for entity and date extraction (those that normalize to something),
-    and the stems of the words that end by offset ``lead`` (see
-    :func:`indexer.schema.lead_end`); the roots of its stems are counted into
-    ``roots``.  Positions count the kept tokens, as the analyzer numbers them (stop
-    words close up)."""
+    field) and of its normalized forms (exact field), the text with its words for
+    entity and date extraction (those that normalize to something: as ``(start, end,
+    normalized)`` and the normalized forms alone), and the stems of the words that
+    end by offset ``lead`` (see :func:`indexer.schema.lead_end`); the roots of its
+    stems are counted into ``roots``.  Positions count the kept tokens, as the
+    analyzer numbers them (stop words close up)."""
     where: dict[str, list[int]] = {}
     counts: dict[str, int] = {}
     words = []
+    norms = []
     lead_stems = []
     pos = 0
     for _, n, s, start, end in core.words(text):
         if not n:  # a run of tatweel: no word to index or to read entities and dates from
             continue
         words.append((start, end, n))
+        norms.append(n)
         if s is not None:
             if s in where:
                 where[s].append(pos)
@@ -93,25 +99,22 @@ def _fields(
     for s, at in where.items():  # a root per distinct stem, not per word: ISRI is slow
         r = root(s)
         roots[r] = roots.get(r, 0) + len(at)
-    return positional(where, pos), by_frequency(counts, pos), words, lead_stems
+    return positional(where, pos), by_frequency(counts, pos), (text, words, norms), lead_stems
 
 
 def document(a: Article, digest: str, core: AnalysisCore) -> dict:
     """The Whoosh document for an article, its text fields analysed into
     :class:`~indexer.writer.Postings` for :class:`~indexer.writer.BulkSegmentWriter`."""
-    doc, title_words, body_words = _analysed(a, digest, core)
-    _add_entities(doc, extract_entities(a.title, title_words), extract_entities(a.body, body_words))
+    doc, title, body = _analysed(a, digest, core)
+    _add_entities(doc, *extract_entities_batch([title, body]))
     return doc
 
 
-Words = list[tuple[int, int, str]]  # (start, end, normalized) of each word of a text
-
-
-def _analysed(a: Article, digest: str, core: AnalysisCore) -> tuple[dict, Words, Words]:
-    """The document without its entities, and the title's and body's words for extracting them."""
+def _analysed(a: Article, digest: str, core: AnalysisCore) -> tuple[dict, Text, Text]:
+    """The document without its entities, and the title and body with their words for extracting them."""
     roots: dict[str, int] = {}
-    title, title_exact, title_words, _ = _fields(core, a.title, roots)
-    body, body_exact, words, lead_stems = _fields(core, a.body, roots, lead_end(a.body))
+    title, title_exact, title_text, _ = _fields(core, a.title, roots)
+    body, body_exact, body_text, lead_stems = _fields(core, a.body, roots, lead_end(a.body))
     doc: dict = {
         "id": a.id,
         "title": title,
@@ -128,7 +131,7 @@ def _analysed(a: Article, digest: str, core: AnalysisCore) -> tuple[dict, Words,
     if a.date is not None:
         doc["date"] = dt.datetime(a.date.year, a.date.month, a.date.day)
         doc["month"] = f"{a.date.year:04d}-{a.date.month:02d}"
-    mentions = extract_dates(a.body, a.date, words)
+    mentions = extract_dates(a.body, a.date, body_text[1])
     if mentions:
         # a mention is indexed by its first day: mentioned:2016-10 finds «تشرين الأول 2016»
         # and «20 تشرين الأول», mentioned:2016 also «عام 2016»
@@ -142,7 +145,7 @@ def _analysed(a: Article, digest: str, core: AnalysisCore) -> tuple[dict, Words,
         doc["category"] = a.category
     if a.url:
         doc["url"] = a.url
-    return doc, title_words, words
+    return doc, title_text, body_text
 
 
 def _add_entities(doc: dict, in_title: list[EntityMention], in_body: list[EntityMention]) -> None:
@@ -165,17 +168,16 @@ def prepare_batch(batch: Sequence[tuple[Article, str]], core: AnalysisCore) -> l
     """The documents of a batch of ``(article, digest)``, entities extracted for all of
     them at once (the model decodes a batch far faster than article by article).  An
     article that cannot be analysed gives its error message; the others are prepared."""
-    analysed: list[tuple[dict, list[tuple[str, Words]]] | str] = []
-    texts: list[tuple[str, Words]] = []
+    analysed: list[tuple[dict, list[Text]] | str] = []
+    texts: list[Text] = []
     for a, digest in batch:
         try:
-            doc, title_words, body_words = _analysed(a, digest, core)
+            doc, title, body = _analysed(a, digest, core)
         except Exception as e:  # noqa: BLE001 - one article must not sink a 150k build
             analysed.append(_failure(e))
             continue
-        pair = [(a.title, title_words), (a.body, body_words)]
-        analysed.append((doc, pair))
-        texts += pair
+        analysed.append((doc, [title, body]))
+        texts += (title, body)
     try:
         found: Iterator[list[EntityMention]] | None = iter(extract_entities_batch(texts))
     except Exception:  # noqa: BLE001 - find the article at fault: extract one by one
