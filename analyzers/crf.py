@@ -134,9 +134,9 @@ class BatchTagger:
         # at its two ends (see _open)
         o, t = self._outside, self._transitions
         self._other = [y for y in range(n) if y != o]
-        self._inside = t[np.ix_(self._other, self._other)].max() - t[o, o]
-        self._into = t[o, self._other].max() - t[o, o]
-        self._out_of = t[self._other, o].max() - t[o, o]
+        others = t[np.ix_(self._other, self._other)]
+        self._enter = np.maximum(t[o, self._other], others.max(axis=0)) - t[o, o]  # into label y, at most
+        self._leave = t[self._other, o] - t[o, o]  # from label y back to O
         self.path = path
         self.word_rows = word_rows
         self.wide_step = 64  # paths from which a Viterbi step loops over labels (see _step)
@@ -324,22 +324,32 @@ class BatchTagger:
 
         On the best path a run of words not labelled O, with O (or the sentence's end)
         on both sides, must gain over labelling them all O; else the O labels would
-        score higher.  Its gain is at most the sum of each word's best label gain
-        over O, plus for each step inside it the largest transition between two
-        other labels less O→O, plus the transition out of O into it and back.  A word
-        that no run of positive bound covers is O: decoding only the runs of the
-        other words between such words gives the same labels.
+        score higher.  Its gain is at most the sum, over its words, of each word's
+        best gain over O for a label, that label's score counted with the best
+        transition into it (from O or from another label) less O→O, and for its last
+        word also the transition from that label back to O less O→O (no transition
+        comes before a sentence's first word or after its last).  A word that no run
+        of positive bound covers is O: decoding only the runs of the other words
+        between such words gives the same labels.
         """
-        inside, into, out_of = self._inside, self._into, self._out_of
-        gain = scores[:, self._other].max(axis=1) - scores[:, self._outside] + inside
-        total = np.cumsum(gain)
-        total -= (total - gain)[first]  # summed from the sentence's first word (``first``)
+        other = scores[:, self._other]
+        other -= scores[:, self._outside, None]  # each label's gain over O
+        entered = other + self._enter
+        along = entered.max(axis=1)  # a word inside the run or at its start
+        ending = (entered + self._leave).max(axis=1)  # its last word
+        at_first = np.flatnonzero(pos == 0)  # nothing enters the sentence's first word
+        along[at_first] = other[at_first].max(axis=1)
+        ending[at_first] = (other[at_first] + self._leave).max(axis=1)
+        at_last = pos == last  # nor leaves its last
+        ending[at_last] = along[at_last]
+        total = np.cumsum(along)
+        total -= (total - along)[first]  # summed from the sentence's first word (``first``)
         # the best run through a word: the highest end after it less the lowest start before it
-        start = total - gain - into * (pos > 0)
-        end = total + out_of * (pos < last)
+        start = total - along
+        end = start + ending
         # running minimum and maximum within each sentence: an offset per sentence keeps
         # the others' values out of reach
         offset = first * (np.ptp(start) + np.ptp(end) + 1.0)
         lowest = np.minimum.accumulate(start - offset) + offset
         highest = np.maximum.accumulate((end - offset)[::-1])[::-1] + offset
-        return highest - lowest - inside >= -1e-6  # rounding may keep a word open, never close one
+        return highest - lowest >= -1e-6  # rounding may keep a word open, never close one

@@ -724,27 +724,21 @@ def _later_words() -> frozenset[str]:
 
 def _gazetteer_pass(
     norms: Sequence[str],
-    starts: list[tuple[int, tuple[int, ...], int]],
+    starts: list[tuple[int, tuple[int, ...]]],
     covered: set[int],
     spans: list[tuple[int, int, str]],
     min_size: int,
 ) -> None:
     """Tag known names of at least ``min_size`` words, longest first, where nothing is
-    tagged yet; ``starts`` are the positions where a known name can begin, with its
-    sizes and where the sentence ends (a name does not run into the next one)."""
+    tagged yet; ``starts`` are the positions where a known name can begin, with the
+    word counts of those names that fit there (see :func:`_starts`)."""
     g = gazetteer()
-    later = _later_words()
     after = 0  # a name found ends here: the next may not start inside it
-    for i, sizes, end in starts:
+    for i, sizes in starts:
         if i < after or i in covered:
             continue
         for size in sizes:
-            if (
-                size < min_size
-                or size > end - i
-                or (size > 1 and norms[i + 1] not in later)
-                or not covered.isdisjoint(range(i, i + size))
-            ):
+            if size < min_size or not covered.isdisjoint(range(i, i + size)):
                 continue
             key = _known_key(tuple(norms[i : i + size]))
             if key is not None:
@@ -752,6 +746,33 @@ def _gazetteer_pass(
                 covered.update(range(i, i + size))
                 after = i + size
                 break
+
+
+def _starts(norms: Sequence[str], cuts: list[int]) -> list[tuple[int, tuple[int, ...]]]:
+    """Where a known name can begin among a text's words (cut into sentences at
+    ``cuts``), with the word counts of the names that can begin there, longest first:
+    those that end within the sentence, and of more than one word only if the next
+    word can continue one.  Most such words begin names of two words or more (على
+    read as علي, الرئيس) and the next word continues none."""
+    sizes_of = _name_starts().get
+    sizes = list(map(sizes_of, norms))
+    later = _later_words()
+    starts = []
+    ends = iter(cuts[1:])
+    end = 0
+    for i in itertools.compress(range(len(norms)), sizes):
+        while end <= i:
+            end = next(ends)
+        fit = sizes[i]
+        if fit[0] > 1:
+            if i + 1 < end and norms[i + 1] in later:
+                fit = tuple(n for n in fit if n <= end - i)
+            else:
+                fit = fit[-1:] if fit[-1] == 1 else ()
+            if not fit:
+                continue
+        starts.append((i, fit))
+    return starts
 
 
 _OPENING = "«“"
@@ -805,21 +826,12 @@ def extract_entities_batch(texts: Sequence[TextIn]) -> list[list[EntityMention]]
     """:func:`extract_entities` of many ``(text, words or None[, norms or None])`` at
     once: the model decodes all their sentences together, which costs far less than
     one by one."""
-    begins = _name_starts().get
-    read: list[tuple[list[Word], Sequence[str], list[int], list[tuple[int, tuple[int, ...], int]]]] = []
+    read: list[tuple[list[Word], Sequence[str], list[int], list[tuple[int, tuple[int, ...]]]]] = []
     words_of_all: list[str] = []  # every sentence's words, for the model to decode together
     lengths: list[int] = []
     for text, words, *given in texts:
         kept, norms, cuts = _sentence_cuts(text, words, given[0] if given and words is not None else None)
-        sizes = list(map(begins, norms))
-        starts = []
-        ends = iter(cuts[1:])
-        end = 0
-        for i in itertools.compress(range(len(norms)), sizes):  # each with the end of its sentence
-            while end <= i:
-                end = next(ends)
-            starts.append((i, sizes[i], end))
-        read.append((kept, norms, cuts, starts))
+        read.append((kept, norms, cuts, _starts(norms, cuts)))
         words_of_all += norms
         lengths += (b - a for a, b in itertools.pairwise(cuts) if b > a)
     t = batch_tagger()
@@ -838,7 +850,7 @@ def _mentions(
     text: str,
     kept: list[Word],
     norms: Sequence[str],
-    starts: list[tuple[int, tuple[int, ...], int]],
+    starts: list[tuple[int, tuple[int, ...]]],
     tagged: list[list[tuple[int, str]]],
 ) -> list[EntityMention]:
     """A text's mentions: known names of two or more words first (the model may cut
@@ -846,8 +858,9 @@ def _mentions(
     ``(position, tag)`` of the words it did not tag O), then known one-word names it missed."""
     covered: set[int] = set()
     spans: list[tuple[int, int, str]] = []  # word index range and type
-    if starts:
-        _gazetteer_pass(norms, starts, covered, spans, 2)
+    longer = [start for start in starts if start[1][0] > 1]
+    if longer:
+        _gazetteer_pass(norms, longer, covered, spans, 2)
     for tags in tagged:
         k = 0
         while k < len(tags):
@@ -861,7 +874,7 @@ def _mentions(
                 while k < len(tags) and tags[k] == (j, inside):
                     j += 1
                     k += 1
-                if j - i >= 2 and lookup(norms[i : i + 1]) and not lookup(norms[i:j]):
+                if j - i >= 2 and _lookup((norms[i],)) and not _lookup(tuple(norms[i:j])):
                     j = i + 1  # «ترمب يلتقي بوتن»: a known name does not run on into the next words
                 if kind in TYPES and covered.isdisjoint(range(i, j)):
                     spans.append((i, j, TYPES[kind]))
