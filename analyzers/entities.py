@@ -618,7 +618,7 @@ def batch_tagger() -> BatchTagger | None:
     return BatchTagger(t, str(path), feature_rows)
 
 
-_SENTENCE_END = re.compile(r"[.!?؟\n]")
+_SENTENCE_END = ".!?؟\n"
 
 
 Word = tuple[int, int, str]  # (start, end, normalized)
@@ -638,15 +638,35 @@ def _sentence_cuts(
     if norms is None or len(norms) != len(kept):
         norms = [w for _, _, w in kept]
     cuts = [0]
-    for m in _SENTENCE_END.finditer(text):  # a mark is never inside a word
-        j = bisect_right(kept, m.start(), key=_start)  # the first word after the mark
-        if cuts[-1] < j < len(kept):
-            cuts.append(j)
+    marks = _sentence_marks(text)
+    if marks:
+        starts = list(map(_start, kept))
+        for at in marks:  # a mark is never inside a word
+            j = bisect_right(starts, at)  # the first word after the mark
+            if cuts[-1] < j < len(kept):
+                cuts.append(j)
     cuts.append(len(kept))
     return kept, norms, cuts
 
 
 _start = itemgetter(0)
+
+
+def _sentence_marks(text: str) -> list[int]:
+    """Where the text's sentences end: its . ! ? ؟ and line ends, in order.
+
+    >>> _sentence_marks("قال.\\nثم؟")
+    [3, 4, 7]
+    """
+    # str.find a mark at a time: three times faster than a regex over Arabic text
+    out = []
+    for mark in _SENTENCE_END:
+        at = text.find(mark)
+        while at >= 0:
+            out.append(at)
+            at = text.find(mark, at + 1)
+    out.sort()
+    return out
 
 
 def sentences_of(
@@ -754,16 +774,15 @@ def _starts(norms: Sequence[str], cuts: list[int]) -> list[tuple[int, tuple[int,
     those that end within the sentence, and of more than one word only if the next
     word can continue one.  Most such words begin names of two words or more (على
     read as علي, الرئيس) and the next word continues none."""
-    sizes_of = _name_starts().get
-    sizes = list(map(sizes_of, norms))
+    sizes = _name_starts()
     later = _later_words()
     starts = []
     ends = iter(cuts[1:])
     end = 0
-    for i in itertools.compress(range(len(norms)), sizes):
+    for i in itertools.compress(itertools.count(), map(sizes.__contains__, norms)):
         while end <= i:
             end = next(ends)
-        fit = sizes[i]
+        fit = sizes[norms[i]]
         if fit[0] > 1:
             if i + 1 < end and norms[i + 1] in later:
                 fit = tuple(n for n in fit if n <= end - i)
