@@ -101,6 +101,10 @@ class BatchTagger:
     :meth:`table` gives for them, :attr:`zero` for an attribute the model does not
     know.  The model's attribute is ``template + value``; an attribute splits after
     its first ``=`` (a flag without one is all template, its value "").
+
+    ``word_mark``, if given, marks words (a caller's own yes/no per word, kept beside
+    its rows): :meth:`tag_and_mark` also gives the positions of the marked words,
+    so the caller need not look every word up again.
     """
 
     def __init__(
@@ -109,6 +113,7 @@ class BatchTagger:
         path: str,
         word_rows: Callable[[BatchTagger], Callable[[str], Rows]],
         max_words: int = 150_000,
+        word_mark: Callable[[str], bool] | None = None,
     ) -> None:
         info = tagger.info()
         self.labels = [name for name, _ in sorted(info.labels.items(), key=lambda kv: int(kv[1]))]
@@ -139,6 +144,7 @@ class BatchTagger:
         self._leave = t[self._other, o] - t[o, o]  # from label y back to O
         self.path = path
         self.word_rows = word_rows
+        self.word_mark = word_mark
         self.wide_step = 64  # paths from which a Viterbi step loops over labels (see _step)
         self._rows_of = word_rows(self)
         self._max_words = max_words
@@ -153,6 +159,7 @@ class BatchTagger:
         if not hasattr(self, "_rows"):  # allocated once, at its largest: no copies as it fills
             self._rows = np.zeros((4 * self._max_words + 3, len(self.labels)))
             self._uses = np.zeros(self._max_words, dtype=np.int32)  # batches that used each word
+            self._marks = np.zeros(self._max_words, dtype=bool)  # see word_mark
         self._rows[_BOS] = self._weights[self._attributes.get("BOS", self.zero)]
         self._rows[_EOS] = self._weights[self._attributes.get("EOS", self.zero)]
         self._index = _RowIndex()
@@ -168,6 +175,8 @@ class BatchTagger:
         self._rows[3 : 3 + 4 * len(keep)] = self._rows[3 : self._index.free].reshape(-1, 4, n)[keep].reshape(-1, n)
         self._uses[: len(keep)] = self._uses[keep]
         self._uses[len(keep) :] = 0
+        self._marks[: len(keep)] = self._marks[keep]
+        self._marks[len(keep) :] = False
         self._index = _RowIndex({words[k]: 3 + 4 * i for i, k in enumerate(keep.tolist())})
 
     def forget(self) -> None:
@@ -196,8 +205,11 @@ class BatchTagger:
         first = end - 4 * len(words)
         if end > len(self._rows):  # a batch with more new words than the table holds
             self._rows = np.concatenate([self._rows, np.zeros((end - len(self._rows), len(self.labels)))])
+            self._marks = np.concatenate([self._marks, np.zeros((end - 3) // 4 - len(self._marks), dtype=bool)])
         rows_at = np.fromiter(rows, dtype=np.intp, count=len(rows))
         self._rows[first:end] = np.add.reduceat(self._weights[rows_at], offsets, axis=0)
+        if self.word_mark is not None:
+            self._marks[(first - 3) // 4 : (end - 3) // 4] = list(map(self.word_mark, words))
 
     def tag(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         """The most likely labels of each sentence (of normalized words)."""
@@ -218,12 +230,19 @@ class BatchTagger:
 
     def tag_words(self, words: list[str], lengths: np.ndarray) -> list[list[tuple[int, str]] | None]:
         """:meth:`tag_entities` of sentences given as all their words and each one's length."""
-        out: list[list[tuple[int, str]] | None] = [None] * len(lengths)
-        if not words:
-            return out
+        return self._decode(self._first_rows(words), lengths)
+
+    def tag_and_mark(
+        self, words: list[str], lengths: np.ndarray
+    ) -> tuple[list[list[tuple[int, str]] | None], np.ndarray]:
+        """:meth:`tag_words`, and the positions among ``words`` of those ``word_mark`` marks."""
+        base = self._first_rows(words)
+        return self._decode(base, lengths), np.flatnonzero(self._marks[(base - 3) // 4])
+
+    def _first_rows(self, words: list[str]) -> np.ndarray:
+        """Each word's first row in the score table; a word not seen yet gets its rows."""
         if len(self._index) + len(words) > self._max_words:  # memory stays bounded
             self._evict()
-        # each token's word's first row: a word not seen yet gets its rows as it is met
         base = np.fromiter(map(self._index.__getitem__, words), dtype=np.int64, count=len(words))
         if self._index.new:
             try:
@@ -231,6 +250,13 @@ class BatchTagger:
             except BaseException:
                 self.forget()  # no word keeps rows that were never scored
                 raise
+        return base
+
+    def _decode(self, base: np.ndarray, lengths: np.ndarray) -> list[list[tuple[int, str]] | None]:
+        """The labels other than O of sentences given as their words' first rows."""
+        out: list[list[tuple[int, str]] | None] = [None] * len(lengths)
+        if not len(base):
+            return out
         used = np.zeros(len(self._uses) + 1, dtype=bool)  # the last: words beyond the table's size
         used[np.minimum((base - 3) // 4, len(self._uses))] = True
         self._uses += used[:-1]

@@ -615,7 +615,7 @@ def batch_tagger() -> BatchTagger | None:
     if t is None:
         return None
     path = resources.files("analyzers").joinpath(MODEL)
-    return BatchTagger(t, str(path), feature_rows)
+    return BatchTagger(t, str(path), feature_rows, word_mark=_name_starts().__contains__)
 
 
 _SENTENCE_END = ".!?؟\n"
@@ -768,18 +768,23 @@ def _gazetteer_pass(
                 break
 
 
-def _starts(norms: Sequence[str], cuts: list[int]) -> list[tuple[int, tuple[int, ...]]]:
+def _starts(
+    norms: Sequence[str], cuts: list[int], candidates: Iterable[int] | None = None
+) -> list[tuple[int, tuple[int, ...]]]:
     """Where a known name can begin among a text's words (cut into sentences at
     ``cuts``), with the word counts of the names that can begin there, longest first:
     those that end within the sentence, and of more than one word only if the next
     word can continue one.  Most such words begin names of two words or more (على
-    read as علي, الرئيس) and the next word continues none."""
+    read as علي, الرئيس) and the next word continues none.  ``candidates``, when
+    given, are the positions of the words that can begin a name (the tagger marks them)."""
     sizes = _name_starts()
     later = _later_words()
+    if candidates is None:
+        candidates = itertools.compress(itertools.count(), map(sizes.__contains__, norms))
     starts = []
     ends = iter(cuts[1:])
     end = 0
-    for i in itertools.compress(itertools.count(), map(sizes.__contains__, norms)):
+    for i in candidates:
         while end <= i:
             end = next(ends)
         fit = sizes[norms[i]]
@@ -845,18 +850,29 @@ def extract_entities_batch(texts: Sequence[TextIn]) -> list[list[EntityMention]]
     """:func:`extract_entities` of many ``(text, words or None[, norms or None])`` at
     once: the model decodes all their sentences together, which costs far less than
     one by one."""
-    read: list[tuple[list[Word], Sequence[str], list[int], list[tuple[int, tuple[int, ...]]]]] = []
+    read: list[tuple[list[Word], Sequence[str], list[int]]] = []
     words_of_all: list[str] = []  # every sentence's words, for the model to decode together
     lengths: list[int] = []
     for text, words, *given in texts:
         kept, norms, cuts = _sentence_cuts(text, words, given[0] if given and words is not None else None)
-        read.append((kept, norms, cuts, _starts(norms, cuts)))
+        read.append((kept, norms, cuts))
         words_of_all += norms
         lengths += (b - a for a, b in itertools.pairwise(cuts) if b > a)
     t = batch_tagger()
-    tagged = iter(t.tag_words(words_of_all, np.array(lengths, dtype=np.int64)) if t else [None] * len(lengths))
+    if t is not None:
+        found, marked = t.tag_and_mark(words_of_all, np.array(lengths, dtype=np.int64))
+        tagged = iter(found)
+        # the words that can begin a known name, by text: the tagger marked them
+        offsets = np.cumsum([0] + [len(norms) for _, norms, _ in read])
+        bounds = np.searchsorted(marked, offsets).tolist()
+        within = (marked - offsets[np.searchsorted(offsets, marked, side="right") - 1]).tolist()
+        candidates = [within[a:b] for a, b in itertools.pairwise(bounds)]
+    else:
+        tagged = iter([None] * len(lengths))
+        candidates = [None] * len(read)
     out = []
-    for (text, *_), (kept, norms, cuts, starts) in zip(texts, read, strict=True):
+    for (text, *_), (kept, norms, cuts), at in zip(texts, read, candidates, strict=True):
+        starts = _starts(norms, cuts, at)
         # each sentence's words the model tagged, by their place in the text
         tags = [
             [(a + i, tag) for i, tag in found] for a, b in itertools.pairwise(cuts) if b > a and (found := next(tagged))

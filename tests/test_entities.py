@@ -1,5 +1,6 @@
 """Entities: extraction on sentences, variant grouping, aliases, entity search."""
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -236,6 +237,27 @@ def test_a_full_score_table_keeps_the_most_used_words_and_the_same_labels() -> N
     # bounded: 40 words, or the 20 kept and the words of the batch that overflowed
     assert len(small._index) <= max(40, 20 + len({w for s in batches[-1] for w in s}))
     assert sentences[0][1] in small._index  # in every batch: kept through the evictions
+
+
+@pytest.mark.parametrize("mark", ["name starts", "even length"])
+def test_the_taggers_word_marks_follow_their_words_through_evictions(mark: str) -> None:
+    """The tagger marks words as it scores them (the indexer: those that can begin a
+    known name); a table of 40 words moves and drops words again and again, and the
+    marks must still name the right positions."""
+    from analyzers.crf import BatchTagger
+
+    shipped = entities.batch_tagger()
+    marks = entities._name_starts().__contains__ if mark == "name starts" else (lambda w: len(w) % 2 == 0)
+    small = BatchTagger(entities.tagger(), shipped.path, shipped.word_rows, max_words=40, word_mark=marks)
+    sentences = [[normalize(w) for w in s.split()] for s in TAGGED_TEXTS]
+    for article in MINI:
+        sentences.extend([w for _, _, w in s] for s in entities.sentences_of(article.body))
+    hot = sentences.pop()  # in every batch, first seen after 20 others: its words move when evicted
+    for batch in [sentences[:3] + [hot]] + [[sentence, hot] for sentence in sentences[3:]]:
+        words, lengths = [w for s in batch for w in s], np.array([len(s) for s in batch])
+        found, marked = small.tag_and_mark(words, lengths)
+        assert marked.tolist() == [k for k, w in enumerate(words) if marks(w)]
+        assert found == small.tag_words(words, lengths)
 
 
 def test_forgetting_the_caches_changes_no_mention() -> None:
