@@ -172,15 +172,18 @@ def strip_clitics(word: str) -> str:
     >>> strip_clitics("ولافروف"), strip_clitics(normalize("للرئيس")), strip_clitics("بالقاهره")
     ('لافروف', 'رييس', 'قاهره')
     """
+    if word[:1] not in _CLITIC_FIRST:  # most words: no need to try the pattern
+        return word
     m = _CLITIC.match(word)
     return word[m.end() :] if m else word
 
 
 # the first of CLITICS (in order) that leaves at least three letters
 _CLITIC = re.compile("|".join(f"{c}(?=.{{3}})" for c in CLITICS))
+_CLITIC_FIRST = frozenset(c[0] for c in CLITICS)
 
 
-_LONG_VOWELS = re.compile("[اويى]")
+_NO_LONG_VOWELS = str.maketrans("", "", "اويى")
 
 
 @lru_cache(maxsize=1 << 18)
@@ -190,7 +193,7 @@ def skeleton(name: str) -> str:
     >>> skeleton("نتنياهو") == skeleton("نتانياهو"), skeleton("ترامب") == skeleton("ترمب")
     (True, True)
     """
-    return " ".join(w[0] + _LONG_VOWELS.sub("", w[1:]) if w else w for w in name.split())
+    return " ".join(w[0] + w[1:].translate(_NO_LONG_VOWELS) for w in name.split())
 
 
 def _lcs(a: str, b: str) -> int:
@@ -502,10 +505,20 @@ def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
     def flag(template: str) -> int:
         return tagger.table(template).get("", zero)
 
-    w, b, p2, p3, s2, s3, c, cl, gaz = map(rows, ("w=", "b=", "p2=", "p3=", "s2=", "s3=", "c=", "cl=", "gaz="))
-    prev_w, prev_b, prev_c, prev_gaz = map(rows, ("-1w=", "-1b=", "-1c=", "-1gaz="))
-    next_w, next_b, next_c, next_gaz = map(rows, ("+1w=", "+1b=", "+1c=", "+1gaz="))
-    two_back = rows("-2w=")
+    def by_value(*templates: str) -> dict[str, tuple[int, ...]]:
+        """A value's rows in each of these templates at once (one lookup, not one per template)."""
+        tables = [tagger.table(t) for t in templates]
+        return {v: tuple(t.get(v, zero) for t in tables) for table in tables for v in table}
+
+    # most words the tagger meets for the first time are rare: the model knows neither
+    # them nor their clitic-free form, and their prefixes and suffixes are common
+    word_known = by_value("w=", "-1w=", "+1w=", "-2w=")
+    bare_known = by_value("b=", "-1b=", "+1b=")
+    cluster_rows = by_value("c=", "-1c=", "+1c=")
+    no_word, no_bare = (zero,) * 4, (zero,) * 3
+    p2, p3, s2, s3, cl = map(rows, ("p2=", "p3=", "s2=", "s3=", "cl="))
+    prefixes = _Rows(lambda first: (p2(first[:2], zero), p3(first, zero)))  # the first three letters' p2, p3
+    suffixes = _Rows(lambda last: (s2(last[-2:], zero), s3(last, zero)))  # the last three letters' s2, s3
     lengths = [tagger.table("len=").get(n, zero) for n in _LENGTHS]
     article, prev_article, digits, latin = map(flag, ("al", "-1al", "dig", "lat"))
     triggers = {
@@ -513,41 +526,26 @@ def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
         for word in PERSON_TRIGGERS | PLACE_TRIGGERS | ORG_TRIGGERS
         for t in [_trigger(word)]
     }
-    gaz_words, clusters = _gaz_words(), word_clusters()
+    gaz, prev_gaz, next_gaz = map(rows, ("gaz=", "-1gaz=", "+1gaz="))
+    gaz_rows = {w: (gaz(kind, zero), prev_gaz(kind, zero), next_gaz(kind, zero)) for w, kind in _gaz_words().items()}
+    clusters = word_clusters()
     bare_of = strip_clitics.__wrapped__  # without its cache: most words the tagger has not seen are rare
-    # most words the tagger meets for the first time are rare, and the model knows neither
-    # them nor their clitic-free form: one lookup each instead of one per template
-    known_words = {v for t in ("w=", "-1w=", "+1w=", "-2w=") for v in tagger.table(t)}
-    known_bare = {v for t in ("b=", "-1b=", "+1b=") for v in tagger.table(t)}
 
     def word_rows(word: str) -> Rows:
         bare = bare_of(word)
-        cluster = clusters.get(bare, "-")
-        if word in known_words:
-            as_own, as_prev, as_next, as_two_back = (
-                w(word, zero),
-                prev_w(word, zero),
-                next_w(word, zero),
-                two_back(word, zero),
-            )
-        else:
-            as_own = as_prev = as_next = as_two_back = zero
-        if bare in known_bare:
-            bare_own, bare_prev, bare_next = b(bare, zero), prev_b(bare, zero), next_b(bare, zero)
-        else:
-            bare_own = bare_prev = bare_next = zero
+        as_own, as_prev, as_next, as_two_back = word_known.get(word, no_word)
+        bare_own, bare_prev, bare_next = bare_known.get(bare, no_bare)
+        cluster_own, cluster_prev, cluster_next = cluster_rows.get(clusters.get(bare, "-"), no_bare)
         own = [
             as_own,
             bare_own,
-            p2(bare[:2], zero),
-            p3(bare[:3], zero),
-            s2(bare[-2:], zero),
-            s3(bare[-3:], zero),
+            *prefixes[bare[:3]],
+            *suffixes[bare[-3:]],
             lengths[min(len(bare), 8)],
-            c(cluster, zero),
+            cluster_own,
         ]
-        prev = [as_prev, bare_prev, prev_c(cluster, zero)]
-        nxt = [as_next, bare_next, next_c(cluster, zero)]
+        prev = [as_prev, bare_prev, cluster_prev]
+        nxt = [as_next, bare_next, cluster_next]
         if word.startswith("ال"):
             own.append(article)
             prev.append(prev_article)
@@ -562,14 +560,26 @@ def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
             own.append(trigger[0])
             prev.append(trigger[1])
             nxt.append(trigger[2])
-        kind = gaz_words.get(bare)
-        if kind:
-            own.append(gaz(kind, zero))
-            prev.append(prev_gaz(kind, zero))
-            nxt.append(next_gaz(kind, zero))
+        gazetteer_rows = gaz_rows.get(bare)
+        if gazetteer_rows:
+            own.append(gazetteer_rows[0])
+            prev.append(gazetteer_rows[1])
+            nxt.append(gazetteer_rows[2])
         return own, prev, nxt, as_two_back
 
     return word_rows
+
+
+class _Rows(dict):
+    """A cache of ``rows(key)``, filled as keys are asked for."""
+
+    def __init__(self, rows: Callable[[str], tuple[int, ...]]) -> None:
+        super().__init__()
+        self._rows = rows
+
+    def __missing__(self, key: str) -> tuple[int, ...]:
+        value = self[key] = self._rows(key)
+        return value
 
 
 def _word_features(word: str) -> Features:
