@@ -361,17 +361,22 @@ def display_name(key: str) -> str | None:
     return _canonical_names().get(key)
 
 
-@lru_cache(maxsize=100_000)
 def entity_key(text: str, kind: str) -> str:
     """The canonical key of a mention: the gazetteer's canonical name (aliases and
     spelling variants included), else its clitic-free normalized form.  Variants of
     names the gazetteer does not know are matched at query time (:func:`similar_names`).
+    (The key does not depend on the mention's type.)
 
     >>> entity_key("ترمب", "person") == entity_key("ترامب", "person")
     True
     >>> entity_key("سورية", "place") == entity_key("سوريا", "place")
     True
     """
+    return _key_of(text)
+
+
+@lru_cache(maxsize=100_000)
+def _key_of(text: str) -> str:
     words = normalize(text).split()
     found = lookup(words)
     if found:
@@ -715,7 +720,7 @@ def forget_caches() -> None:
     """Drop the per-word caches of extraction (an indexing worker that has finished
     its articles gives the memory back); they refill when next needed."""
     _FEATURES.clear()
-    for cached in (strip_clitics, skeleton, _known_key, _lookup, entity_key):
+    for cached in (strip_clitics, skeleton, _known_key, _lookup, _key_of):
         cached.cache_clear()
     if batch_tagger.cache_info().currsize:
         t = batch_tagger()
@@ -768,9 +773,9 @@ def _gazetteer_pass(
         if i < after or i in covered:
             continue
         for size in sizes:
-            if size < min_size or not covered.isdisjoint(range(i, i + size)):
+            if size < min_size or (size > 1 and not covered.isdisjoint(range(i, i + size))):
                 continue
-            key = _known_key(tuple(norms[i : i + size]))
+            key = _known_key((norms[i],) if size == 1 else tuple(norms[i : i + size]))
             if key is not None:
                 spans.append((i, i + size, g.names[key][0]))
                 covered.update(range(i, i + size))
@@ -927,11 +932,12 @@ def _mentions(
     if starts:
         _gazetteer_pass(norms, starts, covered, spans, 1)
     out = []
+    key_of, mention = _key_of, EntityMention._make
     for a, b, kind in sorted(spans):
         if b - a == 1:  # most mentions are one word: nothing between words to check
-            start, end = kept[a][0], kept[a][1]
+            start, end, _ = kept[a]
             written = text[start:end]
-            out.append(EntityMention(start, end, kind, written, entity_key(written, kind)))
+            out.append(mention((start, end, kind, written, key_of(written))))
             continue
         a, b = _within_punctuation(text, kept, a, b)
         if a == b:
@@ -939,5 +945,5 @@ def _mentions(
         start, end = kept[a][0], kept[b - 1][1]
         # the words without what lies between them (a hashtag's #)
         words_only = text[start:end] if b - a == 1 else " ".join(text[s:e] for s, e, _ in kept[a:b])
-        out.append(EntityMention(start, end, kind, text[start:end], entity_key(words_only, kind)))
+        out.append(mention((start, end, kind, text[start:end], key_of(words_only))))
     return out
