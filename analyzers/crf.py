@@ -135,8 +135,8 @@ class BatchTagger:
         self._transitions = np.zeros((n, n))
         for (source, target), weight in transitions.items():
             self._transitions[number[source], number[target]] = weight
-        # what a run of labels other than O can gain over O at most, per step inside it and
-        # at its two ends (see _open)
+        # for each label other than O: the best transition into it (from O or another label)
+        # and the one from it back to O, each less O→O (the bound of _open)
         o, t = self._outside, self._transitions
         self._other = [y for y in range(n) if y != o]
         others = t[np.ix_(self._other, self._other)]

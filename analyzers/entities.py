@@ -522,8 +522,8 @@ def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
     cluster_rows = by_value("c=", "-1c=", "+1c=")
     no_word, no_bare = (zero,) * 4, (zero,) * 3
     p2, p3, s2, s3, cl = map(rows, ("p2=", "p3=", "s2=", "s3=", "cl="))
-    prefixes = _Rows(lambda first: (p2(first[:2], zero), p3(first, zero)))  # the first three letters' p2, p3
-    suffixes = _Rows(lambda last: (s2(last[-2:], zero), s3(last, zero)))  # the last three letters' s2, s3
+    prefixes = _RowCache(lambda first: (p2(first[:2], zero), p3(first, zero)))  # the first three letters' p2, p3
+    suffixes = _RowCache(lambda last: (s2(last[-2:], zero), s3(last, zero)))  # the last three letters' s2, s3
     lengths = [tagger.table("len=").get(n, zero) for n in _LENGTHS]
     article, prev_article, digits, latin = map(flag, ("al", "-1al", "dig", "lat"))
     triggers = {
@@ -575,7 +575,7 @@ def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
     return word_rows
 
 
-class _Rows(dict):
+class _RowCache(dict):
     """A cache of ``rows(key)``, filled as keys are asked for."""
 
     def __init__(self, rows: Callable[[str], tuple[int, ...]]) -> None:
