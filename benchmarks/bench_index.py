@@ -3,7 +3,9 @@ StandardAnalyzer index of the same articles, built in the same run; then a
 per-stage profile of akhbar's pipeline run serially on a sample.
 
 Each build runs in its own child process; its peak RSS is sampled over the
-whole process tree (akhbar's analysis workers included), summed.
+whole process tree (akhbar's analysis workers included), summed.  Each akhbar
+build also reports the CPU time its processes spent preparing articles, and of
+that in analysis and in entity extraction (far steadier than wall time here).
 
     python -m benchmarks.bench_index --sizes 1000 10000 30337 --json results/index-ant.json
     python -m benchmarks.bench_index --sizes 30337 --repeat 3 --without entities   # medians of 3 rounds
@@ -93,12 +95,42 @@ STUBS = {
 }
 
 
+# Every akhbar build: each process that prepares articles (the workers, and the writer for
+# the first batch) adds up the CPU time of preparing, of analysing and of extracting entities,
+# and writes it after each batch (workers leave through os._exit: no atexit).  Per-process CPU
+# is far steadier than a whole build's wall time (±2% where builds varied by 10%).
+ACCOUNT = """
+import json, os, time
+import indexer.prepare as _p
+_spent = {"prepare": 0.0, "analysis": 0.0, "entities": 0.0, "batches": 0}
+def _timed(f, key):
+    def run(*a, **k):
+        t = time.process_time()
+        try:
+            return f(*a, **k)
+        finally:
+            _spent[key] += time.process_time() - t
+    return run
+_p._analysed = _timed(_p._analysed, "analysis")
+_p.extract_entities_batch = _timed(_p.extract_entities_batch, "entities")
+_prepare = _timed(_p.prepare_batch, "prepare")
+def _prepare_batch(*a, **k):
+    out = _prepare(*a, **k)
+    _spent["batches"] += 1
+    with open(os.path.join(os.environ["AKHBAR_BENCH_ACCOUNT"], f"{os.getpid()}.json"), "w") as f:
+        json.dump(_spent, f)
+    return out
+_p.prepare_batch = _prepare_batch
+"""
+
+
 def build(kind: str, corpus: Path, n: int, out: Path, without: tuple[str, ...] = ()) -> dict:
-    path = str(ROOT)
-    if without:
-        stubs = Path(tempfile.mkdtemp())
-        (stubs / "sitecustomize.py").write_text("\n".join(STUBS[s] for s in without) + "\n")
-        path = f"{stubs}{os.pathsep}{path}"
+    site = Path(tempfile.mkdtemp())
+    accounts = site / "accounts"
+    accounts.mkdir()
+    code = [STUBS[s] for s in without] + ([ACCOUNT] if kind == "akhbar" else [])
+    (site / "sitecustomize.py").write_text("\n".join(code) + "\n")
+    path = f"{site}{os.pathsep}{ROOT}"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(
         [sys.executable, "-c", CHILD, kind, str(corpus), str(n), str(out)],
@@ -106,7 +138,7 @@ def build(kind: str, corpus: Path, n: int, out: Path, without: tuple[str, ...] =
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=os.environ | {"PYTHONPATH": path},
+        env=os.environ | {"PYTHONPATH": path, "AKHBAR_BENCH_ACCOUNT": str(accounts)},
     )
     peak = disk = 0
     ticks = 0
@@ -127,6 +159,10 @@ def build(kind: str, corpus: Path, n: int, out: Path, without: tuple[str, ...] =
     result["peak_disk_mb"] = disk / 2**20
     result["size_mb"] = dir_size(out) / 2**20
     result["per_second"] = result["articles"] / result["seconds"]
+    if kind == "akhbar":  # summed over the processes that prepared articles
+        spent = [json.loads(f.read_text()) for f in accounts.glob("*.json")]
+        result["prepare_cpu"] = {k: sum(s[k] for s in spent) for k in ("prepare", "analysis", "entities")}
+    shutil.rmtree(site, ignore_errors=True)
     return result
 
 
@@ -274,6 +310,15 @@ def main(argv: list[str] | None = None) -> None:
                     f"| {cpu} (full: {spread([f['cpu_seconds'] for f in full], 1)}) "
                     f"| {spread([100 * x for x in cpu_added], 0)}% |"
                 )
+    print("\n| articles | build | preparing, CPU s (all processes) | of which analysis | of which entities |")
+    print("|---|---|---|---|---|")
+    for n in sorted(args.sizes):
+        for kind in ["akhbar"] + [f"akhbar without {stage}" for stage in args.without]:
+            cpu = [r["prepare_cpu"] for r in runs(kind, n)]
+            print(
+                f"| {n} | {kind} | {spread([c['prepare'] for c in cpu], 1)} | {spread([c['analysis'] for c in cpu], 1)} "
+                f"| {spread([c['entities'] for c in cpu], 1)} |"
+            )
     stages = profile(args.corpus, args.profile) if args.profile else {}
     if stages:
         total = sum(stages.values())
