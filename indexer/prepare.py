@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import itertools
 import os
 import pickle
 import queue
@@ -306,8 +307,9 @@ def serve() -> None:
 class Preparer:
     """Prepares ``(article, digest, …)`` items in order, inline or in worker processes.
 
-    Workers start only once a second batch arrives, so small updates never pay
-    for starting processes.  If a worker dies, its batches are prepared inline.
+    A single batch is prepared inline, so small updates never pay for starting
+    processes; with a second batch in sight, workers start and prepare them all.
+    If a worker dies, its batches are prepared inline.
     """
 
     def __init__(self, core: AnalysisCore, workers: int | None = None) -> None:
@@ -368,9 +370,13 @@ class Preparer:
         """``(article, digest, …)`` items → ``(item, document or error message)``, in order."""
 
         def jobs() -> Iterator[tuple[list[Item], list[tuple[Article, str]]]]:
-            for number, batch in enumerate(_batches(items, BATCH)):
-                if number == 1 and self.workers > 0:
-                    self._start()
+            batches = _batches(items, BATCH)
+            ahead = list(itertools.islice(batches, 2))
+            if len(ahead) == 2 and self.workers > 0:
+                # more than one batch: the workers prepare them all, and this process never
+                # loads what extraction needs (the CRF's tables: ~0.25 s and tens of MB)
+                self._start()
+            for batch in itertools.chain(ahead, batches):
                 yield batch, [(item[0], item[1]) for item in batch]
 
         for batch, documents in self._answers("prepare", jobs(), lambda _, request: prepare_batch(request, self.core)):
