@@ -276,3 +276,21 @@ def test_strip_clitics_takes_the_first_clitic_that_leaves_three_letters(word: st
             expected = word[len(c) :]
             break
     assert entities.strip_clitics(word) == expected
+
+
+def test_the_model_file_is_read_as_crfsuite_reads_it(tmp_path) -> None:
+    """The tagger reads labels and weights from the model file itself (Tagger.info()
+    prints and re-parses the whole model: a seventh of a second in every worker)."""
+    from analyzers import crf
+
+    shipped = entities.batch_tagger()
+    info = entities.tagger().info()
+    labels, state, transitions = crf._read_model(shipped.path)
+    assert labels == [name for name, _ in sorted(info.labels.items(), key=lambda kv: int(kv[1]))]
+    assert state == crf._model_weights(shipped.path, info)[0]
+    assert transitions == crf._model_weights(shipped.path, info)[1]
+    assert {k: round(v, 6) for k, v in state.items()} == pytest.approx(info.state_features, abs=1e-6)
+    broken = tmp_path / "broken.crfsuite"
+    broken.write_bytes(open(shipped.path, "rb").read()[:5000])
+    with pytest.raises(ValueError):
+        crf._read_model(str(broken))
