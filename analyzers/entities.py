@@ -304,7 +304,9 @@ def _keys(words: Sequence[str]) -> list[tuple[str, ...]]:
     """Ways to read a written name: as written, without its article, without a clitic
     (لافروف must not lose its ل, ولافروف must lose its و).  A name that ends in ي or ة
     and takes an article it is not written with is an adjective: «المالي» (financial)
-    is not مالي (Mali), «السورية» (Syrian) not سورية; «بالعراق» is العراق, «الفيفا» فيفا."""
+    is not مالي (Mali), «السورية» (Syrian) not سورية; «بالعراق» is العراق, «الفيفا» فيفا.
+    A name written with its article keeps it after a clitic: «فرقة» (a troupe) is not
+    ف + الرقة, which would be written «فالرقة»."""
     rest = tuple(_drop_article(w) for w in words[1:])
     first = words[0]
     out = [(first, *rest)]
@@ -316,6 +318,8 @@ def _keys(words: Sequence[str]) -> list[tuple[str, ...]]:
         if article is None:  # a clitic: did it hold the article?
             clitic = first[: len(first) - len(bare)]
             article = clitic.endswith("ال") or clitic == "لل"
+        if article is False and key in articled:
+            continue
         if not article or key in articled or not bare.endswith(_ADJECTIVE_ENDINGS):
             out.append(key)
     return out

@@ -31,6 +31,10 @@ SENTENCES = [
     ("boys_are_not_benin", "مدارس البنين والبنات", []),
     ("acronym_takes_the_article", "عاقب الفيفا النادي", [("الفيفا", "organization")]),
     ("name_written_with_article", "وصل الوفد بالعراق", [("بالعراق", "place")]),
+    ("troupe_is_not_raqqa", "فرقة موسيقية تتألق في المهرجان", []),
+    ("paper_is_not_raqqa", "قدم ورقة عمل في المؤتمر", []),
+    ("corrupt_is_not_assad", "أقيل المسؤول فاسد الذمة", []),
+    ("raqqa_after_a_clitic_keeps_its_article", "دخلت القوات بالرقة", [("بالرقة", "place")]),
 ]
 
 
