@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -39,31 +39,19 @@ Rows = tuple[list[int], list[int], list[int], int]
 
 
 def _model_weights(path: str, info) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]:
-    """The state and transition weights, as the doubles in the model file.
-
-    ``Tagger.info()`` parses a text dump printed with six decimals; the model file
-    (crfsuite's ``lCRF`` format) holds the weights themselves.  Falls back to the
-    dump's values if the file is not laid out as expected.
-    """
+    """The state and transition weights, as the doubles in the model file, named
+    through ``Tagger.info()`` (which parses a text dump printed with six decimals).
+    Falls back to the dump's values if the file is not laid out as expected."""
     try:
         with open(path, "rb") as f:
             data = f.read()
         if data[:4] != b"lCRF":
             raise ValueError("not a crfsuite model")
-        offset = struct.unpack_from("<I", data, 28)[0]  # header: offset of the FEAT chunk
-        magic, _, count = struct.unpack_from("<4sII", data, offset)
-        if magic != b"FEAT" or count != len(info.state_features) + len(info.transitions):
-            raise ValueError("unexpected feature chunk")
         attributes = {int(i): a for a, i in info.attributes.items()}
         labels = {int(i): name for name, i in info.labels.items()}
-        state, transitions = {}, {}
-        for kind, source, target, weight in _FEATURE.iter_unpack(
-            data[offset + 12 : offset + 12 + _FEATURE.size * count]
-        ):
-            if kind == 0:
-                state[attributes[source], labels[target]] = weight
-            else:
-                transitions[labels[source], labels[target]] = weight
+        state, transitions = _weights(data, struct.unpack_from("<I", data, 28)[0], attributes, labels)
+        if len(state) != len(info.state_features) or len(transitions) != len(info.transitions):
+            raise ValueError("unexpected feature chunk")
         return state, transitions
     except (OSError, ValueError, KeyError, struct.error):
         return dict(info.state_features), dict(info.transitions)
@@ -83,20 +71,28 @@ def _read_model(path: str) -> tuple[list[str], dict[tuple[str, str], float], dic
         # attribute counts and the offsets of the features and of both string tables
         n_labels, n_attributes, at_features, at_labels, at_attributes = struct.unpack_from("<5I", data, 20)
         labels, attributes = _strings(data, at_labels), _strings(data, at_attributes)
-        magic, size, count = struct.unpack_from("<4sII", data, at_features)
-        if (magic, size, len(labels), len(attributes)) != (b"FEAT", 12 + _FEATURE.size * count, n_labels, n_attributes):
-            raise ValueError("unexpected chunk sizes")
-        state, transitions = {}, {}
-        for kind, source, target, weight in _FEATURE.iter_unpack(
-            data[at_features + 12 : at_features + 12 + _FEATURE.size * count]
-        ):
-            if kind == 0:
-                state[attributes[source], labels[target]] = weight
-            else:
-                transitions[labels[source], labels[target]] = weight
-        return labels, state, transitions
+        if (len(labels), len(attributes)) != (n_labels, n_attributes):
+            raise ValueError("unexpected string tables")
+        return labels, *_weights(data, at_features, attributes, labels)
     except (OSError, IndexError, UnicodeDecodeError, struct.error) as e:
         raise ValueError(f"unreadable model: {e}") from e
+
+
+def _weights(
+    data: bytes, at: int, attributes: Mapping[int, str] | Sequence[str], labels: Mapping[int, str] | Sequence[str]
+) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]:
+    """The FEAT chunk at ``at``: state weights by (attribute, label), transition weights
+    by (label, label), the ids named through ``attributes`` and ``labels``."""
+    magic, size, count = struct.unpack_from("<4sII", data, at)
+    if magic != b"FEAT" or size != 12 + _FEATURE.size * count:
+        raise ValueError("unexpected feature chunk")
+    state, transitions = {}, {}
+    for kind, source, target, weight in _FEATURE.iter_unpack(data[at + 12 : at + size]):
+        if kind == 0:
+            state[attributes[source], labels[target]] = weight
+        else:
+            transitions[labels[source], labels[target]] = weight
+    return state, transitions
 
 
 def _strings(data: bytes, at: int) -> list[str]:
