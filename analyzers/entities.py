@@ -879,8 +879,8 @@ def extract_entities_batch(texts: Sequence[TextIn]) -> list[list[EntityMention]]
         lengths += (b - a for a, b in itertools.pairwise(cuts) if b > a)
     t = batch_tagger()
     if t is not None:
-        found, marked = t.tag_and_mark(words_of_all, np.array(lengths, dtype=np.int64))
-        tagged = iter(found)
+        labels, marked = t.tag_and_mark(words_of_all, np.array(lengths, dtype=np.int64))
+        tagged = iter(labels)
         # the words that can begin a known name, by text: the tagger marked them
         offsets = np.cumsum([0] + [len(norms) for _, norms, _ in read])
         bounds = np.searchsorted(marked, offsets).tolist()

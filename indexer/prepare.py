@@ -132,7 +132,8 @@ def _analysed(a: Article, digest: str, core: AnalysisCore) -> tuple[dict, Text, 
     if a.date is not None:
         doc["date"] = dt.datetime(a.date.year, a.date.month, a.date.day)
         doc["month"] = f"{a.date.year:04d}-{a.date.month:02d}"
-    mentions = extract_dates(a.body, a.date, body_text[1])
+    _, body_words, _ = body_text
+    mentions = extract_dates(a.body, a.date, body_words)
     if mentions:
         # a mention is indexed by its first day: mentioned:2016-10 finds «تشرين الأول 2016»
         # and «20 تشرين الأول», mentioned:2016 also «عام 2016»
