@@ -92,6 +92,11 @@ STUBS = {
     "dates": "import analyzers.mentions as m; m.extract_dates = lambda text, published, words=None: []",
     # extraction runs, but nothing it finds reaches the index: what the entity fields cost
     "entity-fields": "import indexer.prepare as p; p._add_entities = lambda doc, in_title, in_body: None",
+    # the entity fields one part at a time: the stored mentions, the keyword fields
+    "entity-store": "import indexer.prepare as p; _a = p._add_entities; "
+    "p._add_entities = lambda doc, t, b: (_a(doc, t, b), doc.pop('entities', None))",
+    "entity-keys": "import indexer.prepare as p; _a = p._add_entities; "
+    "p._add_entities = lambda doc, t, b: (_a(doc, t, b), [doc.pop(f, None) for f in ('person', 'place', 'org')])",
 }
 
 
