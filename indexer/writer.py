@@ -38,7 +38,6 @@ from typing import NamedTuple
 
 from whoosh import fields, formats
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
@@ -119,20 +118,22 @@ def by_frequency(counts: dict[str, int], length: int) -> Postings:
     return Postings(length, [t.encode() for t in counts], list(counts.values()), None)
 
 
-_ONCE = pack_uint(1)  # Whoosh's Frequency format: the frequency is the value
-
-
 def keywords(keys: Iterable[str]) -> Postings:
-    """The postings of a ``KEYWORD`` field holding these distinct keys — what
-    ``field.index(",".join(keys))`` gives, without the writer running Whoosh's
-    keyword analyzer for every article.
+    """The postings of a weight-only ``KEYWORD`` field (see :mod:`indexer.schema`)
+    holding these distinct keys — what ``field.index(",".join(keys))`` gives, without
+    the writer running Whoosh's keyword analyzer for every article.
 
+    >>> from indexer.schema import WeightOnly
+    >>> field = fields.KEYWORD(commas=True)
+    >>> field.format = WeightOnly()
     >>> p = keywords(["دونالد ترامب", "بوتين"])
-    >>> list(zip(p.terms, [1, 1], p.weights, p.values)) == list(fields.KEYWORD(commas=True).index("دونالد ترامب,بوتين"))
+    >>> [(t, 1, w, b"") for t, w in zip(p.terms, p.weights)] == list(field.index("دونالد ترامب,بوتين"))
+    True
+    >>> p.values is None
     True
     """
     terms = [k.encode() for k in keys]
-    return Postings(0, terms, [1.0] * len(terms), [_ONCE] * len(terms))
+    return Postings(0, terms, [1] * len(terms), None)
 
 
 def positional(where: dict[str, list[int]], length: int) -> Postings:
