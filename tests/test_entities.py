@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analyzers import entities, normalize
-from analyzers.entities import entity_key, extract_entities, similar_names, skeleton
+from analyzers.entities import entity_key, extract_entities, lookup, similar_names, skeleton
 from indexer import Article
 from search import Engine, QueryError
 from tests.conftest import MINI
@@ -85,6 +85,22 @@ ALIASES = [
 @pytest.mark.parametrize("kind, alias, canonical", ALIASES, ids=[a for _, a, _ in ALIASES])
 def test_alias_table(kind: str, alias: str, canonical: str) -> None:
     assert entity_key(alias, kind) == entity_key(canonical, kind)
+
+
+# a capital is a place of its own: a reader asking for the city gets the city
+NOT_ALIASES = [
+    ("place", "موسكو", "روسيا"),
+    ("place", "واشنطن", "الولايات المتحدة"),
+    ("place", "القاهرة", "مصر"),
+    ("place", "عمان", "الأردن"),  # Amman, and Oman (عُمان) alike
+    ("place", "الدوحة", "قطر"),
+]
+
+
+@pytest.mark.parametrize("kind, a, b", NOT_ALIASES, ids=[f"{a}!={b}" for _, a, b in NOT_ALIASES])
+def test_capitals_are_not_their_countries(kind: str, a: str, b: str) -> None:
+    assert entity_key(a, kind) != entity_key(b, kind)
+    assert lookup(normalize(a).split()) == (kind, a)
 
 
 DOCS = [
