@@ -55,7 +55,9 @@ else:
         w.add_document(id=d["id"], title=d.get("title") or "", body=d["body"])
         count += 1
     w.commit()
-print(json.dumps({"seconds": time.perf_counter() - started, "articles": count}))
+import resource
+own = resource.getrusage(resource.RUSAGE_SELF)  # the writing process alone
+print(json.dumps({"seconds": time.perf_counter() - started, "articles": count, "writer_cpu": own.ru_utime + own.ru_stime}))
 """
 
 
@@ -107,7 +109,7 @@ STUBS = {
 ACCOUNT = """
 import json, os, time
 import indexer.prepare as _p
-_spent = {"prepare": 0.0, "analysis": 0.0, "entities": 0.0, "batches": 0}
+_spent = {"prepare": 0.0, "analysis": 0.0, "entities": 0.0, "batches": 0, "process": 0.0}
 def _timed(f, key):
     def run(*a, **k):
         t = time.process_time()
@@ -122,6 +124,7 @@ _prepare = _timed(_p.prepare_batch, "prepare")
 def _prepare_batch(*a, **k):
     out = _prepare(*a, **k)
     _spent["batches"] += 1
+    _spent["process"] = time.process_time()  # all of this process so far (reading, pickling, collecting)
     with open(os.path.join(os.environ["AKHBAR_BENCH_ACCOUNT"], f"{os.getpid()}.json"), "w") as f:
         json.dump(_spent, f)
     return out
@@ -166,7 +169,9 @@ def build(kind: str, corpus: Path, n: int, out: Path, without: tuple[str, ...] =
     result["per_second"] = result["articles"] / result["seconds"]
     if kind == "akhbar":  # summed over the processes that prepared articles
         spent = [json.loads(f.read_text()) for f in accounts.glob("*.json")]
-        result["prepare_cpu"] = {k: sum(s[k] for s in spent) for k in ("prepare", "analysis", "entities")}
+        result["prepare_cpu"] = {
+            k: sum(s.get(k, 0.0) for s in spent) for k in ("prepare", "analysis", "entities", "process")
+        }
     shutil.rmtree(site, ignore_errors=True)
     return result
 
@@ -315,14 +320,18 @@ def main(argv: list[str] | None = None) -> None:
                     f"| {cpu} (full: {spread([f['cpu_seconds'] for f in full], 1)}) "
                     f"| {spread([100 * x for x in cpu_added], 0)}% |"
                 )
-    print("\n| articles | build | preparing, CPU s (all processes) | of which analysis | of which entities |")
-    print("|---|---|---|---|---|")
+    print(
+        "\n| articles | build | preparing, CPU s (all processes) | of which analysis | of which entities "
+        "| those processes in all (to their last batch) | the writing process |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for n in sorted(args.sizes):
         for kind in ["akhbar"] + [f"akhbar without {stage}" for stage in args.without]:
             cpu = [r["prepare_cpu"] for r in runs(kind, n)]
             print(
                 f"| {n} | {kind} | {spread([c['prepare'] for c in cpu], 1)} | {spread([c['analysis'] for c in cpu], 1)} "
-                f"| {spread([c['entities'] for c in cpu], 1)} |"
+                f"| {spread([c['entities'] for c in cpu], 1)} | {spread([c.get('process', 0.0) for c in cpu], 1)} "
+                f"| {spread([r.get('writer_cpu', 0.0) for r in runs(kind, n)], 1)} |"
             )
     stages = profile(args.corpus, args.profile) if args.profile else {}
     if stages:
