@@ -302,9 +302,11 @@ def lookup(words: Sequence[str]) -> tuple[str, str] | None:
 
 def _keys(words: Sequence[str]) -> list[tuple[str, ...]]:
     """Ways to read a written name: as written, without its article, without a clitic
-    (لافروف must not lose its ل, ولافروف must lose its و).  A name that ends in ي or ة
-    and takes an article it is not written with is an adjective: «المالي» (financial)
-    is not مالي (Mali), «السورية» (Syrian) not سورية; «بالعراق» is العراق, «الفيفا» فيفا.
+    (لافروف must not lose its ل, ولافروف must lose its و).  The article is dropped only
+    from a name written with it: «بالعراق» is العراق, but a name written without one and
+    given an article is another word — «المالي» (financial) is not مالي (Mali),
+    «السورية» (Syrian) not سورية, «الجدة» (the grandmother) not جدة, «الحمص» (chickpeas)
+    not حمص; an article form news uses for a name (الفيفا) is listed as its alias.
     A name written with its article keeps it after a clitic: «فرقة» (a troupe) is not
     ف + الرقة, which would be written «فالرقة»."""
     rest = tuple(_drop_article(w) for w in words[1:])
@@ -318,14 +320,9 @@ def _keys(words: Sequence[str]) -> list[tuple[str, ...]]:
         if article is None:  # a clitic: did it hold the article?
             clitic = first[: len(first) - len(bare)]
             article = clitic.endswith("ال") or clitic == "لل"
-        if article is False and key in articled:
-            continue
-        if not article or key in articled or not bare.endswith(_ADJECTIVE_ENDINGS):
+        if (key in articled) == bool(article):
             out.append(key)
     return out
-
-
-_ADJECTIVE_ENDINGS = ("ي", "ه")  # normalized: ى → ي, ة → ه
 
 
 @lru_cache(maxsize=100_000)
@@ -386,13 +383,18 @@ def _key_of(text: str) -> str:
     if found:
         return normalize(found[1])
     # a name nobody listed keeps its letters: only a conjunction and the article go
-    # (كيليان, كوفي, بريطانيا start with what looks like a preposition)
+    # (كيليان, كوفي, بريطانيا start with what looks like a preposition) — unless that
+    # leaves a listed name's key, a reading lookup() refused (الجدة is not جدة)
     first = words[0]
     for c in ("وال", "فال", "ال", "و", "ف"):
         if first.startswith(c) and len(first) - len(c) >= 3:
             first = first[len(c) :]
             break
-    return " ".join([first, *(_drop_article(w) for w in words[1:])])
+    rest = [_drop_article(w) for w in words[1:]]
+    key = " ".join([first, *rest])
+    if first != words[0] and key in _canonical_names():
+        key = " ".join([words[0], *rest])
+    return key
 
 
 # --- features and the CRF ------------------------------------------------------------
