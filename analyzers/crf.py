@@ -3,10 +3,9 @@
 python-crfsuite tags one sentence per call, from lists of attribute strings that
 it converts and looks up one by one: about 1.5 µs a token for building the
 strings and as much again in the tagger.  But the model's features of a token
-are the features of at most four words — the word itself, the word before (its
-``-1…`` features), the word after (``+1…``) and the word two places back
-(``-2w=``) — so a token's label scores are the sum of four vectors that belong to
-*words*, not tokens: computed once per distinct word (news vocabulary is Zipfian)
+are the features of three words — the word itself, the word before (its ``-1…``
+features) and the word after (``+1…``) — so a token's label scores are the sum of
+three vectors that belong to *words*, not tokens: computed once per distinct word (news vocabulary is Zipfian)
 and summed for all the tokens of a batch in one numpy operation.  Most words of
 news are surely O (:meth:`BatchTagger._open` bounds what labelling them otherwise
 could gain); Viterbi runs over the runs of the other words only, all runs of a
@@ -27,15 +26,17 @@ import numpy as np
 
 __all__ = ["BatchTagger", "Rows"]
 
-# a word's four rows in the score table: as the token itself, as the previous, next and
-# second-previous token; three fixed rows come first
-_BOS, _EOS, _NONE = 0, 1, 2
-_PREV, _NEXT, _TWO_BACK = 1, 2, 3  # offsets from a word's first row, its own
+# a word's rows in the score table: as the token itself, as the previous and as the next
+# token; two fixed rows come first
+_BOS, _EOS = 0, 1
+_FIXED = 2
+_PREV, _NEXT = 1, 2  # offsets from a word's first row, its own
+_ROLES = 3
 _FEATURE = struct.Struct("<iiid")  # crfsuite's feature record: type, source, destination, weight
 Pair = tuple[str, str]  # a feature as (template, value); the model's attribute is template + value
 # a word's features as rows of the weight table, by role: its own, as the previous word, as
-# the next word, and its -2w row
-Rows = tuple[list[int], list[int], list[int], int]
+# the next word
+Rows = tuple[list[int], list[int], list[int]]
 
 
 def _model_weights(path: str, info) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]:
@@ -120,17 +121,17 @@ def _pair(attribute: str) -> Pair:
 
 class _RowIndex(dict):
     """Word → its first row in the score table.  A word looked up for the first time
-    gets the next four free rows and waits in ``new`` until they are scored: one pass
-    over a batch's tokens finds both their rows and the words never seen."""
+    gets the next free rows (one per role) and waits in ``new`` until they are scored:
+    one pass over a batch's tokens finds both their rows and the words never seen."""
 
     def __init__(self, rows: dict[str, int] | None = None) -> None:
         super().__init__(rows or {})
-        self.free = 3 + 4 * len(self)  # rows 0-2 are fixed; a word's rows lie together
+        self.free = _FIXED + _ROLES * len(self)  # a word's rows lie together
         self.new: list[str] = []
 
     def __missing__(self, word: str) -> int:
         row = self[word] = self.free
-        self.free += 4
+        self.free += _ROLES
         self.new.append(word)
         return row
 
@@ -204,7 +205,7 @@ class BatchTagger:
 
     def _reset(self) -> None:
         if not hasattr(self, "_rows"):  # allocated once, at its largest: no copies as it fills
-            self._rows = np.zeros((4 * self._max_words + 3, len(self.labels)))
+            self._rows = np.zeros((_ROLES * self._max_words + _FIXED, len(self.labels)))
             self._uses = np.zeros(self._max_words, dtype=np.int32)  # batches that used each word
             self._marks = np.zeros(self._max_words, dtype=bool)  # see word_mark
         self._rows[_BOS] = self._weights[self._attributes.get("BOS", self.zero)]
@@ -219,12 +220,13 @@ class BatchTagger:
         words = list(self._index)
         keep = np.sort(np.argsort(-self._uses[: len(words)], kind="stable")[: self._max_words // 2])
         n = len(self.labels)
-        self._rows[3 : 3 + 4 * len(keep)] = self._rows[3 : self._index.free].reshape(-1, 4, n)[keep].reshape(-1, n)
+        kept = self._rows[_FIXED : self._index.free].reshape(-1, _ROLES, n)[keep].reshape(-1, n)
+        self._rows[_FIXED : _FIXED + len(kept)] = kept
         self._uses[: len(keep)] = self._uses[keep]
         self._uses[len(keep) :] = 0
         self._marks[: len(keep)] = self._marks[keep]
         self._marks[len(keep) :] = False
-        self._index = _RowIndex({words[k]: 3 + 4 * i for i, k in enumerate(keep.tolist())})
+        self._index = _RowIndex({words[k]: _FIXED + _ROLES * i for i, k in enumerate(keep.tolist())})
 
     def forget(self) -> None:
         """Drop every word's scores (they are recomputed when next needed)."""
@@ -241,22 +243,20 @@ class BatchTagger:
         rows: list[int] = []
         offsets: list[int] = []
         for word in words:
-            own, prev, nxt, two_back = rows_of(word)
-            for attributes in (own, prev, nxt):
+            for attributes in rows_of(word):
                 offsets.append(len(rows))
                 rows += attributes
                 rows.append(zero)  # no role's sum is empty
-            offsets.append(len(rows))
-            rows += (two_back, zero)
         end = index.free
-        first = end - 4 * len(words)
+        first = end - _ROLES * len(words)
         if end > len(self._rows):  # a batch with more new words than the table holds
             self._rows = np.concatenate([self._rows, np.zeros((end - len(self._rows), len(self.labels)))])
-            self._marks = np.concatenate([self._marks, np.zeros((end - 3) // 4 - len(self._marks), dtype=bool)])
+            grown = (end - _FIXED) // _ROLES - len(self._marks)
+            self._marks = np.concatenate([self._marks, np.zeros(grown, dtype=bool)])
         rows_at = np.fromiter(rows, dtype=np.intp, count=len(rows))
         self._rows[first:end] = np.add.reduceat(self._weights[rows_at], offsets, axis=0)
         if self.word_mark is not None:
-            self._marks[(first - 3) // 4 : (end - 3) // 4] = list(map(self.word_mark, words))
+            self._marks[(first - _FIXED) // _ROLES : (end - _FIXED) // _ROLES] = list(map(self.word_mark, words))
 
     def tag(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         """The most likely labels of each sentence (of normalized words)."""
@@ -284,7 +284,7 @@ class BatchTagger:
     ) -> tuple[list[list[tuple[int, str]] | None], np.ndarray]:
         """:meth:`tag_words`, and the positions among ``words`` of those ``word_mark`` marks."""
         base = self._first_rows(words)
-        return self._decode(base, lengths), np.flatnonzero(self._marks[(base - 3) // 4])
+        return self._decode(base, lengths), np.flatnonzero(self._marks[(base - _FIXED) // _ROLES])
 
     def _first_rows(self, words: list[str]) -> np.ndarray:
         """Each word's first row in the score table; a word not seen yet gets its rows."""
@@ -305,7 +305,7 @@ class BatchTagger:
         if not len(base):
             return out
         used = np.zeros(len(self._uses) + 1, dtype=bool)  # the last: words beyond the table's size
-        used[np.minimum((base - 3) // 4, len(self._uses))] = True
+        used[np.minimum((base - _FIXED) // _ROLES, len(self._uses))] = True
         self._uses += used[:-1]
         sentence = np.repeat(np.arange(len(lengths)), lengths)
         first = np.repeat(np.cumsum(lengths) - lengths, lengths)
@@ -316,11 +316,7 @@ class BatchTagger:
         rows = self._rows
         scores = rows.take(base, axis=0)
         part = np.empty_like(scores)
-        for role, shift, edge, fixed in (
-            (_PREV, 1, pos == 0, _BOS),
-            (_NEXT, -1, pos == last, _EOS),
-            (_TWO_BACK, 2, pos < 2, _NONE),
-        ):
+        for role, shift, edge, fixed in ((_PREV, 1, pos == 0, _BOS), (_NEXT, -1, pos == last, _EOS)):
             at = np.roll(base, shift)
             at += role
             at[edge] = fixed

@@ -260,7 +260,6 @@ def test_the_taggers_rows_are_the_trained_features(word: str, clitic: str) -> No
         [row(*p) for p in own],
         [row(*p) for p in prev],
         [row(*p) for p in nxt],
-        row("-2w=", word),
     )
 
 
