@@ -5,11 +5,11 @@ it converts and looks up one by one: about 1.5 µs a token for building the
 strings and as much again in the tagger.  But the model's features of a token
 are the features of three words — the word itself, the word before (its ``-1…``
 features) and the word after (``+1…``) — so a token's label scores are the sum of
-three vectors that belong to *words*, not tokens: computed once per distinct word (news vocabulary is Zipfian)
-and summed for all the tokens of a batch in one numpy operation.  Most words of
-news are surely O (:meth:`BatchTagger._open` bounds what labelling them otherwise
-could gain); Viterbi runs over the runs of the other words only, all runs of a
-batch together, position by position.
+three vectors that belong to *words*, not tokens: computed once per distinct word
+(news vocabulary is Zipfian) and summed for all the tokens of a batch in one numpy
+operation.  Most words of news are surely O (:meth:`BatchTagger._open` bounds what
+labelling them otherwise could gain); Viterbi runs over the runs of the other words
+only, all runs of a batch together, position by position.
 
 The result is what crfsuite's own Viterbi gives (the same weights, read from the
 model file as doubles, the same first-maximum tie rule); ``tests/test_entities.py``
