@@ -478,16 +478,16 @@ def feature_pairs(word: str) -> tuple[list[Pair], list[Pair], list[Pair]]:
         own.append((trig, ""))
     if gaz:
         own.append(("gaz=", gaz))
+    # a neighbour's clitic-free form is not a feature: it gave nothing held out beside the
+    # neighbour's word and cluster (F1 0.713 without it, 0.711 with) and cost two sums a word
     prev = (
-        [("-1w=", word), ("-1b=", bare), ("-1c=", cluster)]
+        [("-1w=", word), ("-1c=", cluster)]
         + ([("-1al", "")] if article else [])
         + ([("-1" + trig, "")] if trig else [])
         + ([("-1gaz=", gaz)] if gaz else [])
     )
     nxt = (
-        [("+1w=", word), ("+1b=", bare), ("+1c=", cluster)]
-        + ([("+1" + trig, "")] if trig else [])
-        + ([("+1gaz=", gaz)] if gaz else [])
+        [("+1w=", word), ("+1c=", cluster)] + ([("+1" + trig, "")] if trig else []) + ([("+1gaz=", gaz)] if gaz else [])
     )
     return own, prev, nxt
 
@@ -524,7 +524,7 @@ def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
     # most words the tagger meets for the first time are rare: the model knows neither
     # them nor their clitic-free form, and their prefixes and suffixes are common
     word_known = by_value("w=", "-1w=", "+1w=")
-    bare_known = by_value("b=", "-1b=", "+1b=")
+    bare_known = tagger.table("b=")
     cluster_rows = by_value("c=", "-1c=", "+1c=")
     no_word = (zero,) * 3
     p2, p3, s2, s3, cl = map(rows, ("p2=", "p3=", "s2=", "s3=", "cl="))
@@ -545,7 +545,7 @@ def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
     def word_rows(word: str) -> Rows:
         bare = bare_of(word)
         as_own, as_prev, as_next = word_known.get(word, no_word)
-        bare_own, bare_prev, bare_next = bare_known.get(bare, no_word)
+        bare_own = bare_known.get(bare, zero)
         cluster_own, cluster_prev, cluster_next = cluster_rows.get(clusters.get(bare, "-"), no_word)
         own = [
             as_own,
@@ -555,8 +555,8 @@ def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
             lengths[min(len(bare), 8)],
             cluster_own,
         ]
-        prev = [as_prev, bare_prev, cluster_prev]
-        nxt = [as_next, bare_next, cluster_next]
+        prev = [as_prev, cluster_prev]
+        nxt = [as_next, cluster_next]
         if word.startswith("ال"):
             own.append(article)
             prev.append(prev_article)
