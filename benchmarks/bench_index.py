@@ -10,6 +10,7 @@ that in analysis and in entity extraction (far steadier than wall time here).
     python -m benchmarks.bench_index --sizes 1000 10000 30337 --json results/index-ant.json
     python -m benchmarks.bench_index --sizes 30337 --repeat 3 --without entities   # medians of 3 rounds
     python -m benchmarks.bench_index --sizes 30337 --repeat 6 --without entities --no-baseline --profile 0
+    python -m benchmarks.bench_index --sizes 30337 --without entities --no-baseline --profile 0 --instructions
     python -m benchmarks.bench_index --corpus ../shared/corpora/egynews2013.jsonl.gz --sizes 150098
 """
 
@@ -132,7 +133,13 @@ _p.prepare_batch = _prepare_batch
 """
 
 
-def build(kind: str, corpus: Path, n: int, out: Path, without: tuple[str, ...] = ()) -> dict:
+# perf stat's counters over a build's processes: instruction counts repeat to ~0.05% where
+# time on a shared machine moved by up to 60% within the hour
+COUNTERS = ("instructions", "cycles")
+
+
+def build(kind: str, corpus: Path, n: int, out: Path, without: tuple[str, ...] = (), count: bool = False) -> dict:
+    """One build in a child process; ``count``: under ``perf stat`` (its counters in the result)."""
     site = Path(tempfile.mkdtemp())
     accounts = site / "accounts"
     accounts.mkdir()
@@ -140,8 +147,11 @@ def build(kind: str, corpus: Path, n: int, out: Path, without: tuple[str, ...] =
     (site / "sitecustomize.py").write_text("\n".join(code) + "\n")
     path = f"{site}{os.pathsep}{ROOT}"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    command = [sys.executable, "-c", CHILD, kind, str(corpus), str(n), str(out)]
+    if count:
+        command = ["perf", "stat", "-x,", "-e", ",".join(COUNTERS), *command]
     proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, kind, str(corpus), str(n), str(out)],
+        command,
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -160,6 +170,10 @@ def build(kind: str, corpus: Path, n: int, out: Path, without: tuple[str, ...] =
     if proc.returncode:
         sys.exit(f"{kind} build failed:\n{stderr}")
     result = json.loads(stdout.strip().splitlines()[-1])
+    for line in stderr.splitlines() if count else ():  # perf -x, lines: value,unit,event,...
+        value, _, event, *_ = [*line.split(","), "", ""]
+        if event in COUNTERS and value.isdigit():
+            result[event] = int(value)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     # the build and the workers it waited for: steadier than wall time on a shared machine
     result["cpu_seconds"] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
@@ -252,8 +266,16 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="skip the Whoosh builds (with --without: only what the stages cost)",
     )
+    ap.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count each build's instructions and cycles with perf stat (needs perf): what a "
+        "stage costs, steady where times swing",
+    )
     args = ap.parse_args(argv)
     require_shared()
+    if args.instructions and not shutil.which("perf"):
+        sys.exit("--instructions needs perf (Debian: apt install linux-perf)")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in sorted(args.sizes, reverse=True):
@@ -261,7 +283,7 @@ def main(argv: list[str] | None = None) -> None:
                 for kind in ("akhbar",) if args.no_baseline else ("akhbar", "whoosh"):
                     out = (args.keep or Path(tmp)) / f"{kind}-{n}"
                     shutil.rmtree(out, ignore_errors=True)
-                    r = build(kind, args.corpus, n, out)
+                    r = build(kind, args.corpus, n, out, count=args.instructions)
                     rows.append({"kind": kind, "n": n, "round": round_, **r})
                     if not args.keep or round_ < args.repeat:
                         shutil.rmtree(out, ignore_errors=True)
@@ -272,7 +294,7 @@ def main(argv: list[str] | None = None) -> None:
                     )
                 for stage in args.without:
                     with tempfile.TemporaryDirectory() as scratch:
-                        r = build("akhbar", args.corpus, n, Path(scratch) / "ix", (stage,))
+                        r = build("akhbar", args.corpus, n, Path(scratch) / "ix", (stage,), count=args.instructions)
                     rows.append({"kind": f"akhbar without {stage}", "n": n, "round": round_, **r})
                     print(
                         f"akhbar without {stage} {n} (round {round_}): {r['seconds']:.1f} s, {r['cpu_seconds']:.1f} s CPU",
@@ -320,6 +342,22 @@ def main(argv: list[str] | None = None) -> None:
                     f"| {cpu} (full: {spread([f['cpu_seconds'] for f in full], 1)}) "
                     f"| {spread([100 * x for x in cpu_added], 0)}% |"
                 )
+        if args.instructions:
+            print("\n| articles | build | instructions (G) | the stage adds | cycles (G) | the stage adds |")
+            print("|---|---|---|---|---|---|")
+            for n in sorted(args.sizes):
+                full = runs("akhbar", n)
+                for stage in args.without:
+                    cut = runs(f"akhbar without {stage}", n)
+                    cells = []
+                    for counter in COUNTERS:
+                        added = [f[counter] / c[counter] - 1 for f, c in zip(full, cut, strict=True)]
+                        cells += [
+                            f"{spread([c[counter] / 1e9 for c in cut], 1)} "
+                            f"(full: {spread([f[counter] / 1e9 for f in full], 1)})",
+                            f"{spread([100 * x for x in added], 1)}%",
+                        ]
+                    print(f"| {n} | akhbar without {stage} | " + " | ".join(cells) + " |")
     print(
         "\n| articles | build | preparing, CPU s (all processes) | of which analysis | of which entities "
         "| those processes in all (to their last batch) | the writing process |"
