@@ -526,7 +526,7 @@ def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
     word_known = by_value("w=", "-1w=", "+1w=")
     bare_known = tagger.table("b=")
     cluster_rows = by_value("c=", "-1c=", "+1c=")
-    no_word = (zero,) * 3
+    unknown = (zero,) * 3  # a word, clitic-free form or cluster the model does not know
     p2, p3, s2, s3, cl = map(rows, ("p2=", "p3=", "s2=", "s3=", "cl="))
     prefixes = _RowCache(lambda first: (p2(first[:2], zero), p3(first, zero)))  # the first three letters' p2, p3
     suffixes = _RowCache(lambda last: (s2(last[-2:], zero), s3(last, zero)))  # the last three letters' s2, s3
@@ -544,9 +544,9 @@ def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
 
     def word_rows(word: str) -> Rows:
         bare = bare_of(word)
-        as_own, as_prev, as_next = word_known.get(word, no_word)
+        as_own, as_prev, as_next = word_known.get(word, unknown)
         bare_own = bare_known.get(bare, zero)
-        cluster_own, cluster_prev, cluster_next = cluster_rows.get(clusters.get(bare, "-"), no_word)
+        cluster_own, cluster_prev, cluster_next = cluster_rows.get(clusters.get(bare, "-"), unknown)
         own = [
             as_own,
             bare_own,

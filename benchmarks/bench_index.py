@@ -325,39 +325,27 @@ def main(argv: list[str] | None = None) -> None:
             f"| {max(x['peak_rss_mb'] for x in a):.0f} | {max(y['peak_rss_mb'] for y in w):.0f} "
             f"| {max(x['peak_disk_mb'] for x in a):.0f} |"
         )
-    if args.without:
-        print("\n| articles | build | seconds | the stage adds | CPU seconds | the stage adds to CPU |")
+
+    def stage_cells(full: list[dict], cut: list[dict], key: str, scale: float = 1.0, digits: int = 0) -> str:
+        """A measure of the builds without a stage (and of the full ones), and what the stage adds."""
+        added = [f[key] / c[key] - 1 for f, c in zip(full, cut, strict=True)]
+        return (
+            f"{spread([c[key] * scale for c in cut], 1)} (full: {spread([f[key] * scale for f in full], 1)}) "
+            f"| {spread([100 * x for x in added], digits)}%"
+        )
+
+    tables = [("seconds | the stage adds | CPU seconds | the stage adds to CPU", ("seconds", "cpu_seconds"), 1.0, 0)]
+    if args.instructions:
+        tables.append(("instructions (G) | the stage adds | cycles (G) | the stage adds", COUNTERS, 1e-9, 1))
+    for header, keys, scale, digits in tables if args.without else ():
+        print(f"\n| articles | build | {header} |")
         print("|---|---|---|---|---|---|")
         for n in sorted(args.sizes):
             full = runs("akhbar", n)
             for stage in args.without:
                 cut = runs(f"akhbar without {stage}", n)
-                added = [f["seconds"] / c["seconds"] - 1 for f, c in zip(full, cut, strict=True)]
-                cpu_added = [f["cpu_seconds"] / c["cpu_seconds"] - 1 for f, c in zip(full, cut, strict=True)]
-                seconds = spread([c["seconds"] for c in cut], 1)
-                cpu = spread([c["cpu_seconds"] for c in cut], 1)
-                print(
-                    f"| {n} | akhbar without {stage} | {seconds} (full: {spread([f['seconds'] for f in full], 1)}) "
-                    f"| {spread([100 * x for x in added], 0)}% "
-                    f"| {cpu} (full: {spread([f['cpu_seconds'] for f in full], 1)}) "
-                    f"| {spread([100 * x for x in cpu_added], 0)}% |"
-                )
-        if args.instructions:
-            print("\n| articles | build | instructions (G) | the stage adds | cycles (G) | the stage adds |")
-            print("|---|---|---|---|---|---|")
-            for n in sorted(args.sizes):
-                full = runs("akhbar", n)
-                for stage in args.without:
-                    cut = runs(f"akhbar without {stage}", n)
-                    cells = []
-                    for counter in COUNTERS:
-                        added = [f[counter] / c[counter] - 1 for f, c in zip(full, cut, strict=True)]
-                        cells += [
-                            f"{spread([c[counter] / 1e9 for c in cut], 1)} "
-                            f"(full: {spread([f[counter] / 1e9 for f in full], 1)})",
-                            f"{spread([100 * x for x in added], 1)}%",
-                        ]
-                    print(f"| {n} | akhbar without {stage} | " + " | ".join(cells) + " |")
+                cells = " | ".join(stage_cells(full, cut, key, scale, digits) for key in keys)
+                print(f"| {n} | akhbar without {stage} | {cells} |")
     print(
         "\n| articles | build | preparing, CPU s (all processes) | of which analysis | of which entities "
         "| those processes in all (to their last batch) | the writing process |"
