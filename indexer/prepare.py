@@ -35,7 +35,7 @@ from analyzers.entities import EntityMention, extract_entities, extract_entities
 from analyzers.mentions import extract_dates
 from analyzers.roots import root
 from indexer.article import Article
-from indexer.schema import ENTITY_INDEX, lead_end
+from indexer.schema import ENTITY_INDEX, lead_end, pack_mentions
 from indexer.writer import Chunk, FieldJob, Postings, by_frequency, encode_terms, keywords, positional, postings_of
 
 T = TypeVar("T")
@@ -151,15 +151,18 @@ def _analysed(a: Article, digest: str, core: AnalysisCore) -> tuple[dict, Text, 
 
 
 def _add_entities(doc: dict, in_title: list[EntityMention], in_body: list[EntityMention]) -> None:
-    found = [("title", m) for m in in_title] + [("body", m) for m in in_body]
-    if found:
+    if in_title or in_body:
         keys: dict[str, set[str]] = {kind: set() for kind in ENTITY_INDEX}
-        for _, m in found:
+        for m in itertools.chain(in_title, in_body):
             keys[m.type].add(m.key)
         for kind, field in ENTITY_INDEX.items():
             if keys[kind]:
                 doc[field] = keywords(sorted(keys[kind]))
-        doc["entities"] = [(m.type, m.key, m.text, where, m.start, m.end) for where, m in found]
+        doc["entities"] = pack_mentions(
+            (m.type, m.key, where, m.start, m.end)
+            for where, found in (("title", in_title), ("body", in_body))
+            for m in found
+        )
 
 
 def _failure(e: Exception) -> str:

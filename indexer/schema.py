@@ -11,6 +11,7 @@ fields keep the text as written, for snippets and ``show``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final
 
 from whoosh import columns, fields, formats
@@ -20,8 +21,8 @@ from analyzers import AnalysisSettings
 from analyzers.chains import AnalysisCore, ArabicRootAnalyzer, FastArabicAnalyzer
 
 # 5: weight-only postings in the frequency-only fields; 6: block-compressed stored fields; 7: the root field;
-# 8: weight-only postings in the entity keyword fields
-FORMAT_VERSION: Final = 8
+# 8: weight-only postings in the entity keyword fields; 9: entity mentions stored as one string
+FORMAT_VERSION: Final = 9
 LEAD_MIN: Final = 150
 LEAD_MAX: Final = 400
 
@@ -91,6 +92,38 @@ def _weight_only(field: fields.FieldType) -> fields.FieldType:
 
 ENTITY_INDEX: Final = {"person": "person", "place": "place", "organization": "org"}
 """The index field holding each entity type's canonical keys."""
+
+_TYPE_LETTER: Final = {"person": "p", "place": "l", "organization": "o"}
+_LETTER_TYPE: Final = {letter: kind for kind, letter in _TYPE_LETTER.items()}
+StoredMention = tuple[str, str, str, str, int, int]  # type, key, text, "title" or "body", start, end
+
+
+def pack_mentions(found: Iterable[tuple[str, str, str, int, int]]) -> str:
+    r"""An article's entity mentions as ``(type, key, "title" or "body", start, end)``,
+    packed for the stored ``entities`` field: a line a mention, its type and field as
+    letters, then start, end and key.  The text is not kept: it is the stored title's or
+    body's ``[start:end]``.  One string pickles, moves between processes and compresses
+    in a fraction of the time of a list of tuples (a news article has a dozen mentions).
+
+    >>> pack_mentions([("person", "دونالد ترامب", "body", 0, 11), ("place", "دمشق", "title", 3, 7)])
+    'pb0,11,دونالد ترامب\nlt3,7,دمشق'
+    """
+    return "\n".join(f"{_TYPE_LETTER[kind]}{where[0]}{start},{end},{key}" for kind, key, where, start, end in found)
+
+
+def unpack_mentions(packed: str | None, title: str, body: str) -> list[StoredMention]:
+    """The mentions :func:`pack_mentions` packed, each with its text from ``title`` or ``body``.
+
+    >>> unpack_mentions("pb0,5,بوتين", "", "بوتين في دمشق")
+    [('person', 'بوتين', 'بوتين', 'body', 0, 5)]
+    """
+    out = []
+    for line in packed.split("\n") if packed else ():
+        start, end, key = line[2:].split(",", 2)
+        a, b = int(start), int(end)
+        where, text = ("title", title) if line[1] == "t" else ("body", body)
+        out.append((_LETTER_TYPE[line[0]], key, text[a:b], where, a, b))
+    return out
 
 
 def make_schema(settings: AnalysisSettings | None = None) -> fields.Schema:

@@ -40,6 +40,7 @@ from analyzers.stem import LightStemmer
 from indexer import Article, BuildReport, Rejected, Store, update_index
 from indexer.codec import BLOCK_ERRORS
 from indexer.errors import ArticleNotFound, IndexCorrupt, QueryError
+from indexer.schema import unpack_mentions
 from search.accumulate import SCORED_FIELDS, Accumulator, matching, top
 from search.highlight import Highlighter
 from search.query import Highlights, Ranking, compile_query
@@ -565,7 +566,7 @@ class Engine:
             ],
             entities=[
                 {"type": kind, "key": key, "text": text, "in": where, "start": start, "end": end}
-                for kind, key, text, where, start, end in stored.get("entities") or []
+                for kind, key, text, where, start, end in unpack_mentions(stored.get("entities"), title, body)
             ],
         )
 
@@ -676,7 +677,9 @@ class Engine:
             spellings: dict[tuple[str, str], dict[str, int]] = {}
             for d in docnums:
                 seen = set()
-                for kind, key, text, *_ in searcher.stored_fields(d).get("entities") or []:
+                stored = searcher.stored_fields(d)
+                mentions = unpack_mentions(stored.get("entities"), stored.get("title", ""), stored.get("body", ""))
+                for kind, key, text, *_ in mentions:
                     if type is not None and kind != kinds[type]:
                         continue
                     spellings.setdefault((kind, key), {}).setdefault(text, 0)

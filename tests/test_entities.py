@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analyzers import entities, normalize
-from analyzers.entities import entity_key, extract_entities, lookup, similar_names, skeleton
+from analyzers.entities import TYPES, entity_key, extract_entities, lookup, similar_names, skeleton
 from indexer import Article
 from search import Engine, QueryError
 from tests.conftest import MINI
@@ -171,6 +171,20 @@ def test_entities_listing_and_hits(engine: Engine) -> None:
     assert engine.entities("جنيف", type="place")[0].name == "جنيف"
     hit = engine.search("id:e3")[0]
     assert {(e["type"], e["text"]) for e in hit.entities} >= {("person", "محمد مرسي")}
+
+
+def test_hits_carry_each_mention_where_it_was_written(engine: Engine) -> None:
+    """The stored mentions keep offsets, not text: each hit's mention is its title's or body's slice."""
+    where = set()
+    for hit in engine.search("entity:ترامب OR entity:مرسي OR place:حلب"):
+        assert hit.entities
+        doc = engine.doc(hit.id)
+        for e in hit.entities:
+            written = doc.title if e["in"] == "title" else doc.body
+            assert written[e["start"] : e["end"]] == e["text"]
+            assert entity_key(e["text"], e["type"]) == e["key"] and e["type"] in TYPES.values()
+            where.add(e["in"])
+    assert where == {"title", "body"}
 
 
 def test_a_hashtag_does_not_change_the_key() -> None:

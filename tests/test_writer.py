@@ -21,7 +21,7 @@ from indexer import Article, codec
 from indexer.build import update_index
 from indexer.codec import AkhbarCodec
 from indexer.prepare import document
-from indexer.schema import ENTITY_INDEX, lead_of, make_schema
+from indexer.schema import ENTITY_INDEX, lead_of, make_schema, unpack_mentions
 from indexer.store import Store
 from indexer.writer import BulkSegmentWriter, Postings, _PostingBuffer, decode_records, one_position
 from search import Engine
@@ -113,8 +113,9 @@ def test_prepared_postings_write_what_whoosh_writes_from_the_text(compress_all, 
     for a, doc in zip(articles, docs, strict=True):  # the texts the postings were made from
         texts = {"title": a.title, "body": a.body, "lead": lead_of(a.body), "title_exact": a.title}
         texts["root"] = f"{a.title}\n{a.body}"  # one field for the roots of both
+        mentions = unpack_mentions(doc.get("entities"), a.title, a.body)
         for kind, field in ENTITY_INDEX.items():
-            keys = sorted({key for k, key, *_ in doc.get("entities", []) if k == kind})
+            keys = sorted({key for k, key, *_ in mentions if k == kind})
             texts[field] = ",".join(keys) if keys else None  # Whoosh analyses the keys itself
         writer.add_document(**{**doc, **texts, "body_exact": a.body})
     writer.commit()
