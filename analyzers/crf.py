@@ -34,9 +34,10 @@ _PREV, _NEXT = 1, 2  # offsets from a word's first row, its own
 _ROLES = 3
 _FEATURE = struct.Struct("<iiid")  # crfsuite's feature record: type, source, destination, weight
 Pair = tuple[str, str]  # a feature as (template, value); the model's attribute is template + value
-# a word's features as rows of the weight table, by role: its own, as the previous word, as
-# the next word
-Rows = tuple[list[int], list[int], list[int]]
+# a word's features as rows of the weight table, in one flat sequence: its own, then as the
+# previous word, then as the next word, a fixed number for each role (BatchTagger's
+# ``widths``); a feature a word does not have is the zero row
+Rows = Sequence[int]
 
 
 def _model_weights(path: str, info) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]:
@@ -142,7 +143,9 @@ class BatchTagger:
     ``word_rows(tagger)`` makes the function that gives a word's features — the
     ones the model was trained with, by role — as :data:`Rows`: the rows that
     :meth:`table` gives for them, :attr:`zero` for an attribute the model does not
-    know.  The model's attribute is ``template + value``; an attribute splits after
+    know or a feature the word does not have; ``widths`` says how many rows each role
+    has.  (Adding the zero row changes no sum, wherever it comes: a word's scores are
+    those of its features alone.)  The model's attribute is ``template + value``; an attribute splits after
     its first ``=`` (a flag without one is all template, its value "").
 
     ``word_mark``, if given, marks words (a caller's own yes/no per word, kept beside
@@ -155,6 +158,7 @@ class BatchTagger:
         tagger,
         path: str,
         word_rows: Callable[[BatchTagger], Callable[[str], Rows]],
+        widths: tuple[int, int, int],
         max_words: int = 150_000,
         word_mark: Callable[[str], bool] | None = None,
     ) -> None:
@@ -192,6 +196,7 @@ class BatchTagger:
         self._leave = t[self._other, o] - t[o, o]  # from label y back to O
         self.path = path
         self.word_rows = word_rows
+        self.widths = widths
         self.word_mark = word_mark
         self.wide_step = 64  # paths from which a Viterbi step loops over labels (see _step)
         self._rows_of = word_rows(self)
@@ -235,26 +240,27 @@ class BatchTagger:
 
     def _score_new_words(self) -> None:
         """Score rows for the words given rows since last time: the summed weights of
-        each role's attributes."""
+        each role's attributes, added one after another as crfsuite adds them."""
         index = self._index
         words, index.new = index.new, []
-        # an attribute the model does not know reads the zero row: adding 0.0 changes no sum
-        rows_of, zero = self._rows_of, self.zero
-        rows: list[int] = []
-        offsets: list[int] = []
-        for word in words:
-            for attributes in rows_of(word):
-                offsets.append(len(rows))
-                rows += attributes
-                rows.append(zero)  # no role's sum is empty
+        n, width = len(words), sum(self.widths)
+        features = np.fromiter(
+            itertools.chain.from_iterable(map(self._rows_of, words)), dtype=np.intp, count=n * width
+        ).reshape(n, width)
         end = index.free
-        first = end - _ROLES * len(words)
+        first = end - _ROLES * n
         if end > len(self._rows):  # a batch with more new words than the table holds
             self._rows = np.concatenate([self._rows, np.zeros((end - len(self._rows), len(self.labels)))])
             grown = (end - _FIXED) // _ROLES - len(self._marks)
             self._marks = np.concatenate([self._marks, np.zeros(grown, dtype=bool)])
-        rows_at = np.fromiter(rows, dtype=np.intp, count=len(rows))
-        self._rows[first:end] = np.add.reduceat(self._weights[rows_at], offsets, axis=0)
+        scored = self._rows[first:end].reshape(n, _ROLES, len(self.labels))
+        weights, column = self._weights, 0
+        for role, size in enumerate(self.widths):
+            total = weights.take(features[:, column], axis=0)
+            for k in range(column + 1, column + size):
+                total += weights.take(features[:, k], axis=0)
+            scored[:, role] = total
+            column += size
         if self.word_mark is not None:
             self._marks[(first - _FIXED) // _ROLES : (end - _FIXED) // _ROLES] = list(map(self.word_mark, words))
 

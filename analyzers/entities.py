@@ -500,13 +500,18 @@ def _trigger(word: str) -> str:
     )
 
 
+ROW_WIDTHS: Final = (13, 5, 4)  # feature_rows' rows for a word's own features, as previous, as next
+
+
 def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
     """:func:`feature_pairs` of a word as rows of ``tagger``'s weights.
 
     The same features, in the same order (the sums must not change in their last
     bit), written for speed: string lookups in one table per template instead of pairs
     built and hashed — a news article brings some ten words the tagger has not seen,
-    and pairs made them cost ~6 µs each.  ``tests/test_entities.py`` holds the two equal.
+    and pairs made them cost ~6 µs each.  Each role's rows come at fixed places
+    (:data:`ROW_WIDTHS`), the zero row where a word lacks a feature, so that the tagger
+    sums all new words at once.  ``tests/test_entities.py`` holds the two equal.
     """
     zero = tagger.zero
 
@@ -545,38 +550,41 @@ def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
     def word_rows(word: str) -> Rows:
         bare = bare_of(word)
         as_own, as_prev, as_next = word_known.get(word, unknown)
-        bare_own = bare_known.get(bare, zero)
         cluster_own, cluster_prev, cluster_next = cluster_rows.get(clusters.get(bare, "-"), unknown)
-        own = [
+        trigger = triggers.get(word, unknown)
+        gazetteer_rows = gaz_rows.get(bare, unknown)
+        has_article = word.startswith("ال")
+        if word.isdigit():
+            kind = digits
+        elif word.isascii() and word.isalpha():
+            kind = latin
+        else:
+            kind = zero
+        return (
+            # as the token itself
             as_own,
-            bare_own,
+            bare_known.get(bare, zero),
             *prefixes[bare[:3]],
             *suffixes[bare[-3:]],
             lengths[min(len(bare), 8)],
             cluster_own,
-        ]
-        prev = [as_prev, cluster_prev]
-        nxt = [as_next, cluster_next]
-        if word.startswith("ال"):
-            own.append(article)
-            prev.append(prev_article)
-        if len(bare) < len(word):
-            own.append(cl(word[: len(word) - len(bare)], zero))
-        if word.isdigit():
-            own.append(digits)
-        elif word.isascii() and word.isalpha():
-            own.append(latin)
-        trigger = triggers.get(word)
-        if trigger:
-            own.append(trigger[0])
-            prev.append(trigger[1])
-            nxt.append(trigger[2])
-        gazetteer_rows = gaz_rows.get(bare)
-        if gazetteer_rows:
-            own.append(gazetteer_rows[0])
-            prev.append(gazetteer_rows[1])
-            nxt.append(gazetteer_rows[2])
-        return own, prev, nxt
+            article if has_article else zero,
+            cl(word[: len(word) - len(bare)], zero) if len(bare) < len(word) else zero,
+            kind,
+            trigger[0],
+            gazetteer_rows[0],
+            # as the previous token
+            as_prev,
+            cluster_prev,
+            prev_article if has_article else zero,
+            trigger[1],
+            gazetteer_rows[1],
+            # as the next token
+            as_next,
+            cluster_next,
+            trigger[2],
+            gazetteer_rows[2],
+        )
 
     return word_rows
 
@@ -633,7 +641,7 @@ def batch_tagger() -> BatchTagger | None:
     if t is None:
         return None
     path = resources.files("analyzers").joinpath(MODEL)
-    return BatchTagger(t, str(path), feature_rows, word_mark=_name_starts().__contains__)
+    return BatchTagger(t, str(path), feature_rows, ROW_WIDTHS, word_mark=_name_starts().__contains__)
 
 
 _SENTENCE_END = ".!?؟\n"

@@ -269,12 +269,11 @@ def test_the_taggers_rows_are_the_trained_features(word: str, clitic: str) -> No
     def row(template: str, value: str) -> int:
         return tagger.table(template).get(value, tagger.zero)
 
-    own, prev, nxt = entities.feature_pairs(word)
-    assert tagger._rows_of(word) == (
-        [row(*p) for p in own],
-        [row(*p) for p in prev],
-        [row(*p) for p in nxt],
-    )
+    rows = list(tagger._rows_of(word))
+    for pairs, width in zip(entities.feature_pairs(word), entities.ROW_WIDTHS, strict=True):
+        ours, rows = rows[:width], rows[width:]
+        assert [r for r in ours if r != tagger.zero] == [row(*p) for p in pairs if row(*p) != tagger.zero]
+    assert not rows
 
 
 def test_a_full_score_table_keeps_the_most_used_words_and_the_same_labels() -> None:
@@ -282,7 +281,7 @@ def test_a_full_score_table_keeps_the_most_used_words_and_the_same_labels() -> N
     from analyzers.crf import BatchTagger
 
     shipped = entities.batch_tagger()
-    small = BatchTagger(entities.tagger(), shipped.path, shipped.word_rows, max_words=40)
+    small = BatchTagger(entities.tagger(), shipped.path, shipped.word_rows, shipped.widths, max_words=40)
     sentences = [[normalize(w) for w in s.split()] for s in TAGGED_TEXTS]
     for article in MINI:
         sentences.extend([w for _, _, w in s] for s in entities.sentences_of(article.body))
@@ -303,7 +302,9 @@ def test_the_taggers_word_marks_follow_their_words_through_evictions(mark: str) 
 
     shipped = entities.batch_tagger()
     marks = entities._name_starts().__contains__ if mark == "name starts" else (lambda w: len(w) % 2 == 0)
-    small = BatchTagger(entities.tagger(), shipped.path, shipped.word_rows, max_words=40, word_mark=marks)
+    small = BatchTagger(
+        entities.tagger(), shipped.path, shipped.word_rows, shipped.widths, max_words=40, word_mark=marks
+    )
     sentences = [[normalize(w) for w in s.split()] for s in TAGGED_TEXTS]
     for article in MINI:
         sentences.extend([w for _, _, w in s] for s in entities.sentences_of(article.body))
