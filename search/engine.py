@@ -40,7 +40,7 @@ from analyzers.stem import LightStemmer
 from indexer import Article, BuildReport, Rejected, Store, update_index
 from indexer.codec import BLOCK_ERRORS
 from indexer.errors import ArticleNotFound, IndexCorrupt, QueryError
-from indexer.schema import unpack_mentions
+from indexer.schema import ENTITY_INDEX, unpack_mentions
 from search.accumulate import SCORED_FIELDS, Accumulator, matching, top
 from search.highlight import Highlighter
 from search.query import Highlights, Ranking, compile_query
@@ -137,6 +137,66 @@ class EntityCount:
 def _display(key: str, spellings: dict[str, int]) -> str:
     """A readable name: the canonical key, or the commonest spelling for a skeleton key."""
     return display_name(key) or max(spellings, key=lambda s: spellings[s])
+
+
+STORED_COUNT = 5000
+"""Up to this many hits, :meth:`Engine.entities` reads each hit's stored mentions (~40 µs
+an article); beyond, it counts the entity fields' postings (~2 µs a posting)."""
+SPELLING_SAMPLE = 50
+"""Articles whose stored mentions give a listed entity's spellings, when the hits are many."""
+
+EntityCounts = dict[tuple[str, str], int]
+Spellings = dict[tuple[str, str], dict[str, int]]
+
+
+def _mentions_in(
+    searcher, docnums: Iterable[int], kind: str | None, key: str | None = None
+) -> tuple[EntityCounts, Spellings]:
+    """Articles mentioning each (type, key) among ``docnums``, and the spellings seen,
+    from their stored mentions; only type ``kind`` and key ``key`` when given."""
+    counts: EntityCounts = {}
+    spellings: Spellings = {}
+    for d in docnums:
+        stored = searcher.stored_fields(d)
+        seen = set()
+        for k, found, text, *_ in unpack_mentions(
+            stored.get("entities"), stored.get("title", ""), stored.get("body", "")
+        ):
+            if (kind is not None and k != kind) or (key is not None and found != key):
+                continue
+            written = spellings.setdefault((k, found), {})
+            written[text] = written.get(text, 0) + 1
+            seen.add((k, found))
+        for entity in seen:
+            counts[entity] = counts.get(entity, 0) + 1
+    return counts, spellings
+
+
+def _indexed_counts(reader, hits: set[int] | None, kind: str | None) -> EntityCounts:
+    """Articles mentioning each (type, key), from the entity keyword fields: among
+    ``hits``, or in the whole index (deleted articles left out)."""
+    counts: EntityCounts = {}
+    exact = hits is None and not reader.has_deletions()
+    for k, fieldname in ENTITY_INDEX.items():
+        if kind is not None and k != kind:
+            continue
+        for term in reader.lexicon(fieldname):
+            if exact:
+                n = reader.doc_frequency(fieldname, term)
+            else:
+                ids = reader.postings(fieldname, term).all_ids()
+                n = sum(1 for _ in ids) if hits is None else sum(1 for d in ids if d in hits)
+            if n:
+                counts[k, term.decode("utf-8")] = n
+    return counts
+
+
+def _spellings_of(searcher, kind: str, key: str, hits: set[int] | None) -> dict[str, int]:
+    """How ``key`` was written, in up to SPELLING_SAMPLE of the articles (among ``hits``)
+    that mention it, taken at even steps through them."""
+    ids = [d for d in searcher.reader().postings(ENTITY_INDEX[kind], key).all_ids() if hits is None or d in hits]
+    sample = ids[:: -(-len(ids) // SPELLING_SAMPLE) or 1]  # spread over the index, not its first articles
+    return _mentions_in(searcher, sample, kind, key)[1].get((kind, key), {})
 
 
 @dataclass(frozen=True)
@@ -652,42 +712,38 @@ class Engine:
         type: str | None = None,
         top: int = 20,
         match: str = "all",
-        max_hits: int = 5000,
     ) -> list[EntityCount]:
         """The entities most mentioned among the hits of ``query`` (or in the whole
-        index): how many articles mention each, and the spellings seen."""
+        index): how many articles mention each, and the spellings seen.
+
+        Counts are exact.  Up to :data:`STORED_COUNT` hits, every hit's stored mentions
+        are read; beyond, the counts come from the entity keyword fields (each key's
+        postings, within the hits) and each listed entity's spellings from the stored
+        mentions of up to :data:`SPELLING_SAMPLE` of its articles."""
         kinds = {"person": "person", "place": "place", "org": "organization", "organization": "organization"}
         if type is not None and type not in kinds:
             raise QueryError(f"entity type is person, place or org, not {type!r}")
+        wanted = kinds[type] if type is not None else None
         with self._lock:
             searcher = self._current()
             assert self._settings is not None
+            hits: set[int] | None = None
             if query:
                 compiled = compile_query(
                     query, searcher.reader(), self._settings, match=match, today=self.today(), known_values=self._known
                 )
-                docnums = list(searcher.docs_for_query(compiled.restricted))
+                hits = set(searcher.docs_for_query(compiled.restricted))
                 if compiled.hits is not None:
-                    allowed = set(searcher.docs_for_query(compiled.hits))
-                    docnums = [d for d in docnums if d in allowed]
+                    hits &= set(searcher.docs_for_query(compiled.hits))
+            if hits is not None and len(hits) <= STORED_COUNT:
+                counts, spellings = _mentions_in(searcher, sorted(hits), wanted)
             else:
-                docnums = list(searcher.reader().all_doc_ids())
-            docnums = docnums[:max_hits]
-            counts: dict[tuple[str, str], int] = {}
-            spellings: dict[tuple[str, str], dict[str, int]] = {}
-            for d in docnums:
-                seen = set()
-                stored = searcher.stored_fields(d)
-                mentions = unpack_mentions(stored.get("entities"), stored.get("title", ""), stored.get("body", ""))
-                for kind, key, text, *_ in mentions:
-                    if type is not None and kind != kinds[type]:
-                        continue
-                    spellings.setdefault((kind, key), {}).setdefault(text, 0)
-                    spellings[(kind, key)][text] += 1
-                    seen.add((kind, key))
-                for k in seen:
-                    counts[k] = counts.get(k, 0) + 1
-        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+                counts = _indexed_counts(searcher.reader(), hits, wanted)
+                spellings = {}
+            ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+            for (kind, key), _ in ranked:
+                if (kind, key) not in spellings:
+                    spellings[kind, key] = _spellings_of(searcher, kind, key, hits)
         return [
             EntityCount(
                 kind,

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import search.engine as search_engine
 from analyzers import entities, normalize
 from analyzers.entities import TYPES, entity_key, extract_entities, lookup, similar_names, skeleton
 from indexer import Article
@@ -171,6 +172,30 @@ def test_entities_listing_and_hits(engine: Engine) -> None:
     assert engine.entities("جنيف", type="place")[0].name == "جنيف"
     hit = engine.search("id:e3")[0]
     assert {(e["type"], e["text"]) for e in hit.entities} >= {("person", "محمد مرسي")}
+
+
+@pytest.mark.parametrize("query", [None, "هلسنكي OR مرسي OR جنيف"])
+def test_the_listing_counts_every_hit_however_many(engine: Engine, monkeypatch, query: str | None) -> None:
+    """Past a few thousand hits the listing counts the entity fields' postings instead of
+    reading each article: the same counts and spellings (the whole index, or a query's hits)."""
+    read = [(e.key, e.type, e.articles, sorted(e.spellings)) for e in engine.entities(query, top=100)]
+    monkeypatch.setattr(search_engine, "STORED_COUNT", 0)
+    counted = [(e.key, e.type, e.articles, sorted(e.spellings)) for e in engine.entities(query, top=100)]
+    assert counted == read and read
+    people = {e.key: e.articles for e in engine.entities(query, type="person", top=100)}
+    assert people == {key: n for key, kind, n, _ in read if kind == "person"}
+
+
+def test_the_listing_leaves_out_replaced_articles(monkeypatch) -> None:
+    e = Engine.in_memory()
+    e.add(DOCS)
+    e.add([Article("e1", "لقاء في هلسنكي", "التقى الرئيسان في هلسنكي.")])  # e1 no longer names anyone
+    for stored_count in (5000, 0):
+        monkeypatch.setattr(search_engine, "STORED_COUNT", stored_count)
+        people = {x.name for x in e.entities(type="person")}
+        assert "دونالد ترامب" not in people and "محمد مرسي" in people
+        places = {x.name: x.articles for x in e.entities("هلسنكي", type="place")}
+        assert places == {"هلسنكي": 1}
 
 
 def test_hits_carry_each_mention_where_it_was_written(engine: Engine) -> None:
