@@ -148,10 +148,11 @@ class BatchTagger:
     ``word_rows(tagger)`` makes the function that gives a word's features — the
     ones the model was trained with, by role — as :data:`Rows`: the rows that
     :meth:`table` gives for them, :attr:`zero` for an attribute the model does not
-    know or a feature the word does not have; ``widths`` says how many rows each role
-    has.  (Adding the zero row changes no sum, wherever it comes: a word's scores are
-    those of its features alone.)  The model's attribute is ``template + value``; an attribute splits after
-    its first ``=`` (a flag without one is all template, its value "").
+    know or a feature the word does not have; ``widths`` says how many rows each
+    role has.  (Adding the zero row changes no sum, wherever it comes: a word's
+    scores are those of its features alone.)  The model's attribute is
+    ``template + value``; an attribute splits after its first ``=`` (a flag without
+    one is all template, its value "").
 
     ``word_mark``, if given, marks words (a caller's own yes/no per word, kept beside
     its rows): :meth:`tag_and_mark` also gives the positions of the marked words,

@@ -555,11 +555,11 @@ def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
         gazetteer_rows = gaz_rows.get(bare, unknown)
         has_article = word.startswith("ال")
         if word.isdigit():
-            kind = digits
+            script = digits
         elif word.isascii() and word.isalpha():
-            kind = latin
+            script = latin
         else:
-            kind = zero
+            script = zero
         return (
             # as the token itself
             as_own,
@@ -570,7 +570,7 @@ def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
             cluster_own,
             article if has_article else zero,
             cl(word[: len(word) - len(bare)], zero) if len(bare) < len(word) else zero,
-            kind,
+            script,
             trigger[0],
             gazetteer_rows[0],
             # as the previous token
