@@ -184,16 +184,22 @@ _CLITIC_FIRST = frozenset(c[0] for c in CLITICS)
 
 
 _NO_LONG_VOWELS = str.maketrans("", "", "اويى")
+# a foreign name's G is written غ or ج (غريزمان / جريزمان, أنغيلا / أنجيلا, كيم جونغ / جونج)
+G_LETTERS: Final = "غج"
+_ONE_G = str.maketrans("غ", "ج")
 
 
 @lru_cache(maxsize=1 << 18)
 def skeleton(name: str) -> str:
-    """Consonant skeleton of a (normalized) name: long vowels dropped after the first letter.
+    """Consonant skeleton of a (normalized) name: long vowels dropped after the first
+    letter, غ written as ج (both stand for a foreign name's G).
 
     >>> skeleton("نتنياهو") == skeleton("نتانياهو"), skeleton("ترامب") == skeleton("ترمب")
     (True, True)
+    >>> skeleton("غوارديولا") == skeleton("جوارديولا")
+    True
     """
-    return " ".join(w[0] + w[1:].translate(_NO_LONG_VOWELS) for w in name.split())
+    return " ".join(w[0] + w[1:].translate(_NO_LONG_VOWELS) for w in name.translate(_ONE_G).split())
 
 
 def _lcs(a: str, b: str) -> int:
@@ -207,20 +213,22 @@ def _lcs(a: str, b: str) -> int:
 
 
 def similar_names(a: str, b: str) -> bool:
-    """Same skeleton, same last letter and a long common subsequence: spelling variants
-    of one name (transliterations differ in their long vowels, not in how a name ends:
-    بوتينا, Butina, is not بوتين).
+    """Spelling variants of one name: the same skeleton and last letter, and one spelling
+    the other with long vowels added (ترمب → ترامب, نتنياهو → نتانياهو), at most a fifth
+    of its letters; G as غ or ج.  Transliterations differ in how many long vowels they
+    write, not in which: a vowel written as another is another name (ميركل, Merkel, is
+    not ماركل, Markle), and so is another ending (بوتينا, Butina, is not بوتين).
 
-    >>> similar_names("بوتين", "بوتن"), similar_names("بوتينا", "بوتين"), similar_names("غوتيريس", "غوتيريش")
+    >>> similar_names("بوتين", "بوتن"), similar_names("بوتينا", "بوتين"), similar_names("ميركل", "ماركل")
     (True, False, False)
+    >>> similar_names("أنغيلا ميركل", "أنجيلا ميركل")
+    True
     """
-    return (
-        bool(a)
-        and bool(b)
-        and a[-1] == b[-1]
-        and skeleton(a) == skeleton(b)
-        and _lcs(a, b) >= 0.8 * max(len(a), len(b))
-    )
+    a, b = a.translate(_ONE_G), b.translate(_ONE_G)
+    if not a or not b or a[-1] != b[-1] or skeleton(a) != skeleton(b):
+        return False
+    short, long = sorted((a, b), key=len)
+    return _lcs(short, long) == len(short) and len(short) >= 0.8 * len(long)
 
 
 # --- gazetteer ---------------------------------------------------------------------

@@ -51,7 +51,7 @@ from whoosh.query import spans
 
 from analyzers import AnalysisSettings, Normalizer
 from analyzers.dates import parse_date_range
-from analyzers.entities import entity_key, similar_names
+from analyzers.entities import G_LETTERS, entity_key, similar_names
 from analyzers.roots import root
 from analyzers.stem import LightStemmer
 from analyzers.stopwords import load_stoplist
@@ -562,10 +562,12 @@ class Compiler:
                 # spelling variants of people the gazetteer does not know (names only:
                 # on place names the check joins سوريا and سرايا)
                 key = entity_key(value, "person")
-                for term in self.reader.expand_prefix("person", key[:1]):
-                    term = term.decode("utf-8") if isinstance(term, bytes) else term
-                    if term != key and similar_names(term, key):
-                        keys.add(term)
+                firsts = G_LETTERS if key[:1] in G_LETTERS else key[:1]  # غوارديولا is also جوارديولا
+                for first in firsts:
+                    for term in self.reader.expand_prefix("person", first):
+                        term = term.decode("utf-8") if isinstance(term, bytes) else term
+                        if term != key and similar_names(term, key):
+                            keys.add(term)
             # entity: looks in the three type fields, each with every key
             terms = [wq.Term(ENTITY_INDEX[kind], k) for kind in ENTITY_FIELDS[node.field] for k in sorted(keys)]
             return terms[0] if len(terms) == 1 else wq.Or(terms)
