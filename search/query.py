@@ -51,7 +51,7 @@ from whoosh.query import spans
 
 from analyzers import AnalysisSettings, Normalizer
 from analyzers.dates import parse_date_range
-from analyzers.entities import G_LETTERS, entity_key, similar_names
+from analyzers.entities import G_LETTERS, entity_key, lookup, similar_names, skeleton
 from analyzers.roots import root
 from analyzers.stem import LightStemmer
 from analyzers.stopwords import load_stoplist
@@ -552,6 +552,28 @@ class Compiler:
             return wq.NullQuery
         return per_field[0] if len(per_field) == 1 else wq.Or(per_field)
 
+    def _person_variants(self, key: str) -> set[str]:
+        """The indexed person keys that are spelling variants of ``key`` — people the
+        gazetteer does not know (names only: on place names the check joins سوريا and
+        سرايا) — and, for a surname alone of someone it does not list, the full names
+        ending in it: ``person:ماركل`` also finds «ميغان ماركل» (a listed name is its
+        person alone: ``person:ترمب`` is not Ivanka Trump)."""
+        found = set()
+        firsts = G_LETTERS if key[:1] in G_LETTERS else key[:1]  # غوارديولا is also جوارديولا
+        for first in firsts:
+            for term in self.reader.expand_prefix("person", first):
+                term = term.decode("utf-8") if isinstance(term, bytes) else term
+                if term != key and similar_names(term, key):
+                    found.add(term)
+        if " " not in key and lookup([key]) is None:
+            shape = skeleton(key)
+            for term in self.reader.lexicon("person"):
+                term = term.decode("utf-8") if isinstance(term, bytes) else term
+                before, _, last = term.rpartition(" ")
+                if before and (last == key or (skeleton(last) == shape and similar_names(last, key))):
+                    found.add(term)
+        return found
+
     def field_value(self, node: FieldValue) -> wq.Query:
         if node.field in ENTITY_FIELDS:
             value = node.value.strip()
@@ -559,15 +581,7 @@ class Compiler:
                 raise self.error(f"'{node.field}:' needs a name", node)
             keys = {entity_key(value, kind) for kind in ENTITY_FIELDS[node.field]}
             if "person" in ENTITY_FIELDS[node.field]:
-                # spelling variants of people the gazetteer does not know (names only:
-                # on place names the check joins سوريا and سرايا)
-                key = entity_key(value, "person")
-                firsts = G_LETTERS if key[:1] in G_LETTERS else key[:1]  # غوارديولا is also جوارديولا
-                for first in firsts:
-                    for term in self.reader.expand_prefix("person", first):
-                        term = term.decode("utf-8") if isinstance(term, bytes) else term
-                        if term != key and similar_names(term, key):
-                            keys.add(term)
+                keys |= self._person_variants(entity_key(value, "person"))
             # entity: looks in the three type fields, each with every key
             terms = [wq.Term(ENTITY_INDEX[kind], k) for kind in ENTITY_FIELDS[node.field] for k in sorted(keys)]
             return terms[0] if len(terms) == 1 else wq.Or(terms)

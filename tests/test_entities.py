@@ -110,6 +110,25 @@ def test_a_name_nobody_listed_is_found_in_its_other_spellings() -> None:
     assert {h.id for h in e.search('person:"بيب جوارديولا"')} == {"g1", "g2"}
 
 
+def test_a_surname_alone_finds_the_full_names_ending_in_it() -> None:
+    """person: with a surname alone finds the people of that surname the gazetteer does
+    not list, written in full or not; a listed person's surname stays that person."""
+    e = Engine.in_memory()
+    e.add(
+        [
+            Article("m1", "زفاف", "حضرت الممثلة ميغان ماركل حفل الزفاف في لندن."),
+            Article("m2", "زفاف", "قالت الممثلة ماركل إنها سعيدة."),
+            Article("m3", "زيارة", "استقبلت المستشارة أنغيلا ميركل الرئيس في برلين."),
+            Article("m4", "زيارة", "قالت إيفانكا ترامب إن الزيارة ناجحة."),
+            Article("m5", "زيارة", "قال الرئيس دونالد ترامب إن الزيارة ناجحة."),
+        ]
+    )
+    assert {h.id for h in e.search("person:ماركل")} == {"m1", "m2"}
+    assert {h.id for h in e.search('person:"ميغان ماركل"')} == {"m1"}
+    assert {h.id for h in e.search("person:ميركل")} == {"m3"}
+    assert {h.id for h in e.search("person:ترمب")} == {"m5"}
+
+
 def test_skeleton_check_is_for_names_only() -> None:
     # ordinary words with one skeleton are not merged unless the subsequence check agrees
     assert skeleton("كتاب") == skeleton("كتب") and not similar_names("كتاب", "كتيب")
