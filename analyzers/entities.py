@@ -911,7 +911,41 @@ def extract_entities_batch(texts: Sequence[TextIn]) -> list[list[EntityMention]]
         tags = [
             [(a + i, tag) for i, tag in found] for a, b in itertools.pairwise(cuts) if b > a and (found := next(tagged))
         ]
-        out.append(_mentions(text, kept, norms, starts, tags) if starts or tags else [])
+        out.append(join_surnames(_mentions(text, kept, norms, starts, tags))[0] if starts or tags else [])
+    return out
+
+
+def join_surnames(*texts: list[EntityMention]) -> list[list[EntityMention]]:
+    """The mentions of the texts of one article, a person named by one word given the
+    key of the one person named in full whose last word it is: «ميغان ماركل … قالت
+    ماركل» is one person (news names a person in full once, then by surname).  A word
+    that ends two full names (حافظ الأسد, بشار الأسد), or that the gazetteer lists,
+    keeps its own key.
+
+    >>> [m.key for m in extract_entities("حضرت الممثلة ميغان ماركل الحفل. وقالت ماركل إنها سعيدة.")]
+    ['ميغان ماركل', 'ميغان ماركل']
+    """
+    full: dict[str, set[str]] = {}
+    alone = False
+    for mentions in texts:
+        for m in mentions:
+            if m.type == "person":
+                if " " in m.key:
+                    full.setdefault(m.key.rpartition(" ")[2], set()).add(m.key)
+                else:
+                    alone = True
+    if not (full and alone):  # most texts: nothing to join
+        return list(texts)
+    out = []
+    for mentions in texts:
+        joined = []
+        for m in mentions:
+            if m.type == "person" and " " not in m.key:
+                named = full.get(m.key)
+                if named and len(named) == 1 and display_name(m.key) is None:
+                    m = EntityMention(m.start, m.end, m.type, m.text, next(iter(named)))
+            joined.append(m)
+        out.append(joined)
     return out
 
 

@@ -31,7 +31,13 @@ from typing import TypeVar
 
 from analyzers import AnalysisSettings
 from analyzers.chains import AnalysisCore
-from analyzers.entities import EntityMention, extract_entities, extract_entities_batch, forget_caches
+from analyzers.entities import (
+    EntityMention,
+    extract_entities,
+    extract_entities_batch,
+    forget_caches,
+    join_surnames,
+)
 from analyzers.mentions import extract_dates
 from analyzers.roots import root
 from indexer.article import Article
@@ -152,6 +158,8 @@ def _analysed(a: Article, digest: str, core: AnalysisCore) -> tuple[dict, Text, 
 
 def _add_entities(doc: dict, in_title: list[EntityMention], in_body: list[EntityMention]) -> None:
     if in_title or in_body:
+        if in_title and in_body:  # each text's own are joined already (extract_entities_batch)
+            in_title, in_body = join_surnames(in_title, in_body)  # «ماركل» in the title: the body's «ميغان ماركل»
         keys: dict[str, set[str]] = {kind: set() for kind in ENTITY_INDEX}
         for m in itertools.chain(in_title, in_body):
             keys[m.type].add(m.key)

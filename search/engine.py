@@ -32,7 +32,7 @@ import numpy as np
 from whoosh import query as wquery
 from whoosh import scoring, sorting
 
-from analyzers import AnalysisSettings, Normalizer
+from analyzers import AnalysisSettings, Normalizer, normalize
 from analyzers.dates import parse_date_end
 from analyzers.dates import since as since_date
 from analyzers.entities import display_name
@@ -135,8 +135,11 @@ class EntityCount:
 
 
 def _display(key: str, spellings: dict[str, int]) -> str:
-    """A readable name: the canonical key, or the commonest spelling for a skeleton key."""
-    return display_name(key) or max(spellings, key=lambda s: spellings[s])
+    """A readable name: the gazetteer's canonical name, else the commonest spelling that
+    is the key as written (the full name, not the surname it is also called by), else
+    the commonest spelling."""
+    written = [s for s in spellings if normalize(s) == key] or list(spellings)
+    return display_name(key) or max(written, key=lambda s: spellings[s])
 
 
 STORED_COUNT = 5000

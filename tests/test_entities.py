@@ -129,6 +129,31 @@ def test_a_surname_alone_finds_the_full_names_ending_in_it() -> None:
     assert {h.id for h in e.search("person:ترمب")} == {"m5"}
 
 
+SURNAMES = [
+    # (text, the keys of its person mentions)
+    ("حضرت ميغان ماركل الحفل. وقالت ماركل إنها سعيدة.", ["ميغان ماركل", "ميغان ماركل"]),
+    ("وقالت ماركل إنها سعيدة.", ["ماركل"]),  # no full name to join
+    # two full names end in the word: it stays itself
+    ("التقى جون سميث وآدم سميث. وقال سميث إن اللقاء مثمر.", ["جون سميث", "ادم سميث", "سميث"]),
+]
+
+
+@pytest.mark.parametrize("text, keys", SURNAMES, ids=range(len(SURNAMES)))
+def test_a_surname_alone_is_the_person_named_in_full(text: str, keys: list[str]) -> None:
+    assert [m.key for m in extract_entities(text) if m.type == "person"] == keys
+
+
+def test_a_surname_in_the_title_is_the_person_named_in_full_in_the_body() -> None:
+    e = Engine.in_memory()
+    e.add([Article("t1", "زيارة سميث إلى لندن", "وصل الكاتب جون سميث إلى لندن أمس.")])
+    (hit,) = e.search("id:t1")
+    assert {(m["in"], m["key"]) for m in hit.entities if m["type"] == "person"} == {
+        ("title", "جون سميث"),
+        ("body", "جون سميث"),
+    }
+    assert [(x.name, x.articles) for x in e.entities(type="person")] == [("جون سميث", 1)]
+
+
 def test_skeleton_check_is_for_names_only() -> None:
     # ordinary words with one skeleton are not merged unless the subsequence check agrees
     assert skeleton("كتاب") == skeleton("كتب") and not similar_names("كتاب", "كتيب")
