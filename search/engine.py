@@ -138,8 +138,11 @@ def _display(key: str, spellings: dict[str, int]) -> str:
     """A readable name: the gazetteer's canonical name, else the commonest spelling that
     is the key as written (the full name, not the surname it is also called by), else
     the commonest spelling."""
+    listed = display_name(key)
+    if listed:
+        return listed
     written = [s for s in spellings if normalize(s) == key] or list(spellings)
-    return display_name(key) or max(written, key=lambda s: spellings[s])
+    return max(written, key=lambda s: spellings[s])
 
 
 STORED_COUNT = 5000

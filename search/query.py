@@ -570,6 +570,7 @@ class Compiler:
             for term in self.reader.lexicon("person"):
                 term = term.decode("utf-8") if isinstance(term, bytes) else term
                 before, _, last = term.rpartition(" ")
+                # the skeleton (cached) first: most of the index's names fail it before the subsequence check
                 if before and (last == key or (skeleton(last) == shape and similar_names(last, key))):
                     found.add(term)
         return found
