@@ -1,6 +1,6 @@
 """Arabic text analysis for akhbar: every piece of Arabic knowledge lives here.
 
-The chain (see ``docs/analysis.md``)::
+The chain (see "The analysis chain" in ``docs/design.md``)::
 
     ArabicTokenizer → NormalizeFilter → ArabicStopFilter → LightStemFilter
 

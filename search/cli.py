@@ -21,6 +21,7 @@ from analyzers import analyze as analyze_text
 from indexer import AkhbarError, Store, read_corpus
 from indexer.errors import ArticleNotFound, IndexIncompatible, IndexNotFound
 from search.engine import SORTS, Engine, default_index_path, sample_corpus
+from search.query import SYNTAX
 from search.render import Renderer
 
 app = typer.Typer(
@@ -41,7 +42,7 @@ ColorOpt = Annotated[
     bool | None, typer.Option("--color/--no-color", help="Colour (default: on a terminal, unless NO_COLOR).")
 ]
 BidiOpt = Annotated[
-    bool, typer.Option("--bidi", help="Reshape Arabic for terminals without bidi support (not for --json).")
+    bool, typer.Option("--bidi", help="Reshape Arabic for terminals without bidi support (never in JSON output).")
 ]
 
 
@@ -50,8 +51,10 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _progress(records: Iterator, desc: str) -> Iterator:
-    return tqdm(records, desc=desc, unit=" articles", file=sys.stderr, mininterval=0.5, dynamic_ncols=True)
+def _progress(records: Iterator, desc: str, unit: str = " articles") -> Iterator:
+    """A progress bar on stderr when a person watches it; none in a log file or a pipe
+    (tqdm's ``disable=None``), where a carriage-return bar would be one endless line."""
+    return tqdm(records, desc=desc, unit=unit, file=sys.stderr, mininterval=0.5, dynamic_ncols=True, disable=None)
 
 
 def _problem(message: str) -> None:
@@ -82,7 +85,7 @@ def open_engine(index: Path | None) -> Engine:
 
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help="The query (see 'akhbar help-query' or the README).")],
+    query: Annotated[str, typer.Argument(help="The query (see 'akhbar help-query').")],
     index: IndexOpt = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="Hits per page.")] = 10,
     page: Annotated[int, typer.Option("--page", "-p", min=1, help="Page number.")] = 1,
@@ -245,19 +248,25 @@ def repl(
     bidi: BidiOpt = False,
 ) -> None:
     """An interactive search session (scriptable: reads lines when stdin is not a terminal)."""
-    from search.repl import Session, history_path, prompt_session, run_interactive, run_lines
+    from search.repl import Session, history_path, page, prompt_session, run_interactive, run_lines
 
     try:
         engine = open_engine(index)
         session = Session(engine, color=color, bidi=bidi)
         session.renderer()  # report a missing bidi extra before the session starts
         if sys.stdin.isatty() and sys.stdout.isatty():
-            session.pager = typer.echo_via_pager
+            session.pager = page
             run_interactive(session, prompt_session(engine, history_path()))
         else:
             run_lines(session, sys.stdin)
     except AkhbarError as e:
         raise fail(str(e)) from None
+
+
+@app.command("help-query")
+def help_query() -> None:
+    """Print the query language: operators, phrases, fields, dates, entities."""
+    print(SYNTAX, end="")
 
 
 @app.command()

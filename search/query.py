@@ -1,27 +1,6 @@
 """The akhbar query language: parse a query string, compile it to a Whoosh query.
 
-This docstring is the reference (the README shows examples)::
-
-    هدنة حلب              all words must match (through the Arabic analyzer)
-    هدنة OR تهدئة         either word; the Arabic أو works too (هدنة أو تهدئة)
-    حلب -حمص  حلب NOT حمص  without a word;  +word: required also in --any mode
-    (هدنة أو تهدئة) حلب    grouping
-    "هدنة إنسانية"         phrase: the words in order, each through the analyzer;
-                           stop words inside do not break it
-    "هدنة حلب"~3           phrase with up to 3 other words between
-    =الشاهد  ="قال الشاهد"  exact written form: normalized, not stemmed
-    حلب*                   prefix (of normalized written forms)
-    هدنه~  هدنه~2          fuzzy: 1 (or N) letter edits
-    title:هدنة  body:"…"   one text field (default: title and body)
-    source:"BBC Arabic"    source (case-insensitive), also id: and category:
-    date:2016  date:2018-03..2018-05  date:2018-03-01..  date:..2013-01-31
-                           publication date; each end a year, month or day, inclusive
-    date:"تشرين الأول 2016"  date:"من أكتوبر 2016 إلى ديسمبر 2016"  date:"آخر 7 أيام"
-                           the same in Arabic, any month system; relative to today
-    mentioned:2016-10-20  mentioned:2016-10..2016-12
-                           dates the article's text mentions (same range syntax)
-    person:ترمب  place:"دير الزور"  org:داعش  entity:"دي ميستورا"
-                           articles that mention the entity, in any spelling or alias
+The reference is :data:`SYNTAX` (``akhbar help-query`` prints it; the README shows examples).
 
 Why not Whoosh's QueryParser: it never fails (an unbalanced quote silently
 becomes a word, an unknown field a term), while akhbar must tell the user where
@@ -83,6 +62,30 @@ MAX_DEPTH: Final = 32
 """Nesting of parentheses and NOT/+/- one query may hold."""
 MAX_EXPANSION: Final = 512
 """Prefix and fuzzy terms may expand to at most this many index terms."""
+
+SYNTAX: Final = """\
+هدنة حلب              all words must match (through the Arabic analyzer)
+هدنة OR تهدئة         either word; the Arabic أو works too (هدنة أو تهدئة)
+حلب -حمص  حلب NOT حمص  without a word;  +word: required also in --any mode
+(هدنة أو تهدئة) حلب    grouping
+"هدنة إنسانية"         phrase: the words in order, each through the analyzer;
+                       stop words inside do not break it
+"هدنة حلب"~3           phrase with up to 3 other words between
+=الشاهد  ="قال الشاهد"  exact written form: normalized, not stemmed
+حلب*                   prefix (of normalized written forms)
+هدنه~  هدنه~2          fuzzy: 1 (or N) letter edits
+title:هدنة  body:"…"   one text field (default: title and body)
+source:"BBC Arabic"    source (case-insensitive), also id: and category:
+date:2016  date:2018-03..2018-05  date:2018-03-01..  date:..2013-01-31
+                       publication date; each end a year, month or day, inclusive
+date:"تشرين الأول 2016"  date:"من أكتوبر 2016 إلى ديسمبر 2016"  date:"آخر 7 أيام"
+                       the same in Arabic, any month system; relative to today
+mentioned:2016-10-20  mentioned:2016-10..2016-12
+                       dates the article's text mentions (same range syntax)
+person:ترمب  place:"دير الزور"  org:داعش  entity:"دي ميستورا"
+                       articles that mention the entity, in any spelling or alias
+"""
+"""The query language, as ``akhbar help-query`` and the REPL's ``:help`` print it."""
 
 
 # --- syntax tree ---------------------------------------------------------------

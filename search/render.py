@@ -85,7 +85,7 @@ class Renderer:
             last = first + len(results.hits) - 1
             shown = f"{first}-{last}" if results.hits else "none"
             self.line(
-                f"{results.total} articles matched (showing {shown}, page {results.page} of {results.pages}, "
+                f"{results.total} {'article' if results.total == 1 else 'articles'} matched (showing {shown}, page {results.page} of {results.pages}, "
                 f"{results.elapsed * 1000:.0f} ms)"
             )
         if results.suggestion:

@@ -11,6 +11,9 @@ a session can be scripted: ``printf 'حلب\\n:next\\n' | akhbar repl``.
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -19,7 +22,7 @@ from typing import TextIO
 
 from indexer.errors import AkhbarError
 from search.engine import SORTS, Engine, Results
-from search.query import FIELDS
+from search.query import FIELDS, SYNTAX
 from search.render import Renderer
 
 COMMANDS: dict[str, str] = {
@@ -111,7 +114,9 @@ class Session:
         if name == ":help":
             for cmd, text in COMMANDS.items():
                 self.say(f"{cmd:<32} {text}")
-            self.say('anything else is a query: words, "phrases", =exact, word*, title: source: date: …')
+            self.say("anything else is a query:")
+            for row in SYNTAX.splitlines():
+                self.say(f"  {row}")
         elif name in (":next", ":prev"):
             if self.results is None:
                 raise ReplError("no results yet: run a query first")
@@ -172,6 +177,30 @@ class Session:
         else:
             raise ReplError(f"unknown command {name} (:help lists them)")
         return True
+
+
+def page(text: str) -> None:
+    """Show ``text`` through the user's pager (``$PAGER``, else ``less``), or print it
+    when there is none.  Written with the standard library: Typer no longer carries
+    click's pager, and akhbar keeps to documented APIs."""
+    command = shlex.split(os.environ.get("PAGER", "")) or (["less"] if shutil.which("less") else [])
+    if not command:
+        print(text)
+        return
+    # less: quit at once when the article fits the screen (-F), keep colours (-R), leave
+    # the article on screen after quitting (-X); a user's own $LESS wins
+    env = {**os.environ, "LESS": os.environ.get("LESS", "FRX"), "LESSCHARSET": os.environ.get("LESSCHARSET", "utf-8")}
+    try:
+        pager = subprocess.Popen(command, stdin=subprocess.PIPE, env=env)
+    except OSError:
+        print(text)
+        return
+    try:
+        pager.communicate(text.encode("utf-8"))
+    except BrokenPipeError:
+        pass  # the reader quit before the end
+    except KeyboardInterrupt:
+        pager.wait()  # Ctrl-C goes to the pager too; let it restore the terminal
 
 
 def history_path() -> Path:

@@ -63,7 +63,7 @@ def test_plain_output_marks_matches(tmp_path: Path, corpus: Path) -> None:
     ix = str(tmp_path / "ix")
     run("index", str(corpus), "--index", ix)
     result = run("search", "حلب", "--index", ix, "--no-color")
-    assert "[حلب]" in result.stdout and "id: x1" in result.stdout and "1 articles matched" in result.stdout
+    assert "[حلب]" in result.stdout and "id: x1" in result.stdout and "1 article matched" in result.stdout
 
 
 def test_show(tmp_path: Path, corpus: Path) -> None:

@@ -103,5 +103,5 @@ def test_non_tty_mode_reads_lines(tmp_index: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert "2 articles matched" in result.stdout and "1 articles matched" in result.stdout
+    assert "2 articles matched" in result.stdout and "1 article matched" in result.stdout
     assert "error: unknown command :bogus" in result.stdout
