@@ -73,7 +73,7 @@ def build_akhbar(docs, settings: AnalysisSettings, path: Path) -> float:
 
 
 def run_akhbar(path: Path, queries, **engine_options) -> dict:
-    engine = Engine.open(path, **engine_options)
+    engine = Engine.open(path, **{"time_limit": None, **engine_options})
     ranked = {}
     for qid, text in queries:
         try:

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
         d["id"]: normalize(f"{d.get('title') or ''}\n{d['body']}")
         for d in read_jsonl(SHARED / "corpora" / "ant_multisource_v2.1.jsonl.gz")
     }
-    engine = Engine.open(args.index)
+    engine = Engine.open(args.index, time_limit=None)
     rng = random.Random(1)
     print(
         "| group | spelling | articles with it (regex) | any spelling (regex) | field: hits | recall | entity: hits "

@@ -13,6 +13,7 @@ from indexer.errors import (
     IndexNotFound,
     NotAnIndex,
     QueryError,
+    QueryTimeout,
 )
 from indexer.schema import FORMAT_VERSION, make_schema
 from indexer.store import Store
@@ -30,6 +31,7 @@ __all__ = [
     "IndexNotFound",
     "NotAnIndex",
     "QueryError",
+    "QueryTimeout",
     "Rejected",
     "Store",
     "corpus_files",

@@ -52,6 +52,8 @@ from whoosh.reading import TermNotFound
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from indexer.deadline import check as check_deadline
+
 __all__ = ["BLOCK", "BLOCK_ERRORS", "AkhbarCodec", "BlockCompressedBytesColumn", "TermIndexWriter"]
 
 BLOCK = 16  # documents per compressed block (8: 6% larger; 32: reading one costs twice as much)
@@ -438,6 +440,7 @@ class _LeafMatcher(W3LeafMatcher):
     """W3's block matcher, reading zstd blocks as well as zlib ones."""
 
     def _read_data(self) -> None:
+        check_deadline()  # every block read is a point where a query past its time limit stops
         data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
         self._data = pickle.loads(_decompress(data) if self._compression else data)
 

@@ -13,6 +13,7 @@ other exception is a bug.
     │   └── IndexLocked         another process is writing
     ├── CorpusError             a corpus path that cannot be read at all
     ├── QueryError              a query that cannot be run (``position`` points at the problem)
+    │   └── QueryTimeout        a query that ran past its time limit
     └── ArticleNotFound         no article with that id
 """
 
@@ -64,8 +65,18 @@ class QueryError(AkhbarError):
         self.query = query
         self.position = position
         if position is not None and query:
-            message = f"{message} (at character {position + 1}: {query[:position]}⟦{query[position : position + 12]}⟧)"
+            # a little context either side: the message stays one short line for a query of any length
+            before = query[max(0, position - 24) : position]
+            after = query[position : position + 12]
+            message = (
+                f"{message} (at character {position + 1}: {'…' if position > 24 else ''}{before}⟦{after}⟧"
+                f"{'…' if position + 12 < len(query) else ''})"
+            )
         super().__init__(message)
+
+
+class QueryTimeout(QueryError):
+    """A query that was still running when its time limit passed (see ``Engine(time_limit=…)``)."""
 
 
 class ArticleNotFound(AkhbarError):

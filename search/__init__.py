@@ -10,6 +10,7 @@ from indexer.errors import (
     IndexNotFound,
     NotAnIndex,
     QueryError,
+    QueryTimeout,
 )
 from search.engine import Doc, Engine, Hit, Results
 
@@ -26,5 +27,6 @@ __all__ = [
     "IndexNotFound",
     "NotAnIndex",
     "QueryError",
+    "QueryTimeout",
     "Results",
 ]

@@ -74,6 +74,8 @@ class Accumulator:
         self._norm_arrays: dict[tuple[int, str], np.ndarray] = {}
         self._cache: OrderedDict[tuple[str, bytes], Scored] = OrderedDict()
         self._cached = 0  # postings held in _cache
+        self._live_ids: np.ndarray | None = None
+        self._ranges: dict[str, np.ndarray] = {}
 
     def scores(self, q: wq.Query) -> Scored | None:
         """(document numbers ascending, their scores) of every document ``q`` matches,
@@ -127,7 +129,41 @@ class Accumulator:
             return _boosted((within, summed), q.boost)
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
             return _NOTHING
-        raise Unsupported(type(q).__name__)
+        if type(q) is wq.Every and q.fieldname in (None, "*"):
+            ids = self._live()  # NOT x alone is Every minus x
+        elif isinstance(q, wq.NumericRange) and q.constantscore:
+            ids = self._in_range(q)  # a date range alone
+        else:
+            raise Unsupported(type(q).__name__)
+        if within is not None:
+            ids = np.intersect1d(ids, within, assume_unique=True)
+        return ids, np.full(len(ids), float(q.boost))  # Whoosh scores both as their boost
+
+    def _live(self) -> np.ndarray:
+        if self._live_ids is None:
+            reader = self._searcher.reader()
+            self._live_ids = np.fromiter(reader.all_doc_ids(), dtype=np.int64)
+        return self._live_ids
+
+    def _in_range(self, q: wq.NumericRange) -> np.ndarray:
+        """The live documents with a value in ``q``'s range: the union of the postings of
+        the trie terms the range expands to (Whoosh walks them as a tree of unions, one
+        document at a time: 0.4 s for a year of the 30k index, here 0.03 s)."""
+        key = str(q)
+        ids = self._ranges.get(key)
+        if ids is None:
+            reader = self._searcher.reader()
+            parts = [
+                np.fromiter(reader.postings(field, text).all_ids(), dtype=np.int64)
+                for field, text in q.simplify(reader).existing_terms(reader, expand=True)
+            ]
+            ids = np.unique(np.concatenate(parts)) if parts else _NOTHING[0]
+            if reader.has_deletions():
+                ids = np.intersect1d(ids, self._live(), assume_unique=True)
+            if len(self._ranges) >= 32:
+                self._ranges.pop(next(iter(self._ranges)))
+            self._ranges[key] = ids
+        return ids
 
     def _term(self, q: wq.Term, within: np.ndarray | None = None) -> Scored:
         key = (

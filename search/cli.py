@@ -7,20 +7,22 @@ Exit codes: 0 something matched, 1 nothing matched, 2 an error, 130 interrupted.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 from tqdm import tqdm
 
 from analyzers import analyze as analyze_text
 from indexer import AkhbarError, Store, read_corpus
-from indexer.errors import ArticleNotFound, IndexIncompatible, IndexNotFound
-from search.engine import SORTS, Engine, default_index_path, sample_corpus
+from indexer.errors import ArticleNotFound, IndexIncompatible, IndexNotFound, QueryTimeout
+from search.engine import SORTS, TIME_LIMIT, Engine, Hit, HitStream, default_index_path, sample_corpus
 from search.query import SYNTAX
 from search.render import Renderer
 
@@ -51,36 +53,56 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _progress(records: Iterator, desc: str, unit: str = " articles") -> Iterator:
+def _progress(records: Iterable, desc: str, unit: str = " articles", total: int | None = None) -> Iterator:
     """A progress bar on stderr when a person watches it; none in a log file or a pipe
     (tqdm's ``disable=None``), where a carriage-return bar would be one endless line."""
-    return tqdm(records, desc=desc, unit=unit, file=sys.stderr, mininterval=0.5, dynamic_ncols=True, disable=None)
+    return tqdm(
+        records,
+        desc=desc,
+        unit=unit,
+        total=total,
+        file=sys.stderr,
+        mininterval=0.5,
+        dynamic_ncols=True,
+        disable=None,
+        leave=False,
+    )
 
 
 def _problem(message: str) -> None:
     tqdm.write(f"akhbar: {message}", file=sys.stderr)
 
 
-def open_engine(index: Path | None) -> Engine:
+def open_engine(index: Path | None, time_limit: float | None = None) -> Engine:
     """The named index; with none named, the sample index, built on first use."""
+    options = {"time_limit": time_limit} if time_limit is not None else {}
     if index is not None:
-        return Engine.open(index)
+        return Engine.open(index, **options)
     path = default_index_path()
     if "AKHBAR_INDEX" in os.environ:
-        return Engine.open(path)
+        return Engine.open(path, **options)
     # the sample index is akhbar's own: built on first use, rebuilt after an upgrade
     if Store(path).exists():
         try:
-            engine = Engine.open(path)
+            engine = Engine.open(path, **options)
             len(engine)
             return engine
         except IndexIncompatible:
             print(f"akhbar: the sample index in {path} is from another akhbar version; rebuilding it", file=sys.stderr)
     else:
         print(f"akhbar: building the sample index in {path} (first run)", file=sys.stderr)
-    engine = Engine.at(path)
+    engine = Engine.at(path, **options)
     engine.add(_progress(read_corpus([sample_corpus()]), "indexing sample"), rebuild=True, report_problem=_problem)
     return engine
+
+
+TimeLimitOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--time-limit", min=0.01, help=f"Seconds a query may run before it is stopped (default {TIME_LIMIT:g})."
+    ),
+]
+EXPORT_FORMATS = ("jsonl", "csv")
 
 
 @app.command()
@@ -98,28 +120,93 @@ def search(
     since: Annotated[str | None, typer.Option("--since", help="Only the last 7d, 2w, 3m or 1y (up to today).")] = None,
     facets: Annotated[bool, typer.Option("--facets", help="Also count all hits by source and by month.")] = False,
     json_: JsonOpt = False,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Write every hit, not one page (as --format says; progress on stderr).")
+    ] = False,
+    format_: Annotated[
+        str | None,
+        typer.Option(
+            "--format", help="With --all: jsonl (one JSON object a line) or csv (UTF-8, opens in a spreadsheet)."
+        ),
+    ] = None,
     explain: Annotated[bool, typer.Option("--explain", help="Print how the query was understood.")] = False,
+    time_limit: TimeLimitOpt = None,
     color: ColorOpt = None,
     bidi: BidiOpt = False,
 ) -> None:
-    """Search the index and print ranked hits."""
+    """Search the index and print ranked hits (or, with --all, write every hit)."""
+    if format_ is not None and not all_:
+        raise fail("--format goes with --all (for one page as JSON Lines, use --json)")
+    if all_ and (page != 1 or limit != 10 or facets or explain):
+        raise fail("--all writes every hit: leave out --page, --limit, --facets and --explain")
+    if all_ and (format_ or "jsonl") not in EXPORT_FORMATS:
+        raise fail(f"--format is one of: {', '.join(EXPORT_FORMATS)}, not {format_!r}")
     try:
-        with open_engine(index) as engine:
-            results = engine.search(
-                query,
-                limit=limit,
-                page=page,
-                sort=sort,
-                match="any" if any_ else "all",
-                date_from=date_from,
-                date_to=date_to,
-                since=since,
-                facets=facets,
-            )
+        with open_engine(index, time_limit) as engine:
+            match = "any" if any_ else "all"
+            filters = {"date_from": date_from, "date_to": date_to, "since": since}
+            if all_:
+                with engine.iter_hits(query, sort=sort, match=match, **filters) as hits:
+                    export(hits, format_ or "jsonl")
+                raise typer.Exit(0 if hits.total else 1)
+            results = engine.search(query, limit=limit, page=page, sort=sort, match=match, facets=facets, **filters)
         Renderer(color=color, bidi=bidi and not json_).results(results, json_lines=json_, explain=explain)
     except AkhbarError as e:
-        raise fail(str(e)) from None
+        raise fail(_message(e)) from None
     raise typer.Exit(0 if results.total else 1)
+
+
+def _message(e: AkhbarError) -> str:
+    if isinstance(e, QueryTimeout):
+        return (
+            f"{e}: narrow the query (fewer phrases, prefixes or OR-ed words; rarer words) or give it more --time-limit"
+        )
+    return str(e)
+
+
+def export(hits: HitStream, fmt: str) -> None:
+    """Every hit on stdout, as JSON Lines or as CSV a spreadsheet opens as Arabic."""
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=False)
+    progress = _progress(hits, "exporting", unit=" hits", total=hits.total)
+    try:
+        if fmt == "csv":
+            write_csv(progress, out)
+        else:
+            for hit in progress:
+                out.write(json.dumps(hit.to_json(), ensure_ascii=False) + "\n")
+        out.flush()
+    except BrokenPipeError:  # the reader (head, a closed pager) stopped reading: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    finally:
+        out.detach()
+
+
+def write_csv(hits: Iterable[Hit], out: TextIO) -> None:
+    """CSV with a header row and a byte-order mark (spreadsheets read it as UTF-8, not
+    as the system's code page).  A cell that would start with = + - @ is prefixed
+    with ' so that a spreadsheet shows it as text instead of running it as a formula."""
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for hit in hits:
+        writer.writerow(
+            [
+                hit.id,
+                hit.date.isoformat() if hit.date else "",
+                _cell(hit.source or ""),
+                _cell(hit.title),
+                _cell(hit.url or ""),
+                f"{hit.score:.4f}",
+                _cell(hit.snippet),
+            ]
+        )
+
+
+CSV_COLUMNS = ("id", "date", "source", "title", "url", "score", "snippet")
+
+
+def _cell(text: str) -> str:
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @app.command()
@@ -160,7 +247,7 @@ def index(
                 130,
             ) from None
     except AkhbarError as e:
-        raise fail(str(e)) from None
+        raise fail(_message(e)) from None
     print(f"akhbar: {report.summary()} ({target})", file=sys.stderr)
 
 
@@ -179,7 +266,7 @@ def show(
             raise ArticleNotFound(f"no article with id '{article_id}' in this index")
         Renderer(bidi=bidi and not json_).doc(doc, json_lines=json_)
     except AkhbarError as e:
-        raise fail(str(e)) from None
+        raise fail(_message(e)) from None
 
 
 @app.command()
@@ -191,16 +278,17 @@ def timeline(
     date_from: Annotated[str | None, typer.Option("--from", help="From (YYYY, YYYY-MM or YYYY-MM-DD).")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="To (inclusive).")] = None,
     json_: JsonOpt = False,
+    time_limit: TimeLimitOpt = None,
 ) -> None:
     """How many hits were published in each month (or day): when a story peaked."""
     try:
-        with open_engine(index) as engine:
+        with open_engine(index, time_limit) as engine:
             periods = engine.timeline(
                 query, by=by, match="any" if any_ else "all", date_from=date_from, date_to=date_to
             )
         Renderer().timeline(periods, json_lines=json_)
     except AkhbarError as e:
-        raise fail(str(e)) from None
+        raise fail(_message(e)) from None
     raise typer.Exit(0 if periods else 1)
 
 
@@ -211,13 +299,14 @@ def entities(
     type_: Annotated[str | None, typer.Option("--type", help="person, place or org.")] = None,
     top: Annotated[int, typer.Option("--top", min=1, max=10000, help="How many.")] = 20,
     json_: JsonOpt = False,
+    time_limit: TimeLimitOpt = None,
 ) -> None:
     """The most mentioned people, places and organizations, with the spellings seen."""
     try:
-        with open_engine(index) as engine:
+        with open_engine(index, time_limit) as engine:
             found = engine.entities(query, type=type_, top=top)
     except AkhbarError as e:
-        raise fail(str(e)) from None
+        raise fail(_message(e)) from None
     Renderer().entities(found, json_lines=json_)
     raise typer.Exit(0 if found else 1)
 
@@ -237,13 +326,14 @@ def similar(
             results = engine.similar(article_id, limit=limit)
         Renderer(color=color, bidi=bidi and not json_).results(results, json_lines=json_)
     except AkhbarError as e:
-        raise fail(str(e)) from None
+        raise fail(_message(e)) from None
     raise typer.Exit(0 if results.total else 1)
 
 
 @app.command()
 def repl(
     index: IndexOpt = None,
+    time_limit: TimeLimitOpt = None,
     color: ColorOpt = None,
     bidi: BidiOpt = False,
 ) -> None:
@@ -251,7 +341,7 @@ def repl(
     from search.repl import Session, history_path, page, prompt_session, run_interactive, run_lines
 
     try:
-        engine = open_engine(index)
+        engine = open_engine(index, time_limit)
         session = Session(engine, color=color, bidi=bidi)
         session.renderer()  # report a missing bidi extra before the session starts
         if sys.stdin.isatty() and sys.stdout.isatty():
@@ -260,7 +350,7 @@ def repl(
         else:
             run_lines(session, sys.stdin)
     except AkhbarError as e:
-        raise fail(str(e)) from None
+        raise fail(_message(e)) from None
 
 
 @app.command("help-query")

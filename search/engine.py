@@ -24,7 +24,7 @@ import re
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,11 +39,13 @@ from analyzers.entities import display_name
 from analyzers.stem import LightStemmer
 from indexer import Article, BuildReport, Rejected, Store, update_index
 from indexer.codec import BLOCK_ERRORS
+from indexer.deadline import expired, time_limit
 from indexer.errors import ArticleNotFound, IndexCorrupt, QueryError
 from indexer.schema import ENTITY_INDEX, unpack_mentions
 from search.accumulate import SCORED_FIELDS, Accumulator, matching, top
 from search.highlight import Highlighter
-from search.query import Highlights, Ranking, compile_query
+from search.query import MAX_FUZZY_CHARS, Compiled, Highlights, Ranking, compile_query
+from search.vocabulary import Vocabulary
 
 SORTS = ("relevance", "newest", "oldest")
 
@@ -316,6 +318,16 @@ def _date(value) -> dt.date | None:
 RERANK = 300
 """Candidates (by the words' stems) that the ranking bonuses re-score."""
 
+TIME_LIMIT = 0.45
+"""Seconds a query may spend finding its hits before it is stopped, so that with its
+page (stored text, snippets) it is answered or refused within half a second.  The
+query limits of :mod:`search.query` refuse most costly shapes before they run; this
+stops the rest, so that no query can hold a shared engine."""
+SUGGEST_TIME = 0.1
+"""Seconds "did you mean" may spend; past them the query is answered without one."""
+SUGGEST_WORDS = 8
+"""Unknown words "did you mean" tries to respell (the first ones of the query)."""
+
 
 def _with_bonus(
     searcher, ranked: list[tuple[int, float]], bonus: list[wquery.Query], accumulator: Accumulator | None = None
@@ -364,19 +376,126 @@ def _search_counting(searcher, query: wquery.Query, limit: int, kwargs: dict):
     return collector.results()
 
 
+def _make_hit(
+    highlighter: Highlighter, stored: dict, score: float | None, rank: int, highlights, snippet_width: int
+) -> Hit:
+    """A hit from an article's stored fields, its matches marked."""
+    body = stored.get("body", "")
+    spans = highlighter.matches(body, highlights)
+    snip = highlighter.snippet(body, spans, width=snippet_width) if snippet_width else None
+    title = stored.get("title", "")
+    return Hit(
+        id=stored["id"],
+        title=title,
+        date=_date(stored.get("date")),
+        source=stored.get("source"),
+        score=float(score or 0.0),
+        snippet=snip.text if snip else "",
+        rank=rank,
+        category=stored.get("category"),
+        url=stored.get("url"),
+        snippet_spans=snip.spans if snip else [],
+        matches=spans,
+        title_spans=highlighter.matches(title, highlights),
+        mentioned=[
+            {"start": b, "end": e, "text": t, "from": f, "to": to, "kind": k}
+            for b, e, t, f, to, k in stored.get("mentions") or []
+        ],
+        entities=[
+            {"type": kind, "key": key, "text": text, "in": where, "start": start, "end": end}
+            for kind, key, text, where, start, end in unpack_mentions(stored.get("entities"), title, body)
+        ],
+    )
+
+
+class HitStream:
+    """Every hit of a query, in order (see :meth:`Engine.iter_hits`): iterate it once;
+    ``total`` is the number of hits.  Close it (or use ``with``) if it is not read to
+    the end."""
+
+    BATCH = 200  # stored articles read at a time
+
+    def __init__(self, engine: Engine, searcher, highlighter: Highlighter, ranked: _Ranked, snippet_width: int):
+        self.total = ranked.total
+        self.query_parsed = ranked.parsed
+        self._engine = engine
+        self._searcher = searcher
+        self._highlighter = highlighter
+        self._ranked = ranked
+        self._width = snippet_width
+        self._open = True
+
+    def __iter__(self) -> Iterator[Hit]:
+        try:
+            hits = self._ranked.hits
+            for start in range(0, len(hits), self.BATCH):
+                if not self._open:
+                    return
+                chunk = hits[start : start + self.BATCH]
+                with self._engine._lock:  # Whoosh's readers are not shared between threads
+                    stored = [self._searcher.stored_fields(docnum) for docnum, _ in chunk]
+                for rank, (fields, (_, score)) in enumerate(zip(stored, chunk, strict=True), start=start + 1):
+                    yield _make_hit(self._highlighter, fields, score, rank, self._ranked.highlights, self._width)
+        finally:
+            self.close()
+
+    def __len__(self) -> int:
+        return self.total
+
+    def close(self) -> None:
+        if self._open:
+            self._open = False
+            self._engine._unpin(self._searcher)
+
+    def __enter__(self) -> HitStream:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+@dataclass
+class _Ranked:
+    """What :meth:`Engine._rank` found: (docnum, score) in order, and the rest a page shows."""
+
+    hits: list[tuple[int, float]]
+    total: int
+    highlights: Highlights
+    parsed: str
+    dropped: list[str]
+    facets: dict[str, dict[str, int]]
+
+
+def _check_sort(sort: str) -> None:
+    if sort not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+
+
 class Engine:
     """Search (and build) one akhbar index.
 
     Construct with :meth:`open`, :meth:`create` or :meth:`in_memory`.
     """
 
-    def __init__(self, store: Store, *, today: Callable[[], dt.date] = dt.date.today, **ranking) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        today: Callable[[], dt.date] = dt.date.today,
+        time_limit: float | None = TIME_LIMIT,
+        **ranking,
+    ) -> None:
         """:param today: the clock for relative dates (tests inject one)
+        :param time_limit: seconds a query may run before it is stopped with
+            :class:`QueryTimeout` (None: no limit); see :data:`TIME_LIMIT`
         :param ranking: :class:`~search.query.Ranking` fields (title_boost, exact_boost,
             lead_boost, proximity, proximity_window, proclitics, k1, b)
         """
         self.store = store
         self.today = today
+        if time_limit is not None and not time_limit > 0:
+            raise ValueError(f"time_limit must be a number of seconds above 0, or None, not {time_limit!r}")
+        self.time_limit = time_limit
         try:
             self.ranking = Ranking(**ranking)
         except TypeError as e:
@@ -389,6 +508,9 @@ class Engine:
         self._known: dict[str, list[str]] = {}
         self._filters: dict[str, set[int]] = {}  # see _docs
         self._accumulated: Accumulator | None = None  # see _accumulator
+        self._pinned: list = []  # searchers of older generations that an export still reads
+        self._vocabulary: Vocabulary | None = None  # written forms for fuzzy words and suggestions
+        self._expansions: dict = {}  # costly query expansions (person-name variants) of this generation
 
     # --- construction ----------------------------------------------------------
 
@@ -428,9 +550,9 @@ class Engine:
 
     def close(self) -> None:
         with self._lock:
-            if self._searcher is not None:
+            if self._searcher is not None and self._searcher not in self._pinned:
                 self._searcher.close()
-                self._searcher = None
+            self._searcher = None
 
     # --- writing ---------------------------------------------------------------
 
@@ -459,12 +581,14 @@ class Engine:
         if self._searcher is None or sig != self._signature:
             meta = self.store.read_meta()
             ix = self.store.open_index(meta)
-            if self._searcher is not None:
-                self._searcher.close()
+            if self._searcher is not None and self._searcher not in self._pinned:
+                self._searcher.close()  # a pinned one is closed when its export ends
             self._searcher = ix.searcher(weighting=scoring.BM25F(B=self.ranking.b, K1=self.ranking.k1))
             self._signature = sig
             self._filters = {}
             self._accumulated = None
+            self._vocabulary = Vocabulary(self._searcher.reader())
+            self._expansions = {}
             self._settings = meta.analysis
             self._highlighter = Highlighter(Normalizer(meta.analysis.rules), LightStemmer(**meta.analysis.stemmer))
             reader = self._searcher.reader()
@@ -514,67 +638,29 @@ class Engine:
             raise QueryError(f"limit must be between 1 and 1000, not {limit}")
         if page < 1:
             raise QueryError(f"page must be 1 or more, not {page}")
-        if sort not in SORTS:
-            raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+        _check_sort(sort)
         started = time.perf_counter()
         with self._lock:
             searcher = self._current()
-            assert self._settings is not None and self._highlighter is not None
-            compiled = compile_query(
-                query,
-                searcher.reader(),
-                self._settings,
-                match=match,
-                ranking=self.ranking,
-                today=self.today(),
-                known_values=self._known,
-            )
-            if since is not None:
-                date_from = _later(date_from, _since(since, self.today()))
-            wq, highlights = compiled.query, compiled.highlights
-            window = date_window(date_from, date_to)
-            # date ranges filter: the set of articles in a range, cached per index generation
-            # (a month of the 150k archive beside a common word: 124 ms matched, 24 ms filtered)
-            ranges = compiled.ranges + ([window] if window is not None else [])
-            kwargs: dict = {}
-            allowed = ranges + ([compiled.hits] if compiled.hits is not None else [])
-            if allowed:
-                kwargs["filter"] = set.intersection(*(self._docs(searcher, q) for q in allowed))
-            if sort != "relevance":
-                kwargs["sortedby"] = sorting.FieldFacet("date", reverse=(sort == "newest"))
-            if facets:
-                kwargs["groupedby"] = {"source": sorting.FieldFacet("source"), "month": sorting.FieldFacet("month")}
-                kwargs["maptype"] = sorting.Count
-            bonus = compiled.bonus if sort == "relevance" else []
-            depth = max(page * limit, RERANK) if bonus else page * limit
-            accumulator = self._accumulator(searcher)
-            accumulated = None if facets or sort != "relevance" or accumulator is None else accumulator.scores(wq)
-            if accumulated is not None:
-                if "filter" in kwargs:
-                    ids, scores = accumulated
-                    keep = kwargs["filter"]
-                    allowed = np.isin(ids, np.fromiter(keep, dtype=np.int64, count=len(keep)))
-                    accumulated = ids[allowed], scores[allowed]
-                total = len(accumulated[0])
-                ranked = top(accumulated, depth)
-            else:
-                results = _search_counting(searcher, wq, depth, kwargs)
-                total = len(results)
-                ranked = [(hit.docnum, hit.score) for hit in results[:depth]]  # facets collect every hit
-            if bonus:
-                ranked = _with_bonus(searcher, ranked, bonus, accumulator)
-            first = (min(page, max(1, math.ceil(total / limit))) - 1) * limit  # past the end: the last page
-            hits = [
-                self._hit(searcher.stored_fields(docnum), score, rank, highlights, snippet_width)
-                for rank, (docnum, score) in enumerate(ranked[first : first + limit], start=first + 1)
-            ]
-            counted = {}
-            if facets:
-                for name in ("source", "month"):
-                    groups = results.groups(name)
-                    counted[name] = dict(sorted(((k or "(none)"), v) for k, v in groups.items()))
-                    if name == "source":
-                        counted[name] = dict(sorted(counted[name].items(), key=lambda kv: (-kv[1], kv[0])))
+            assert self._highlighter is not None
+            with time_limit(self.time_limit, "the query"):
+                ranked = self._rank(
+                    searcher,
+                    query,
+                    depth=page * limit,
+                    sort=sort,
+                    match=match,
+                    date_from=date_from,
+                    date_to=date_to,
+                    since=since,
+                    facets=facets,
+                )
+                total = ranked.total
+                first = (min(page, max(1, math.ceil(total / limit))) - 1) * limit  # past the end: the last page
+                hits = [
+                    self._hit(searcher.stored_fields(docnum), score, rank, ranked.highlights, snippet_width)
+                    for rank, (docnum, score) in enumerate(ranked.hits[first : first + limit], start=first + 1)
+                ]
             suggestion = self._suggest(query, searcher) if suggest and total < 3 else None
         return Results(
             query=query,
@@ -583,10 +669,157 @@ class Engine:
             page=page,
             limit=limit,
             elapsed=time.perf_counter() - started,
+            parsed=ranked.parsed,
+            dropped=ranked.dropped,
+            facets=ranked.facets,
+            suggestion=suggestion,
+        )
+
+    def count(self, query: str, *, match: str = "all", **filters) -> int:
+        """How many articles ``query`` matches (``filters``: date_from, date_to, since)."""
+        with self._lock:
+            searcher = self._current()
+            with time_limit(self.time_limit, "the query"):
+                return self._rank(searcher, query, depth=0, sort="relevance", match=match, **filters).total
+
+    def iter_hits(
+        self,
+        query: str,
+        *,
+        sort: str = "relevance",
+        match: str = "all",
+        date_from: str | dt.date | None = None,
+        date_to: str | dt.date | None = None,
+        since: str | None = None,
+        snippet_width: int = 220,
+    ) -> HitStream:
+        """Every hit of ``query``, best first (or newest, or oldest): a :class:`HitStream`
+        whose ``total`` is known at once and whose hits are read as they are consumed.
+
+        The order is that of :meth:`search` (its first pages are the first hits here).
+        Only the hits' numbers and scores are held; their stored text is read a batch
+        at a time.  The stream reads the index generation that was current when it
+        was made, even if a newer one is published meanwhile.  The query's time limit
+        applies to finding the hits, not to reading them out.
+
+        >>> from indexer import Article
+        >>> with Engine.in_memory() as engine:
+        ...     _ = engine.add([Article(f"a{i}", "خبر", f"حلب {i}") for i in range(3)])
+        ...     with engine.iter_hits("حلب", sort="oldest") as hits:
+        ...         print(hits.total, [hit.id for hit in hits])
+        3 ['a0', 'a1', 'a2']
+        """
+        _check_sort(sort)
+        with self._lock:
+            searcher = self._current()
+            assert self._highlighter is not None
+            with time_limit(self.time_limit, "the query"):
+                ranked = self._rank(
+                    searcher,
+                    query,
+                    depth=None,
+                    sort=sort,
+                    match=match,
+                    date_from=date_from,
+                    date_to=date_to,
+                    since=since,
+                )
+            self._pinned.append(searcher)  # its files stay open for the stream (see _current)
+        return HitStream(self, searcher, self._highlighter, ranked, snippet_width)
+
+    def _unpin(self, searcher) -> None:
+        with self._lock:
+            self._pinned.remove(searcher)
+            if searcher is not self._searcher and searcher not in self._pinned:
+                searcher.close()
+
+    def _compile(self, searcher, query: str, match: str, *, ranking: bool = True) -> Compiled:
+        assert self._settings is not None
+        return compile_query(
+            query,
+            searcher.reader(),
+            self._settings,
+            match=match,
+            ranking=self.ranking if ranking else None,
+            today=self.today(),
+            known_values=self._known,
+            vocabulary=self._vocabulary,
+            cache=self._expansions,
+        )
+
+    def _rank(
+        self,
+        searcher,
+        query: str,
+        *,
+        depth: int | None,
+        sort: str,
+        match: str,
+        date_from: str | dt.date | None = None,
+        date_to: str | dt.date | None = None,
+        since: str | None = None,
+        facets: bool = False,
+    ) -> _Ranked:
+        """The hits of ``query`` in order, as (docnum, score): the first ``depth`` of
+        them (None: all), with the total and what the page needs besides."""
+        compiled = self._compile(searcher, query, match)
+        if since is not None:
+            date_from = _later(date_from, _since(since, self.today()))
+        wq = compiled.query
+        window = date_window(date_from, date_to)
+        # date ranges filter: the set of articles in a range, cached per index generation
+        # (a month of the 150k archive beside a common word: 124 ms matched, 24 ms filtered)
+        ranges = compiled.ranges + ([window] if window is not None else [])
+        kwargs: dict = {}
+        allowed = ranges + ([compiled.hits] if compiled.hits is not None else [])
+        if allowed:
+            kwargs["filter"] = set.intersection(*(self._docs(searcher, q) for q in allowed))
+        if allowed and not kwargs["filter"]:
+            # nothing can match (Whoosh would take an empty filter for none and match everything)
+            facets_of_none = {"source": {}, "month": {}} if facets else {}
+            return _Ranked([], 0, compiled.highlights, str(wq), compiled.dropped, facets_of_none)
+        if sort != "relevance":
+            kwargs["sortedby"] = sorting.FieldFacet("date", reverse=(sort == "newest"))
+        if facets:
+            kwargs["groupedby"] = {"source": sorting.FieldFacet("source"), "month": sorting.FieldFacet("month")}
+            kwargs["maptype"] = sorting.Count
+        bonus = compiled.bonus if sort == "relevance" else []
+        if depth is not None and bonus:
+            depth = max(depth, RERANK)
+        accumulator = self._accumulator(searcher)
+        accumulated = None if facets or sort != "relevance" or accumulator is None else accumulator.scores(wq)
+        if accumulated is not None:
+            if "filter" in kwargs:
+                ids, scores = accumulated
+                keep = kwargs["filter"]
+                inside = np.isin(ids, np.fromiter(keep, dtype=np.int64, count=len(keep)))
+                accumulated = ids[inside], scores[inside]
+            total = len(accumulated[0])
+            ranked = top(accumulated, total if depth is None else depth)
+        else:
+            results = _search_counting(searcher, wq, depth, kwargs)
+            total = len(results)
+            # facets collect every hit; the order is Whoosh's (score, or date then index order)
+            ranked = [(hit.docnum, hit.score) for hit in (results if depth is None else results[:depth])]
+        if bonus:
+            # the bonuses re-score the best candidates (as many as a page needs, at least RERANK);
+            # they only add, so the re-sorted head still ranks above the rest
+            head = RERANK if depth is None else depth
+            ranked = _with_bonus(searcher, ranked[:head], bonus, accumulator) + ranked[head:]
+        counted = {}
+        if facets:
+            for name in ("source", "month"):
+                groups = results.groups(name)
+                counted[name] = dict(sorted(((k or "(none)"), v) for k, v in groups.items()))
+                if name == "source":
+                    counted[name] = dict(sorted(counted[name].items(), key=lambda kv: (-kv[1], kv[0])))
+        return _Ranked(
+            hits=ranked,
+            total=total,
+            highlights=compiled.highlights,
             parsed=str(wq) + (f" + bonus {wquery.Or(bonus)}" if bonus else ""),
             dropped=compiled.dropped,
             facets=counted,
-            suggestion=suggestion,
         )
 
     def _accumulator(self, searcher) -> Accumulator | None:
@@ -609,67 +842,67 @@ class Engine:
 
     def _hit(self, stored: dict, score: float | None, rank: int, highlights, snippet_width: int) -> Hit:
         assert self._highlighter is not None
-        body = stored.get("body", "")
-        spans = self._highlighter.matches(body, highlights)
-        snip = self._highlighter.snippet(body, spans, width=snippet_width) if snippet_width else None
-        title = stored.get("title", "")
-        return Hit(
-            id=stored["id"],
-            title=title,
-            date=_date(stored.get("date")),
-            source=stored.get("source"),
-            score=float(score or 0.0),
-            snippet=snip.text if snip else "",
-            rank=rank,
-            category=stored.get("category"),
-            url=stored.get("url"),
-            snippet_spans=snip.spans if snip else [],
-            matches=spans,
-            title_spans=self._highlighter.matches(title, highlights),
-            mentioned=[
-                {"start": b, "end": e, "text": t, "from": f, "to": to, "kind": k}
-                for b, e, t, f, to, k in stored.get("mentions") or []
-            ],
-            entities=[
-                {"type": kind, "key": key, "text": text, "in": where, "start": start, "end": end}
-                for kind, key, text, where, start, end in unpack_mentions(stored.get("entities"), title, body)
-            ],
-        )
+        return _make_hit(self._highlighter, stored, score, rank, highlights, snippet_width)
 
     def _suggest(self, query: str, searcher) -> str | None:
         """The query with each unknown word replaced by the closest indexed written
         form — or None.  Normalization already makes hamza, ة/ه and ى/ي variants equal,
-        so what is left to correct are real misspellings."""
-        assert self._settings is not None
+        so what is left to correct are real misspellings.
+
+        A suggestion is a courtesy: it gets :data:`SUGGEST_TIME` seconds and the first
+        :data:`SUGGEST_WORDS` unknown words, and words longer than any a person
+        misspells are left as they are."""
+        assert self._settings is not None and self._vocabulary is not None
         norm = Normalizer(self._settings.rules)
         reader = searcher.reader()
-        corrector = searcher.corrector("body_exact")
         changed = False
+        tried = 0
         out = []
-        for piece in re.split(r"(\s+)", query):
-            word = piece.strip()
-            bare = word.strip('"()+-=*~')
-            if not bare or ":" in bare or bare in ("OR", "AND", "NOT", "أو"):
-                out.append(piece)
-                continue
-            n = norm(bare)
-            if not n or reader.doc_frequency("body_exact", n) or reader.doc_frequency("title_exact", n):
-                out.append(piece)
-                continue
-            candidates = corrector.suggest(n, limit=1, maxdist=2 if len(n) > 4 else 1)
+        with time_limit(SUGGEST_TIME, "did you mean"):
+            for piece in re.split(r"(\s+)", query):
+                word = piece.strip()
+                bare = word.strip('"()+-=*~')
+                if not bare or ":" in bare or bare in ("OR", "AND", "NOT", "أو"):
+                    out.append(piece)
+                    continue
+                n = norm(bare)
+                if (
+                    not n
+                    or len(n) > MAX_FUZZY_CHARS
+                    or tried >= SUGGEST_WORDS
+                    or expired()
+                    or reader.doc_frequency("body_exact", n)
+                    or reader.doc_frequency("title_exact", n)
+                ):
+                    out.append(piece)
+                    continue
+                tried += 1
+                best = self._respell(reader, n)
+                if best:
+                    out.append(piece.replace(bare, best))
+                    changed = True
+                else:
+                    out.append(piece)
+            if not changed or expired():
+                return None
+            suggestion = "".join(out)
+            try:
+                compiled = self._compile(searcher, suggestion, "all", ranking=False)
+                found = searcher.search(compiled.restricted, limit=1).scored_length()
+            except QueryError:  # a bad query, or out of time: no suggestion
+                return None
+        return suggestion if found else None
+
+    def _respell(self, reader, word: str) -> str | None:
+        """The commonest indexed form (in titles and bodies) one edit from ``word``
+        (two for words over four letters, when one finds none)."""
+        assert self._vocabulary is not None
+        fields = ("body_exact", "title_exact")
+        for maxdist in (1, 2) if len(word) > 4 else (1,):
+            candidates = {c for f in fields for c in self._vocabulary.within(f, word, maxdist)} - {word}
             if candidates:
-                out.append(piece.replace(bare, candidates[0]))
-                changed = True
-            else:
-                out.append(piece)
-        if not changed:
-            return None
-        suggestion = "".join(out)
-        try:
-            compiled = compile_query(suggestion, reader, self._settings, known_values=self._known)
-        except QueryError:
-            return None
-        return suggestion if searcher.search(compiled.restricted, limit=1).scored_length() else None
+                return max(candidates, key=lambda c: (sum(reader.doc_frequency(f, c) for f in fields), c))
+        return None
 
     @_reads_index
     def timeline(
@@ -685,12 +918,9 @@ class Engine:
         periods without hits inside the span are listed with 0."""
         if by not in ("month", "day"):
             raise QueryError(f"timeline is by 'month' or 'day', not {by!r}")
-        with self._lock:
+        with self._lock, time_limit(self.time_limit, "the query"):
             searcher = self._current()
-            assert self._settings is not None
-            compiled = compile_query(
-                query, searcher.reader(), self._settings, match=match, today=self.today(), known_values=self._known
-            )
+            compiled = self._compile(searcher, query, match, ranking=False)
             wq = compiled.restricted
             window = date_window(date_from, date_to)
             if window is not None:
@@ -735,12 +965,11 @@ class Engine:
             assert self._settings is not None
             hits: set[int] | None = None
             if query:
-                compiled = compile_query(
-                    query, searcher.reader(), self._settings, match=match, today=self.today(), known_values=self._known
-                )
-                hits = set(searcher.docs_for_query(compiled.restricted))
-                if compiled.hits is not None:
-                    hits &= set(searcher.docs_for_query(compiled.hits))
+                with time_limit(self.time_limit, "the query"):  # finding the hits; counting them is bounded
+                    compiled = self._compile(searcher, query, match, ranking=False)
+                    hits = set(searcher.docs_for_query(compiled.restricted))
+                    if compiled.hits is not None:
+                        hits &= set(searcher.docs_for_query(compiled.hits))
             if hits is not None and len(hits) <= STORED_COUNT:
                 counts, spellings = _mentions_in(searcher, sorted(hits), wanted)
             else:
@@ -825,4 +1054,4 @@ def sample_corpus() -> Path:
     return Path(str(resources.files("akhbar_sample")))
 
 
-__all__ = ["Doc", "Engine", "EntityCount", "Hit", "Results", "default_index_path", "sample_corpus"]
+__all__ = ["Doc", "Engine", "EntityCount", "Hit", "HitStream", "Results", "default_index_path", "sample_corpus"]

@@ -35,8 +35,10 @@ from analyzers.roots import root
 from analyzers.stem import LightStemmer
 from analyzers.stopwords import load_stoplist
 from analyzers.tokenize import iter_words
+from indexer.deadline import check as check_deadline
 from indexer.errors import QueryError
 from indexer.schema import ENTITY_INDEX
+from search.vocabulary import Vocabulary
 
 TEXT_FIELDS: Final = ("title", "body")
 KEYWORD_FIELDS: Final = ("source", "id", "category")
@@ -56,12 +58,22 @@ PROCLITICS: Final = ("ب", "ل", "ك", "ف", "وب", "ول", "وك", "فب", "ف
 word also matches its forms with these attached (حلب → بحلب، لحلب، وبحلب)."""
 EXACT_SUFFIX: Final = "_exact"
 """``title_exact`` / ``body_exact`` hold the unstemmed normalized forms."""
-MAX_TERMS: Final = 256
-"""Words and phrases one query may hold (Lucene's default clause limit is 1,024)."""
+# Limits: every query is answered or refused quickly, with a message that says what to
+# shorten.  Each bounds one way a query's cost grows; Engine(time_limit=…) stops the rest.
+MAX_QUERY_CHARS: Final = 1000
+"""Characters one query may hold (a headline has ~100, a TREC topic's description ~250)."""
+MAX_WORD_CHARS: Final = 50
+"""Characters one word may hold (the longest Arabic words, clitics and all, have ~15)."""
+MAX_TERMS: Final = 64
+"""Words, phrases and field values one query may hold."""
 MAX_DEPTH: Final = 32
 """Nesting of parentheses and NOT/+/- one query may hold."""
 MAX_EXPANSION: Final = 512
-"""Prefix and fuzzy terms may expand to at most this many index terms."""
+"""Index terms that the prefix and fuzzy words of one query may expand to, together."""
+MAX_FUZZY_CHARS: Final = 20
+"""Letters of a fuzzy word (its automaton grows with its length)."""
+MAX_ENTITIES: Final = 16
+"""person:/place:/org:/entity: values one query may hold (each reads the names' vocabulary)."""
 
 SYNTAX: Final = """\
 هدنة حلب              all words must match (through the Arabic analyzer)
@@ -177,10 +189,15 @@ def tokenize(q: str) -> list[Tok]:
 class Parser:
     def __init__(self, q: str) -> None:
         self.q = q
+        if len(q) > MAX_QUERY_CHARS:
+            raise QueryError(
+                f"the query has {len(q):,} characters; shorten it to {MAX_QUERY_CHARS:,} or fewer", q, MAX_QUERY_CHARS
+            )
         self.toks = tokenize(q)
         self.i = 0
         self.depth = 0
         self.terms = 0
+        self.entities = 0
 
     def error(self, message: str, pos: int | None = None) -> QueryError:
         return QueryError(message, self.q, len(self.q) if pos is None else pos)
@@ -209,6 +226,7 @@ class Parser:
             if self.peek() is None or self.peek().kind == "rparen":  # type: ignore[union-attr]
                 raise self.error(f"'{tok.text}' needs a term after it", tok.pos)
             items.append(self.and_expr())
+        items = _distinct(items)
         return items[0] if len(items) == 1 else Bool(items[0].pos, "or", items)
 
     def and_expr(self) -> Node:
@@ -219,6 +237,7 @@ class Parser:
                 if self.peek() is None:
                     raise self.error(f"'{tok.text}' needs a term after it", tok.pos)
             items.append(self.unary())
+        items = _distinct(items)
         return items[0] if len(items) == 1 else Bool(items[0].pos, "and", items)
 
     def unary(self) -> Node:
@@ -239,7 +258,11 @@ class Parser:
             self.take()
             if self.peek() is None:
                 raise self.error(f"'{tok.text}' needs a term after it", tok.pos)
-            return Unary(tok.pos, "not" if tok.text in ("NOT", "-") else "required", self.unary())
+            op = "not" if tok.text in ("NOT", "-") else "required"
+            inner = self.unary()
+            if isinstance(inner, Unary) and inner.op == op:  # NOT NOT x is x; ++x is +x
+                return inner.item if op == "not" else inner
+            return Unary(tok.pos, op, inner)
         return self.primary()
 
     def primary(self) -> Node:
@@ -274,16 +297,32 @@ class Parser:
                 raise self.error(f"'{tok.text}:' needs a value", value.pos)
             if value.kind == "phrase":
                 text = text[1 : text.rindex('"')]
-            self.terms += 1
-            if self.terms > MAX_TERMS:
-                raise self.error(f"the query has more than {MAX_TERMS} words and phrases; shorten it", tok.pos)
+            self.count(tok)
+            if name in ENTITY_FIELDS:
+                self.entities += 1
+                if self.entities > MAX_ENTITIES:
+                    raise self.error(f"the query names more than {MAX_ENTITIES} entities; shorten it", tok.pos)
+                self.check_words(text, value.pos)
             return FieldValue(tok.pos, name, text)
         return self.value(tok, None)
 
-    def value(self, tok: Tok, fieldname: str | None) -> Node:
+    def count(self, tok: Tok) -> None:
         self.terms += 1
         if self.terms > MAX_TERMS:
-            raise self.error(f"the query has more than {MAX_TERMS} words and phrases; shorten it", tok.pos)
+            raise self.error(f"the query has more than {MAX_TERMS} words, phrases and fields; shorten it", tok.pos)
+
+    def check_words(self, text: str, pos: int) -> None:
+        """Refuse a word longer than any real one (its analysis and automata grow with it)."""
+        for m in re.finditer(r"\S+", text):
+            if len(m[0]) > MAX_WORD_CHARS:
+                raise self.error(
+                    f"a word of {len(m[0]):,} characters; words have at most {MAX_WORD_CHARS}: shorten it",
+                    pos + m.start(),
+                )
+
+    def value(self, tok: Tok, fieldname: str | None) -> Node:
+        self.count(tok)
+        self.check_words(tok.text, tok.pos)
         exact = False
         if tok.kind == "prefix" and tok.text == "=":
             exact = True
@@ -316,6 +355,27 @@ class Parser:
         if not text:
             raise self.error("a term was expected", tok.pos)
         return Word(tok.pos, text, fieldname, exact, prefix, fuzzy)
+
+
+def _same(node: Node) -> tuple:
+    """What a node means, without where it stands in the query."""
+    if isinstance(node, Bool):
+        return ("bool", node.op, tuple(_same(i) for i in node.items))
+    if isinstance(node, Unary):
+        return ("unary", node.op, _same(node.item))
+    return (type(node).__name__, *(getattr(node, f) for f in node.__dataclass_fields__ if f != "pos"))
+
+
+def _distinct(items: list[Node]) -> list[Node]:
+    """``items`` without repeats: a clause said twice means what it means once."""
+    seen: set[tuple] = set()
+    out = []
+    for item in items:
+        key = _same(item)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
 
 
 def parse(q: str) -> Node | None:
@@ -368,7 +428,12 @@ class Compiler:
         ranking: Ranking | None = None,
         today: dt.date | None = None,
         known_values: dict[str, list[str]] | None = None,
+        vocabulary: Vocabulary | None = None,
+        cache: dict | None = None,
     ) -> None:
+        """:param vocabulary: the reader's written forms for fuzzy words (one per index
+            generation, kept by the Engine; a new one when not given)
+        :param cache: per-generation results of costly expansions (person-name variants)"""
         ranking = ranking or Ranking()
         self.q = q
         self.reader = reader
@@ -383,6 +448,10 @@ class Compiler:
         self.proclitics = ranking.proclitics
         self.today = today
         self.known_values = known_values or {}
+        self.vocabulary = vocabulary or Vocabulary(reader)
+        self.cache = cache if cache is not None else {}
+        self.expanded = 0  # index terms the prefix and fuzzy words have expanded to
+        self.expanded_words = 0  # prefix and fuzzy words seen
         self.highlights = Highlights()
         self.dropped: list[str] = []
 
@@ -427,6 +496,19 @@ class Compiler:
             found.insert(0, stem)
         return found
 
+    def expand(self, node: Node, alone: str) -> None:
+        """Count one more index term from a prefix or fuzzy word; refuse past the query's budget."""
+        self.expanded += 1
+        if self.expanded > MAX_EXPANSION:
+            if self.expanded_words > 1:
+                alone = (
+                    f"the prefix and fuzzy words of this query match more than {MAX_EXPANSION} words together; "
+                    "use fewer of them, or longer ones"
+                )
+            raise self.error(alone, node)
+        if self.expanded % 64 == 0:
+            check_deadline()
+
     def word_query(self, fieldname: str, norm: str, stem: str, node: Word) -> wq.Query:
         exact_field = fieldname + EXACT_SUFFIX
         if node.exact:
@@ -437,18 +519,14 @@ class Compiler:
             expanded = []
             for t in self.reader.expand_prefix(exact_field, norm):
                 expanded.append(t.decode("utf-8") if isinstance(t, bytes) else t)
-                if len(expanded) > MAX_EXPANSION:
-                    raise self.error(
-                        f"'{node.text}*' matches more than {MAX_EXPANSION} words; use a longer prefix", node
-                    )
+                self.expand(node, f"'{node.text}' matches more than {MAX_EXPANSION} words; use a longer prefix")
             return wq.Or([wq.Term(exact_field, t) for t in expanded]) if expanded else wq.NullQuery
         if node.fuzzy:
-            fq = wq.FuzzyTerm(exact_field, norm, maxdist=node.fuzzy, prefixlength=1)
-            words = []
-            for w in fq._btexts(self.reader):
-                words.append(w.decode("utf-8") if isinstance(w, bytes) else w)
-                if len(words) > MAX_EXPANSION:
-                    raise self.error(f"'{node.text}~' matches too many words; use a longer word", node)
+            if len(norm) > MAX_FUZZY_CHARS:
+                raise self.error(f"a fuzzy word has at most {MAX_FUZZY_CHARS} letters; shorten it or drop the ~", node)
+            words = self.vocabulary.within(exact_field, norm, node.fuzzy)
+            for _ in words:
+                self.expand(node, f"'{node.text}' matches more than {MAX_EXPANSION} words; use a longer word")
             self.highlights.exact.update(words)
             return wq.Or([wq.Term(exact_field, t) for t in words]) if words else wq.NullQuery
         terms = self.stem_terms(fieldname, norm, stem)
@@ -527,6 +605,8 @@ class Compiler:
         if isinstance(node, Word) and node.prefix:
             n = self.norm(node.text)
             tokens = [(n, n)] if n else []
+        if isinstance(node, Word) and (node.prefix or node.fuzzy):
+            self.expanded_words += 1
         if not tokens:
             return None
         per_field = []
@@ -561,21 +641,30 @@ class Compiler:
         سرايا) — and, for a surname alone of someone it does not list, the full names
         ending in it: ``person:ماركل`` also finds «ميغان ماركل» (a listed name is its
         person alone: ``person:ترمب`` is not Ivanka Trump)."""
+        cached = self.cache.get(("person", key))
+        if cached is not None:
+            return cached
         found = set()
         firsts = G_LETTERS if key[:1] in G_LETTERS else key[:1]  # غوارديولا is also جوارديولا
         for first in firsts:
-            for term in self.reader.expand_prefix("person", first):
+            for i, term in enumerate(self.reader.expand_prefix("person", first)):
                 term = term.decode("utf-8") if isinstance(term, bytes) else term
                 if term != key and similar_names(term, key):
                     found.add(term)
+                if i % 512 == 511:
+                    check_deadline()
         if " " not in key and lookup([key]) is None:
             shape = skeleton(key)
-            for term in self.reader.lexicon("person"):
+            for i, term in enumerate(self.reader.lexicon("person")):
+                if i % 2048 == 2047:
+                    check_deadline()
                 term = term.decode("utf-8") if isinstance(term, bytes) else term
                 before, _, last = term.rpartition(" ")
                 # the skeleton (cached) first: most of the index's names fail it before the subsequence check
                 if before and (last == key or (skeleton(last) == shape and similar_names(last, key))):
                     found.add(term)
+        if len(self.cache) < 4096:
+            self.cache[("person", key)] = found
         return found
 
     def field_value(self, node: FieldValue) -> wq.Query:
@@ -724,6 +813,8 @@ def compile_query(
     ranking: Ranking | None = None,
     today: dt.date | None = None,
     known_values: dict[str, list[str]] | None = None,
+    vocabulary: Vocabulary | None = None,
+    cache: dict | None = None,
 ) -> Compiled:
     """Parse ``q`` and compile it against ``reader``.  Raises :class:`QueryError`."""
     if match not in ("all", "any"):
@@ -732,7 +823,9 @@ def compile_query(
     if node is None:
         raise QueryError("empty query: type one or more words")
     ranking = ranking or Ranking()
-    compiler = Compiler(q, reader, settings, ranking=ranking, today=today, known_values=known_values)
+    compiler = Compiler(
+        q, reader, settings, ranking=ranking, today=today, known_values=known_values, vocabulary=vocabulary, cache=cache
+    )
     hits: wq.Query | None = None
     ranges: list[wq.Query] = []
     if isinstance(node, Bool) and node.op == "and":

@@ -233,3 +233,18 @@ def test_an_id_repeated_in_one_run_keeps_the_last_copy(tmp_path: Path, where: st
     assert (report.read, report.added, report.updated, report.unchanged) == (5, 2, 2, 1)
     assert sorted(h.title for h in engine.search("المدينة")) == ["آخر", "ثالث"]
     assert engine.search("زلزال").total == 0 == engine.search("فيضان").total
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+def test_a_date_range_without_articles_matches_nothing_in_every_order(mini_engine: Engine, sort: str) -> None:
+    # Whoosh takes an empty filter set for no filter at all: every هدنة article came back
+    assert mini_engine.search("هدنة", sort=sort, date_from="1990", date_to="1990").total == 0
+    assert mini_engine.search("هدنة date:1990", sort=sort, facets=True).total == 0
+
+
+@pytest.mark.parametrize("query", ["NOT هدنة", "date:2016", "date:2017..2018 -حمص", "NOT NOT هدنة", "-هدنة -حمص"])
+def test_negations_and_date_ranges_alone_rank_as_whoosh_does(mini_engine: Engine, query: str) -> None:
+    fast = mini_engine.search(query, limit=50)
+    whoosh = mini_engine.search(query, limit=50, facets=True)  # facets take Whoosh's own matchers
+    assert fast.total == whoosh.total > 0
+    assert [(h.id, round(h.score, 6)) for h in fast] == [(h.id, round(h.score, 6)) for h in whoosh]

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer import Article, Rejected, read_corpus
-from search import Engine, QueryError
+from search import Engine, QueryError, QueryTimeout
+from search.engine import TIME_LIMIT
 
 NASTY = [
     ("deep_parens", "(" * 5000 + "حلب" + ")" * 5000),
@@ -174,3 +175,131 @@ def test_a_stray_quote_in_csv_is_reported_not_silent(tmp_path: Path) -> None:
         f"{path}:2: a quoted field runs on over lines 3–4, which look like rows of their own: "
         "is a quote unbalanced? (indexed as one article)"
     ]
+
+
+# --- limits: each costly shape is refused up front, with what to shorten ----------------
+
+REFUSED = [
+    ("a query too long", "حلب " * 300, "shorten it to 1,000 or fewer"),
+    ("a word too long", "حلب" * 20, "words have at most 50"),
+    ("a word too long in a phrase", '"هدنة ' + "ب" * 60 + '"', "words have at most 50"),
+    ("a word too long in an entity", "person:" + "ت" * 60, "words have at most 50"),
+    ("too many words", " ".join(f"كلمة{i}" for i in range(65)), "more than 64 words"),
+    ("too deep", "(" * 40 + "حلب" + ")" * 40, "nests more than 32 levels"),
+    ("a long fuzzy word", "المساعداتالانسانيةالعاجلة~", "a fuzzy word has at most 20 letters"),
+    ("too many entities", " OR ".join(f"person:اسم{i}" for i in range(17)), "more than 16 entities"),
+]
+
+
+@pytest.mark.parametrize("query, message", [c[1:] for c in REFUSED], ids=[c[0] for c in REFUSED])
+@pytest.mark.parametrize("match", ["all", "any"])
+def test_costly_shapes_are_refused_with_what_to_shorten(
+    mini_engine: Engine, query: str, message: str, match: str
+) -> None:
+    with pytest.raises(QueryError, match=message) as caught:
+        mini_engine.search(query, match=match)
+    assert "\n" not in str(caught.value) and len(str(caught.value)) < 300  # one short line, whatever the input
+
+
+def test_prefix_words_share_one_budget() -> None:
+    engine = Engine.in_memory()
+    engine.add([Article(f"p{i}", "عنوان", f"سلام{i} سلم{i} سلال{i}") for i in range(200)])
+    assert engine.search("سلام1*").total == 111  # سلام1, سلام10..19, سلام100..199
+    with pytest.raises(QueryError, match="together"):
+        engine.search("سلا* OR سلم*")  # 400 + 200 words, each under the limit alone
+
+
+def test_a_repeated_clause_counts_once(mini_engine: Engine) -> None:
+    once = mini_engine.search('"هدنة إنسانية"')
+    many = mini_engine.search(" ".join(['"هدنة إنسانية"'] * 30))
+    assert [h.id for h in many] == [h.id for h in once]
+    assert many.parsed == once.parsed
+
+
+@pytest.fixture(scope="module")
+def busy_engine() -> Engine:
+    """Common words in enough articles that their postings are read in blocks."""
+    engine = Engine.in_memory()
+    engine.add([Article(f"b{i}", f"خبر {i}", "وزير الخارجية في حلب، قال الرئيس " * 5) for i in range(300)])
+    return engine
+
+
+def test_a_query_past_its_time_limit_is_stopped_and_the_engine_goes_on(busy_engine: Engine) -> None:
+    busy_engine.time_limit = 1e-9
+    try:
+        with pytest.raises(QueryTimeout, match="took longer than 1e-09 s and was stopped"):
+            busy_engine.search('"وزير الخارجية" OR "قال الرئيس"')
+        with pytest.raises(QueryTimeout):
+            busy_engine.timeline("وزير")
+    finally:
+        busy_engine.time_limit = TIME_LIMIT
+    assert busy_engine.search('"وزير الخارجية" OR "قال الرئيس"').total == 300
+
+
+def test_no_time_limit(busy_engine: Engine) -> None:
+    engine = Engine(busy_engine.store, time_limit=None)
+    assert engine.search("وزير حلب").total == 300
+    with pytest.raises(ValueError, match="time_limit"):
+        Engine(busy_engine.store, time_limit=0)
+
+
+def test_did_you_mean_gives_up_on_words_nobody_misspells(mini_engine: Engine) -> None:
+    assert mini_engine.search("هدنتة").suggestion is not None  # a real misspelling is still corrected
+    started = time.perf_counter()
+    assert mini_engine.search("هدنتةةةةةةةةةةةةةةةةةةةةةةةةةة").suggestion is None
+    assert time.perf_counter() - started < 5
+
+
+PIECES = st.sampled_from(
+    [
+        "حلب",
+        "هدنة",
+        "ال",
+        "و",
+        "(",
+        ")",
+        '"',
+        "OR",
+        "أو",
+        "NOT",
+        "-",
+        "+",
+        "=",
+        "*",
+        "~",
+        "~2",
+        ":",
+        "title:",
+        "person:",
+        "date:",
+        "date:2016..",
+        "source:",
+        "AND",
+        "|",
+        "&",
+        "حل*",
+        "القاهره~2",
+        " ",
+        "  ",
+        "\u064e",
+        "ـ",
+    ]
+)
+QUERIES = st.one_of(
+    st.text(alphabet=st.sampled_from('حلبهدنةالقاهرة ()"*~:-+=ORNTأو\u064e'), max_size=300),
+    st.lists(PIECES, max_size=200).map("".join),
+    st.lists(PIECES, max_size=60).map(" ".join),
+    st.builds(lambda p, n: p * n, PIECES, st.integers(1, 3000)),
+    st.builds(lambda d, w: "(" * d + w + ")" * d, st.integers(0, 100), PIECES),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=QUERIES, match=st.sampled_from(["all", "any"]))
+def test_any_input_is_answered_or_refused_in_one_line(mini_engine: Engine, query: str, match: str) -> None:
+    try:
+        results = mini_engine.search(query, match=match)
+    except QueryError as e:
+        assert str(e) and "\n" not in str(e) and len(str(e)) < 400
+    else:
+        assert results.total >= 0
