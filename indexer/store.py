@@ -23,6 +23,7 @@ import fcntl
 import json
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,22 @@ from whoosh.filedb.filestore import FileStorage, RamStorage
 from analyzers import AnalysisSettings
 from indexer.errors import IndexAccessError, IndexCorrupt, IndexIncompatible, IndexLocked, IndexNotFound, NotAnIndex
 from indexer.schema import FORMAT_VERSION, make_schema
+
+
+class _RamStorage(RamStorage):
+    """Whoosh's in-memory storage, with its writers' temporary files in a folder of its
+    own.  Whoosh names that folder after the index ("MAIN.tmp" in the system's temporary
+    folder), so two processes building in-memory indexes at once deleted each other's
+    files.  The writer and its column writer ask for the folder by the same name and
+    the writer removes it when done, so the name stays the same for one storage."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._temp_name = f"akhbar-{os.getpid()}-{uuid.uuid4().hex}"
+
+    def temp_storage(self, name: str | None = None):
+        return super().temp_storage(f"{self._temp_name}-{name or 'tmp'}")
+
 
 META: Final = "akhbar.json"
 LOCK: Final = "write.lock"
@@ -75,7 +92,7 @@ class Store:
         store = cls(None)
         settings = settings or AnalysisSettings()
         store._ram_meta = Meta(generation="ram", analysis=settings)
-        store._ram = RamStorage().create_index(make_schema(settings))
+        store._ram = _RamStorage().create_index(make_schema(settings))
         return store
 
     def hint(self) -> str:
@@ -179,7 +196,7 @@ class Store:
         if self.path is None:
             assert self._ram is not None and self._ram_meta is not None
             if rebuild:
-                self._ram = RamStorage().create_index(make_schema(self._ram_meta.analysis))
+                self._ram = _RamStorage().create_index(make_schema(self._ram_meta.analysis))
             yield self._ram, self._ram_meta
             return
         old = None
