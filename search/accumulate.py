@@ -38,12 +38,17 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching import FilterMatcher
+from whoosh.query import spans
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
+from indexer.deadline import check as check_deadline
+
 __all__ = ["Accumulator", "Scored", "matching", "top"]
 
-SCORED_FIELDS = frozenset({"title", "body", "title_exact", "body_exact", "lead", "root"})
+SCORED_FIELDS = frozenset(
+    {"title", "body", "title_exact", "body_exact", "lead", "root", "person", "place", "org", "source", "category", "id"}
+)
 LOOKUP_RATIO = 8  # a term in 8x more documents than are wanted is looked up, not decoded whole
 CACHE_FROM = 2_000  # postings: rarer terms decode quickly enough
 CACHED_POSTINGS = 3_000_000  # ~36 MB of document numbers and scores
@@ -129,6 +134,8 @@ class Accumulator:
             return _boosted((within, summed), q.boost)
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
             return _NOTHING
+        if isinstance(q, wq.Phrase | spans.SpanNear2):
+            return self._phrase(q, within)
         if type(q) is wq.Every and q.fieldname in (None, "*"):
             ids = self._live()  # NOT x alone is Every minus x
         elif isinstance(q, wq.NumericRange) and q.constantscore:
@@ -138,6 +145,69 @@ class Accumulator:
         if within is not None:
             ids = np.intersect1d(ids, within, assume_unique=True)
         return ids, np.full(len(ids), float(q.boost))  # Whoosh scores both as their boost
+
+    def _phrase(self, q: wq.Phrase | spans.SpanNear2, within: np.ndarray | None) -> Scored:
+        """A phrase: the documents where its words stand in order, each within ``slop``
+        positions of the one before, scored as Whoosh scores its span queries (the sum
+        of the words' scores, a word being the union of its variant terms).
+
+        The words' documents and scores come from the postings as for ``And``; positions
+        are read only for the documents that have every word, and compared in plain
+        lists.  Whoosh walks a tree of span matchers a document at a time instead:
+        «"وزير الخارجية"» on the 30k index took 0.18 s there."""
+        field, words, slop, boost = _phrase_parts(q)
+        if field not in ("title", "body"):
+            raise Unsupported(field)
+        per_word = [wq.Term(field, ws[0]) if len(ws) == 1 else wq.Or([wq.Term(field, t) for t in ws]) for ws in words]
+        ids, scores = self._eval(per_word[0] if len(per_word) == 1 else wq.And(per_word), within)
+        if len(words) > 1 and len(ids):
+            keep = self._in_order(field, words, ids, slop)
+            ids, scores = ids[keep], scores[keep]
+        return _boosted((ids, scores), boost)
+
+    def _in_order(self, field: str, words: list[list[str]], ids: np.ndarray, slop: int) -> np.ndarray:
+        """For each of ``ids``: whether positions p1 < p2 < … of the words exist with
+        1 <= p(i+1) - p(i) <= ``slop`` (Whoosh's ordered SpanNear2 with mindist 1)."""
+        positions = [self._positions(field, terms, ids) for terms in words]
+        keep = np.zeros(len(ids), dtype=bool)
+        for i, docnum in enumerate(ids.tolist()):
+            if i % 1024 == 1023:
+                check_deadline()
+            ends = positions[0].get(docnum, ())
+            for later in positions[1:]:
+                there = later.get(docnum, ())
+                nxt = set()
+                for end in ends:
+                    for p in there[bisect_left(there, end + 1) :]:
+                        if p - end > slop:
+                            break
+                        nxt.add(p)
+                ends = nxt
+                if not ends:
+                    break
+            keep[i] = bool(ends)
+        return keep
+
+    def _positions(self, field: str, terms: list[str], ids: np.ndarray) -> dict[int, list[int]]:
+        """The sorted positions of any of ``terms`` in each document of ``ids`` that has one."""
+        found: dict[int, list[int]] = {}
+        wanted = ids.tolist()
+        schema = self._searcher.schema[field]
+        for text in terms:
+            btext = schema.to_bytes(text)
+            for leaf, offset in self._leaves:
+                reader = leaf.reader()
+                if (field, btext) not in reader:
+                    continue
+                end = offset + reader.doc_count_all()
+                local_ids = [d - offset for d in wanted[bisect_left(wanted, offset) : bisect_left(wanted, end)]]
+                m = reader.postings(field, btext)
+                for local in matching(m, local_ids):
+                    found.setdefault(offset + local, []).extend(m.value_as("positions"))
+        if len(terms) > 1:
+            for ps in found.values():
+                ps.sort()
+        return found
 
     def _live(self) -> np.ndarray:
         if self._live_ids is None:
@@ -191,6 +261,7 @@ class Accumulator:
         """Scores of a frequent term for a few documents: the matcher skips the posting
         blocks that hold none of them without decoding them."""
         out: dict[int, float] = {}
+        scorable = self._searcher.schema[field].scorable
         idf = self._searcher.idf(field, btext)
         top = self._k1 + 1
         for leaf, offset in self._leaves:
@@ -203,7 +274,7 @@ class Accumulator:
             local_ids = [d - offset for d in wanted[bisect_left(wanted, offset) : bisect_left(wanted, end)]]
             for local in matching(m, local_ids):
                 tf = m.weight()
-                out[offset + local] = idf * ((tf * top) / (tf + norms[local]))
+                out[offset + local] = idf * ((tf * top) / (tf + norms[local])) if scorable else float(tf)
         return out
 
     def term_scores(self, field: str, text: str) -> Scored:
@@ -221,6 +292,7 @@ class Accumulator:
             self._cache.move_to_end(key)
             return hit
         found_ids, found_scores = [], []
+        scorable = searcher.schema[field].scorable
         if key in searcher.reader():
             idf = searcher.idf(field, btext)
             top = self._k1 + 1
@@ -229,9 +301,12 @@ class Accumulator:
                 if key not in reader:
                     continue
                 leaf_ids, tfs = _leaf_postings(reader.postings(field, btext))
-                norms = self._norm_array(leaf, field)
                 found_ids.append(leaf_ids + offset)
-                found_scores.append(idf * ((tfs * top) / (tfs + norms[leaf_ids])))
+                if scorable:
+                    norms = self._norm_array(leaf, field)
+                    found_scores.append(idf * ((tfs * top) / (tfs + norms[leaf_ids])))
+                else:  # keyword fields: Whoosh's BM25F scores them by their weight alone
+                    found_scores.append(tfs.astype(np.float64))
         if not found_ids:
             return _NOTHING
         ids = found_ids[0] if len(found_ids) == 1 else np.concatenate(found_ids)
@@ -287,6 +362,25 @@ def matching(m, wanted: Iterable[int]) -> Iterator[int]:
                 return
         if m.id() == docnum:
             yield docnum
+
+
+def _phrase_parts(q: wq.Phrase | spans.SpanNear2) -> tuple[str, list[list[str]], int, float]:
+    """(field, each word's variant terms, slop, boost) of a phrase query akhbar compiles:
+    a Phrase of single terms, or an ordered SpanNear2 of Terms and SpanOrs of Terms."""
+    if isinstance(q, wq.Phrase):
+        return q.fieldname, [[w] for w in q.words], q.slop, q.boost
+    if not q.ordered or q.mindist != 1:
+        raise Unsupported("an unordered span")
+    words, fields = [], set()
+    for sub in q.qs:
+        terms = [sub] if isinstance(sub, wq.Term) else getattr(sub, "subqs", None)
+        if not terms or not all(type(t) is wq.Term and t.boost == 1.0 for t in terms):
+            raise Unsupported(type(sub).__name__)
+        fields.update(t.fieldname for t in terms)
+        words.append([t.text for t in terms])
+    if len(fields) != 1:
+        raise Unsupported("a span over several fields")
+    return fields.pop(), words, q.slop, 1.0
 
 
 def _boosted(scored: Scored, boost: float) -> Scored:

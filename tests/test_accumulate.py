@@ -24,7 +24,14 @@ QUERIES = [
     "كلمة5 حلب",  # a rare word beside a common one: the common one is looked up, not decoded
     "كلمة17 الرئيس -النفط",
     "الرئيس date:2018-03",
-    '"وزارة الخارجية"',  # a phrase: Whoosh's matchers
+    '"وزارة الخارجية"',
+    '"وزارة الخارجية"~3',
+    '="وزارة الخارجية"',
+    '"وزارة الخارجية" OR "الرئيس حلب"',
+    '"الخارجية وزارة"',  # in order only
+    '"هدنة دمشق حلب"~2 الرئيس',
+    "NOT حلب",
+    "date:2018",
     "person:بوتين",
 ]
 
