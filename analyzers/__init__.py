@@ -7,19 +7,19 @@ The chain (see "The analysis chain" in ``docs/design.md``)::
 ``analyze(text)`` shows what the chain does to a text, word by word.
 """
 
-from analyzers.chains import (
+from akhbar.analyzers.chains import (
     AnalysisSettings,
     ArabicAnalyzer,
     ArabicExactAnalyzer,
     TokenInfo,
     analyze,
 )
-from analyzers.entities import EntityMention, extract_entities
-from analyzers.mentions import DateMention, extract_dates
-from analyzers.normalization import NormalizeFilter, Normalizer, normalize
-from analyzers.stem import LightStemFilter, LightStemmer
-from analyzers.stopwords import ArabicStopFilter, load_stoplist
-from analyzers.tokenize import ArabicTokenizer
+from akhbar.analyzers.entities import EntityMention, extract_entities
+from akhbar.analyzers.mentions import DateMention, extract_dates
+from akhbar.analyzers.normalization import NormalizeFilter, Normalizer, normalize
+from akhbar.analyzers.stem import LightStemFilter, LightStemmer
+from akhbar.analyzers.stopwords import ArabicStopFilter, load_stoplist
+from akhbar.analyzers.tokenize import ArabicTokenizer
 
 __all__ = [
     "AnalysisSettings",

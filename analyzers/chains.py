@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from analyzers.normalization import DEFAULT_RULES, NormalizeFilter, Normalizer
-from analyzers.roots import RootFilter
-from analyzers.stem import LightStemFilter, LightStemmer
-from analyzers.stopwords import ArabicStopFilter, load_stoplist
-from analyzers.tokenize import WORD_PATTERN, ArabicTokenizer, iter_words
+from akhbar.analyzers.normalization import DEFAULT_RULES, NormalizeFilter, Normalizer
+from akhbar.analyzers.roots import RootFilter
+from akhbar.analyzers.stem import LightStemFilter, LightStemmer
+from akhbar.analyzers.stopwords import ArabicStopFilter, load_stoplist
+from akhbar.analyzers.tokenize import WORD_PATTERN, ArabicTokenizer, iter_words
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from functools import cache
 from importlib import resources
 from typing import Final
 
-from analyzers.normalization import normalize
+from akhbar.analyzers.normalization import normalize
 
 
 class DateError(ValueError):
@@ -32,7 +32,7 @@ def month_names() -> dict[str, tuple[int, str]]:
     >>> month_names()["تشرين الاول"], month_names()["ابريل"]
     ((10, 'levant'), (4, 'gulf'))
     """
-    text = resources.files("analyzers").joinpath("data/months.tsv").read_text("utf-8")
+    text = resources.files("akhbar.analyzers").joinpath("data/months.tsv").read_text("utf-8")
     names: dict[str, tuple[int, str]] = {}
     for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
@@ -179,7 +179,7 @@ def since(spec: str, today: dt.date) -> dt.date:
 
 
 def _arabic_span(text: str, today: dt.date | None) -> tuple[dt.date, dt.date]:
-    from analyzers.mentions import extract_dates
+    from akhbar.analyzers.mentions import extract_dates
 
     norm = normalize(text.strip())
     if norm in ("اليوم",) and today:

@@ -16,7 +16,7 @@ canonical name when there is one, else the clitic-free normalized name; for pers
 names a consonant skeleton (long vowels dropped) joins transliteration variants
 (نتنياهو / نتانياهو), applied to names only.
 
-The model is trained with python-crfsuite and decoded by :class:`analyzers.crf.BatchTagger`:
+The model is trained with python-crfsuite and decoded by :class:`akhbar.analyzers.crf.BatchTagger`:
 label scores per distinct word (news vocabulary is Zipfian), all sentences of a batch of
 articles decoded together — the labels crfsuite gives, at a fraction of its cost per token.
 """
@@ -37,9 +37,9 @@ from typing import Final, NamedTuple
 
 import numpy as np
 
-from analyzers.crf import BatchTagger, Pair, Rows
-from analyzers.normalization import normalize
-from analyzers.tokenize import iter_words
+from akhbar.analyzers.crf import BatchTagger, Pair, Rows
+from akhbar.analyzers.normalization import normalize
+from akhbar.analyzers.tokenize import iter_words
 
 TYPES: Final = {"PERS": "person", "LOC": "place", "ORG": "organization"}
 CLITICS: Final = ("وبال", "وال", "بال", "فال", "كال", "لل", "ال", "و", "ب", "ل", "ف", "ك")
@@ -247,7 +247,7 @@ class Gazetteer:
 def gazetteer() -> Gazetteer:
     """``data/entities.tsv`` (type, canonical, aliases) plus CLDR Arabic country names."""
     rows: list[tuple[str, str, list[str]]] = []
-    text = resources.files("analyzers").joinpath("data/entities.tsv").read_text("utf-8")
+    text = resources.files("akhbar.analyzers").joinpath("data/entities.tsv").read_text("utf-8")
     for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
@@ -421,7 +421,7 @@ def _gaz_words() -> dict[str, str]:
 def word_clusters() -> dict[str, str]:
     """Clitic-free word → distributional cluster number, from ``data/word_clusters.tsv.gz``
     (made by ``analyzers/train_clusters.py``); empty if the file is missing."""
-    path = resources.files("analyzers").joinpath(CLUSTERS)
+    path = resources.files("akhbar.analyzers").joinpath(CLUSTERS)
     if not path.is_file():
         return {}
     with gzip.open(BytesIO(path.read_bytes()), "rt", encoding="utf-8") as f:
@@ -634,7 +634,7 @@ def tagger():
     """The shipped CRF, or None when it is missing (then only the gazetteer tags)."""
     import pycrfsuite
 
-    path = resources.files("analyzers").joinpath(MODEL)
+    path = resources.files("akhbar.analyzers").joinpath(MODEL)
     if not path.is_file():
         return None
     t = pycrfsuite.Tagger()
@@ -644,11 +644,11 @@ def tagger():
 
 @cache
 def batch_tagger() -> BatchTagger | None:
-    """The shipped CRF as a :class:`~analyzers.crf.BatchTagger` (None when it is missing)."""
+    """The shipped CRF as a :class:`~akhbar.analyzers.crf.BatchTagger` (None when it is missing)."""
     t = tagger()
     if t is None:
         return None
-    path = resources.files("analyzers").joinpath(MODEL)
+    path = resources.files("akhbar.analyzers").joinpath(MODEL)
     return BatchTagger(t, str(path), feature_rows, ROW_WIDTHS, word_mark=_name_starts().__contains__)
 
 

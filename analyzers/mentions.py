@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Final
 
-from analyzers.dates import month_names
-from analyzers.normalization import normalize
-from analyzers.tokenize import iter_words
+from akhbar.analyzers.dates import month_names
+from akhbar.analyzers.normalization import normalize
+from akhbar.analyzers.tokenize import iter_words
 
 PAST: Final = frozenset(
     normalize(w) for w in ("الماضي", "الماضية", "المنصرم", "المنصرمة", "الفائت", "السابق", "الفارط", "الفارطة")

@@ -35,7 +35,7 @@ from typing import Final
 
 from whoosh.analysis import Filter
 
-from analyzers import letters
+from akhbar.analyzers import letters
 
 Table = dict[int, str | None]
 

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from whoosh.analysis import Filter
 
-from analyzers.isri import isri_root
+from akhbar.analyzers.isri import isri_root
 
 __all__ = ["RootFilter", "root"]
 

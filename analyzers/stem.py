@@ -37,8 +37,8 @@ from typing import Final
 
 from whoosh.analysis import Filter
 
-from analyzers.letters import WAW
-from analyzers.normalization import normalize
+from akhbar.analyzers.letters import WAW
+from akhbar.analyzers.normalization import normalize
 
 ARTICLES_LIGHT10: Final = ("وال", "بال", "كال", "فال", "لل", "ال")
 ARTICLES_COMPOUND: Final = ("فبال", "فكال", "فلل")
@@ -50,7 +50,7 @@ FEMININE_T: Final = "ت"
 
 @cache
 def _word_list(name: str) -> frozenset[str]:
-    text = resources.files("analyzers").joinpath(f"data/{name}").read_text("utf-8")
+    text = resources.files("akhbar.analyzers").joinpath(f"data/{name}").read_text("utf-8")
     words = {normalize(w.strip()) for w in text.splitlines() if w.strip() and not w.startswith("#")}
     # A listed name is also meant without its article (الأردن → أردن).
     words |= {w[2:] for w in words if w.startswith("ال") and len(w) > 4}

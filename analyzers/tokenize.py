@@ -15,7 +15,7 @@ from typing import Final
 
 from whoosh.analysis import Token, Tokenizer
 
-from analyzers import letters
+from akhbar.analyzers import letters
 
 # A word: letters/digits of any script (``[^\W_]``), or an Arabic mark/tatweel
 # that follows one.  Underscores split words (#جوني_هاليداي is two words).

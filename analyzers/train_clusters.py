@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
-from analyzers.entities import CLUSTERS, sentences_of, strip_clitics
+from akhbar.analyzers.entities import CLUSTERS, sentences_of, strip_clitics
 
 
 def corpus_sentences(paths: list[Path]) -> Iterator[str]:
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("corpora", type=Path, nargs="+", help="JSON Lines files (.jsonl or .jsonl.gz) with title and body")
-    ap.add_argument("--out", type=Path, default=Path(str(resources.files("analyzers").joinpath(CLUSTERS))))
+    ap.add_argument("--out", type=Path, default=Path(str(resources.files("akhbar.analyzers").joinpath(CLUSTERS))))
     ap.add_argument("--clusters", type=int, default=1000)
     args = ap.parse_args(argv)
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".txt") as tmp:

@@ -15,9 +15,9 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from analyzers.entities import MODEL, sequence_features
-from analyzers.normalization import normalize
-from analyzers.tokenize import iter_words
+from akhbar.analyzers.entities import MODEL, sequence_features
+from akhbar.analyzers.normalization import normalize
+from akhbar.analyzers.tokenize import iter_words
 
 HELD_OUT = 0.2
 
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("conll", type=Path)
-    ap.add_argument("--out", type=Path, default=Path(str(resources.files("analyzers").joinpath(MODEL))))
+    ap.add_argument("--out", type=Path, default=Path(str(resources.files("akhbar.analyzers").joinpath(MODEL))))
     ap.add_argument("--c1", type=float, default=0.05)
     ap.add_argument("--c2", type=float, default=0.01)
     ap.add_argument("--iterations", type=int, default=150)

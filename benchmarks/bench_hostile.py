@@ -20,7 +20,7 @@ import random
 import time
 from pathlib import Path
 
-from search import Engine, QueryError, QueryTimeout
+from akhbar.search import Engine, QueryError, QueryTimeout
 
 COMMON = (
     "قال الرئيس وزير الحكومة دولة العالم مصر سوريا روسيا أمريكا الأمن القوات الخارجية المتحدة الأمم العام "

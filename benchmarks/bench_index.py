@@ -36,8 +36,8 @@ from pathlib import Path
 kind, corpus, n, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
 started = time.perf_counter()
 if kind == "akhbar":
-    from indexer import Article, read_corpus
-    from search import Engine
+    from akhbar.indexer import Article, read_corpus
+    from akhbar.search import Engine
     arts = (r for r in read_corpus([corpus]) if isinstance(r, Article))
     report = Engine.at(out).add(itertools.islice(arts, n))
     count = report.added
@@ -109,7 +109,7 @@ STUBS = {
 # is far steadier than a whole build's wall time (±2% where builds varied by 10%).
 ACCOUNT = """
 import json, os, time
-import indexer.prepare as _p
+import akhbar.indexer.prepare as _p
 _spent = {"prepare": 0.0, "analysis": 0.0, "entities": 0.0, "batches": 0, "process": 0.0}
 def _timed(f, key):
     def run(*a, **k):
@@ -195,15 +195,15 @@ def profile(corpus: Path, n: int) -> dict[str, float]:
     writer's commit encodes its terms here too; a build shares that with the workers)."""
     import itertools
 
-    from analyzers import AnalysisSettings
-    from analyzers.chains import AnalysisCore
-    from analyzers.entities import extract_entities_batch
-    from analyzers.mentions import extract_dates
-    from indexer import Article, read_corpus
-    from indexer.prepare import BATCH, _fields, document
-    from indexer.schema import lead_end
-    from indexer.store import Store
-    from indexer.writer import BulkSegmentWriter
+    from akhbar.analyzers import AnalysisSettings
+    from akhbar.analyzers.chains import AnalysisCore
+    from akhbar.analyzers.entities import extract_entities_batch
+    from akhbar.analyzers.mentions import extract_dates
+    from akhbar.indexer import Article, read_corpus
+    from akhbar.indexer.prepare import BATCH, _fields, document
+    from akhbar.indexer.schema import lead_end
+    from akhbar.indexer.store import Store
+    from akhbar.indexer.writer import BulkSegmentWriter
 
     stages = dict.fromkeys(("reading", "analysis", "entities", "dates", "writer add", "writer commit"), 0.0)
     t = time.perf_counter()

@@ -25,10 +25,10 @@ from pathlib import Path
 from whoosh import fields, index, qparser, scoring
 from whoosh.analysis import StandardAnalyzer
 
-from analyzers import analyze
+from akhbar.analyzers import analyze
+from akhbar.indexer import Article, read_corpus
+from akhbar.search import Engine
 from benchmarks._shared import SHARED, read_jsonl, read_tsv, require_shared
-from indexer import Article, read_corpus
-from search import Engine
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:

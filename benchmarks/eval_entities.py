@@ -10,8 +10,8 @@ import sys
 import time
 from collections import Counter
 
-from analyzers.entities import extract_entities, extract_entities_batch, forget_caches
-from analyzers.train_entities import read_conll, split
+from akhbar.analyzers.entities import extract_entities, extract_entities_batch, forget_caches
+from akhbar.analyzers.train_entities import read_conll, split
 from benchmarks._shared import SHARED, read_jsonl, require_shared
 
 TYPES = {"PERS": "person", "LOC": "place", "ORG": "organization"}

@@ -25,11 +25,11 @@ from pathlib import Path
 from whoosh import fields, index, qparser, scoring
 from whoosh.analysis import StandardAnalyzer
 
-from analyzers import AnalysisSettings
-from analyzers.normalization import DEFAULT_RULES
+from akhbar.analyzers import AnalysisSettings
+from akhbar.analyzers.normalization import DEFAULT_RULES
+from akhbar.indexer import Article
+from akhbar.search import Engine, QueryError
 from benchmarks._shared import read_jsonl, read_qrels, read_tsv, require_shared
-from indexer import Article
-from search import Engine, QueryError
 
 SYNTAX = re.compile(r"[\"()*~:+\-=|&^\[\]{}!?؟«»“”'،؛.,]")
 OPERATORS = {"OR", "AND", "NOT", "أو"}

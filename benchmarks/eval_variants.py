@@ -12,9 +12,9 @@ import random
 import re
 from pathlib import Path
 
-from analyzers.normalization import normalize
+from akhbar.analyzers.normalization import normalize
+from akhbar.search import Engine
 from benchmarks._shared import SHARED, read_jsonl, require_shared
-from search import Engine
 
 GROUPS = [
     ("person", ["ترامب", "ترمب"]),

@@ -12,9 +12,9 @@ import datetime as dt
 import random
 import re
 
-from analyzers.dates import month_names
-from analyzers.mentions import extract_dates
-from analyzers.normalization import normalize
+from akhbar.analyzers.dates import month_names
+from akhbar.analyzers.mentions import extract_dates
+from akhbar.analyzers.normalization import normalize
 from benchmarks._shared import SHARED, read_jsonl, require_shared
 
 SOURCES = {"ant_multisource_v2.1.jsonl.gz": 0.35, "ant_jawharafm_v1.1.jsonl.gz": 0.3, "egynews2013.jsonl.gz": 0.35}

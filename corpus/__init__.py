@@ -1,1 +1,1 @@
-"""The sample corpus shipped with akhbar (installed as the package ``akhbar_sample``)."""
+"""The sample corpus shipped with akhbar (installed as the package ``akhbar.sample``)."""

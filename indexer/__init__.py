@@ -1,9 +1,9 @@
 """Reading corpora into :class:`Article` records and building the index."""
 
-from indexer.article import Article, Rejected
-from indexer.build import BuildReport, update_index
-from indexer.corpus import corpus_files, read_corpus, read_file
-from indexer.errors import (
+from akhbar.indexer.article import Article, Rejected
+from akhbar.indexer.build import BuildReport, update_index
+from akhbar.indexer.corpus import corpus_files, read_corpus, read_file
+from akhbar.indexer.errors import (
     AkhbarError,
     ArticleNotFound,
     CorpusError,
@@ -15,8 +15,8 @@ from indexer.errors import (
     QueryError,
     QueryTimeout,
 )
-from indexer.schema import FORMAT_VERSION, make_schema
-from indexer.store import Store
+from akhbar.indexer.schema import FORMAT_VERSION, make_schema
+from akhbar.indexer.store import Store
 
 __all__ = [
     "FORMAT_VERSION",

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 from whoosh.writing import IndexWriter
 
-from analyzers import AnalysisSettings
-from indexer.article import Article, Rejected
-from indexer.prepare import Prepared, Preparer
-from indexer.store import Store
-from indexer.writer import BulkSegmentWriter
+from akhbar.analyzers import AnalysisSettings
+from akhbar.indexer.article import Article, Rejected
+from akhbar.indexer.prepare import Prepared, Preparer
+from akhbar.indexer.store import Store
+from akhbar.indexer.writer import BulkSegmentWriter
 
 Record = Article | Rejected
 Reporter = Callable[[str], None]
@@ -93,7 +93,7 @@ def update_index(
     """Add ``records`` to the index in ``store`` (replacing it with ``rebuild``).
 
     Rejected records and article problems are passed to ``report_problem`` as
-    one-line messages, as they happen.  Raises :class:`~indexer.errors.IndexLocked`
+    one-line messages, as they happen.  Raises :class:`~akhbar.indexer.errors.IndexLocked`
     if another process is writing.  On any exception (Ctrl-C included) the index
     is left as it was.  ``workers`` analysis processes run beside the writer
     (default: one per core on a multi-core machine, up to 3; 0 analyses in this process).

@@ -52,7 +52,7 @@ from whoosh.reading import TermNotFound
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from indexer.deadline import check as check_deadline
+from akhbar.indexer.deadline import check as check_deadline
 
 __all__ = ["BLOCK", "BLOCK_ERRORS", "AkhbarCodec", "BlockCompressedBytesColumn", "TermIndexWriter"]
 

@@ -33,9 +33,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, Final
 
-from analyzers.dates import DateError, parse_date
-from indexer.article import Article, Rejected, content_id
-from indexer.errors import CorpusError
+from akhbar.analyzers.dates import DateError, parse_date
+from akhbar.indexer.article import Article, Rejected, content_id
+from akhbar.indexer.errors import CorpusError
 
 Record = Article | Rejected
 

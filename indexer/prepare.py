@@ -4,7 +4,7 @@ processes when the machine has cores to spare.
 The expensive, index-independent part of indexing an article — tokenizing,
 normalizing and stemming each text field, extracting entities and dates — is
 done here, and the text fields are handed over as ready postings (terms,
-frequencies, encoded positions: :func:`indexer.writer.postings_of`; positions are
+frequencies, encoded positions: :func:`akhbar.indexer.writer.postings_of`; positions are
 0, 1, 2 … as the analyzer numbers them, since stop words close up).  Grouping the
 postings by term and writing the segment stays in the writing process, so on two
 cores analysis runs beside it.  Batches go out in order and come back in order: updates by id
@@ -29,30 +29,40 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from analyzers import AnalysisSettings
-from analyzers.chains import AnalysisCore
-from analyzers.entities import (
+import akhbar
+from akhbar.analyzers import AnalysisSettings
+from akhbar.analyzers.chains import AnalysisCore
+from akhbar.analyzers.entities import (
     EntityMention,
     extract_entities,
     extract_entities_batch,
     forget_caches,
     join_surnames,
 )
-from analyzers.mentions import extract_dates
-from analyzers.roots import root
-from indexer.article import Article
-from indexer.schema import ENTITY_INDEX, lead_end, pack_mentions
-from indexer.writer import Chunk, FieldJob, Postings, by_frequency, encode_terms, keywords, positional, postings_of
+from akhbar.analyzers.mentions import extract_dates
+from akhbar.analyzers.roots import root
+from akhbar.indexer.article import Article
+from akhbar.indexer.schema import ENTITY_INDEX, lead_end, pack_mentions
+from akhbar.indexer.writer import (
+    Chunk,
+    FieldJob,
+    Postings,
+    by_frequency,
+    encode_terms,
+    keywords,
+    positional,
+    postings_of,
+)
 
 T = TypeVar("T")
 Prepared = dict | str  # the Whoosh document, or why the article could not be analysed
 Item = tuple  # (Article, digest, …anything the caller wants back)
 
-# where ``indexer`` is importable from: the workers start there, so a user's own ``indexer``
-# package in the current directory cannot shadow it
-_IMPORT_ROOT = str(Path(__file__).resolve().parent.parent)
+# where the ``akhbar`` package this process runs is importable from: the workers start
+# there, so a user's own ``akhbar`` in the current directory cannot shadow it
+_IMPORT_ROOT = str(Path(akhbar.__file__).resolve().parent.parent)
 # the import root goes first on sys.path explicitly: with PYTHONSAFEPATH, -c adds no directory
-_WORKER = "import sys; sys.path.insert(0, sys.argv[1]); from indexer.prepare import serve; serve()"
+_WORKER = "import sys; sys.path.insert(0, sys.argv[1]); from akhbar.indexer.prepare import serve; serve()"
 BATCH = 64  # articles per task: large enough to amortize pickling, small enough to keep both cores busy
 
 
@@ -80,7 +90,7 @@ def _fields(
     field) and of its normalized forms (exact field), the text with its words for
     entity and date extraction (those that normalize to something: as ``(start, end,
     normalized)`` and the normalized forms alone), and the stems of the words that
-    end by offset ``lead`` (see :func:`indexer.schema.lead_end`); the roots of its
+    end by offset ``lead`` (see :func:`akhbar.indexer.schema.lead_end`); the roots of its
     stems are counted into ``roots``.  Positions count the kept tokens, as the
     analyzer numbers them (stop words close up)."""
     where: dict[str, list[int]] = {}
@@ -111,7 +121,7 @@ def _fields(
 
 def document(a: Article, digest: str, core: AnalysisCore) -> dict:
     """The Whoosh document for an article, its text fields analysed into
-    :class:`~indexer.writer.Postings` for :class:`~indexer.writer.BulkSegmentWriter`."""
+    :class:`~akhbar.indexer.writer.Postings` for :class:`~akhbar.indexer.writer.BulkSegmentWriter`."""
     doc, title, body = _analysed(a, digest, core)
     _add_entities(doc, *extract_entities_batch([title, body]))
     return doc
@@ -254,7 +264,7 @@ class _Worker:
 
     def send(self, kind: str, payload: object) -> None:
         """A request: ``"prepare"`` a batch of (article, digest); ``"field"`` (no answer)
-        then ``"encode"`` chunks of its terms (see :func:`indexer.writer.encode_terms`)."""
+        then ``"encode"`` chunks of its terms (see :func:`akhbar.indexer.writer.encode_terms`)."""
         self._outbox.put((kind, payload))
 
     def receive(self) -> list | None:
@@ -395,7 +405,7 @@ class Preparer:
             yield from zip(batch, documents, strict=True)
 
     def encode(self, jobs: Iterable[tuple[FieldJob, Iterable[Chunk]]]) -> Iterator[tuple[int, list]]:
-        """An :data:`indexer.writer.Encoder` for a commit, once all articles are prepared:
+        """An :data:`akhbar.indexer.writer.Encoder` for a commit, once all articles are prepared:
         the chunks of every field, in order, shared among the workers (each is told the
         field before its chunks); inline without them."""
 

@@ -17,12 +17,13 @@ from typing import Final
 from whoosh import columns, fields, formats
 from whoosh.system import emptybytes
 
-from analyzers import AnalysisSettings
-from analyzers.chains import AnalysisCore, ArabicRootAnalyzer, FastArabicAnalyzer
+from akhbar.analyzers import AnalysisSettings
+from akhbar.analyzers.chains import AnalysisCore, ArabicRootAnalyzer, FastArabicAnalyzer
 
 # 5: weight-only postings in the frequency-only fields; 6: block-compressed stored fields; 7: the root field;
-# 8: weight-only postings in the entity keyword fields; 9: entity mentions stored as one string
-FORMAT_VERSION: Final = 9
+# 8: weight-only postings in the entity keyword fields; 9: entity mentions stored as one string;
+# 10: only Whoosh's own classes pickled in the TOC (indexer/toc.py)
+FORMAT_VERSION: Final = 10
 LEAD_MIN: Final = 150
 LEAD_MAX: Final = 400
 

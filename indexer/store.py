@@ -32,9 +32,17 @@ from typing import Final
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage, RamStorage
 
-from analyzers import AnalysisSettings
-from indexer.errors import IndexAccessError, IndexCorrupt, IndexIncompatible, IndexLocked, IndexNotFound, NotAnIndex
-from indexer.schema import FORMAT_VERSION, make_schema
+from akhbar.analyzers import AnalysisSettings
+from akhbar.indexer.errors import (
+    IndexAccessError,
+    IndexCorrupt,
+    IndexIncompatible,
+    IndexLocked,
+    IndexNotFound,
+    NotAnIndex,
+)
+from akhbar.indexer.schema import FORMAT_VERSION, make_schema
+from akhbar.indexer.toc import create_index, open_index
 
 
 class _RamStorage(RamStorage):
@@ -92,7 +100,7 @@ class Store:
         store = cls(None)
         settings = settings or AnalysisSettings()
         store._ram_meta = Meta(generation="ram", analysis=settings)
-        store._ram = _RamStorage().create_index(make_schema(settings))
+        store._ram = create_index(_RamStorage(), make_schema(settings))
         return store
 
     def hint(self) -> str:
@@ -155,7 +163,14 @@ class Store:
         assert self.path is not None
         gen = self.path / meta.generation
         try:
-            return whoosh_index.open_dir(str(gen))
+            return open_index(FileStorage(str(gen)), make_schema(meta.analysis))
+        except (ModuleNotFoundError, AttributeError) as e:
+            # its TOC names classes by module paths this release does not have (written before
+            # akhbar's modules were installed as akhbar.*, or by a release that did not exist yet)
+            raise IndexIncompatible(
+                f"index at {self.path} was written by another version of akhbar "
+                f"({type(e).__name__}: {e}); {self.hint()}"
+            ) from None
         except (whoosh_index.EmptyIndexError, OSError, EOFError, ValueError, KeyError) as e:
             raise IndexCorrupt(f"index at {self.path} is damaged ({type(e).__name__}: {e}); {self.hint()}") from None
         except Exception as e:  # unpickling a damaged TOC can raise nearly anything
@@ -196,7 +211,7 @@ class Store:
         if self.path is None:
             assert self._ram is not None and self._ram_meta is not None
             if rebuild:
-                self._ram = _RamStorage().create_index(make_schema(self._ram_meta.analysis))
+                self._ram = create_index(_RamStorage(), make_schema(self._ram_meta.analysis))
             yield self._ram, self._ram_meta
             return
         old = None
@@ -218,9 +233,9 @@ class Store:
                 for f in (self.path / old.generation).iterdir():
                     if f.is_file() and not f.name.endswith("LOCK") and not f.name.endswith(".lock"):
                         os.link(f, gen / f.name)
-                ix = whoosh_index.open_dir(str(gen))
+                ix = open_index(FileStorage(str(gen)), make_schema(settings))
             else:
-                ix = FileStorage(str(gen)).create_index(make_schema(settings))
+                ix = create_index(FileStorage(str(gen)), make_schema(settings))
             meta = Meta(generation=gen.name, analysis=settings, articles=old.articles if old and not rebuild else 0)
             yield ix, meta
         except BaseException:

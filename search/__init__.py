@@ -1,6 +1,6 @@
 """Searching an akhbar index: the :class:`Engine`, its results, the query language."""
 
-from indexer.errors import (
+from akhbar.indexer.errors import (
     AkhbarError,
     ArticleNotFound,
     CorpusError,
@@ -12,7 +12,7 @@ from indexer.errors import (
     QueryError,
     QueryTimeout,
 )
-from search.engine import Doc, Engine, Hit, Results
+from akhbar.search.engine import Doc, Engine, Hit, Results
 
 __all__ = [
     "AkhbarError",

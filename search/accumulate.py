@@ -42,7 +42,7 @@ from whoosh.query import spans
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from indexer.deadline import check as check_deadline
+from akhbar.indexer.deadline import check as check_deadline
 
 __all__ = ["Accumulator", "Scored", "matching", "top"]
 

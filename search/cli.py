@@ -1,6 +1,6 @@
 """The ``akhbar`` command: each command parses its arguments and calls one
-:class:`~search.engine.Engine` method (or the analyzer), then hands the result to
-:class:`~search.render.Renderer`.  Errors are one line on stderr and exit code 2.
+:class:`~akhbar.search.engine.Engine` method (or the analyzer), then hands the result to
+:class:`~akhbar.search.render.Renderer`.  Errors are one line on stderr and exit code 2.
 
 Exit codes: 0 something matched, 1 nothing matched, 2 an error, 130 interrupted.
 """
@@ -19,12 +19,12 @@ from typing import Annotated, TextIO
 import typer
 from tqdm import tqdm
 
-from analyzers import analyze as analyze_text
-from indexer import AkhbarError, Store, read_corpus
-from indexer.errors import ArticleNotFound, IndexIncompatible, IndexNotFound, QueryTimeout
-from search.engine import SORTS, TIME_LIMIT, Engine, Hit, HitStream, default_index_path, sample_corpus
-from search.query import SYNTAX
-from search.render import Renderer
+from akhbar.analyzers import analyze as analyze_text
+from akhbar.indexer import AkhbarError, Store, read_corpus
+from akhbar.indexer.errors import ArticleNotFound, IndexIncompatible, IndexNotFound, QueryTimeout
+from akhbar.search.engine import SORTS, TIME_LIMIT, Engine, Hit, HitStream, default_index_path, sample_corpus
+from akhbar.search.query import SYNTAX
+from akhbar.search.render import Renderer
 
 app = typer.Typer(
     help="akhbar — search Arabic news archives.",
@@ -338,7 +338,7 @@ def repl(
     bidi: BidiOpt = False,
 ) -> None:
     """An interactive search session (scriptable: reads lines when stdin is not a terminal)."""
-    from search.repl import Session, history_path, page, prompt_session, run_interactive, run_lines
+    from akhbar.search.repl import Session, history_path, page, prompt_session, run_interactive, run_lines
 
     try:
         engine = open_engine(index, time_limit)

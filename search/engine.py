@@ -32,20 +32,20 @@ import numpy as np
 from whoosh import query as wquery
 from whoosh import scoring, sorting
 
-from analyzers import AnalysisSettings, Normalizer, normalize
-from analyzers.dates import parse_date_end
-from analyzers.dates import since as since_date
-from analyzers.entities import display_name
-from analyzers.stem import LightStemmer
-from indexer import Article, BuildReport, Rejected, Store, update_index
-from indexer.codec import BLOCK_ERRORS
-from indexer.deadline import expired, time_limit
-from indexer.errors import ArticleNotFound, IndexCorrupt, QueryError
-from indexer.schema import ENTITY_INDEX, unpack_mentions
-from search.accumulate import SCORED_FIELDS, Accumulator, matching, top
-from search.highlight import Highlighter
-from search.query import MAX_FUZZY_CHARS, Compiled, Highlights, Ranking, compile_query
-from search.vocabulary import Vocabulary
+from akhbar.analyzers import AnalysisSettings, Normalizer, normalize
+from akhbar.analyzers.dates import parse_date_end
+from akhbar.analyzers.dates import since as since_date
+from akhbar.analyzers.entities import display_name
+from akhbar.analyzers.stem import LightStemmer
+from akhbar.indexer import Article, BuildReport, Rejected, Store, update_index
+from akhbar.indexer.codec import BLOCK_ERRORS
+from akhbar.indexer.deadline import expired, time_limit
+from akhbar.indexer.errors import ArticleNotFound, IndexCorrupt, QueryError
+from akhbar.indexer.schema import ENTITY_INDEX, unpack_mentions
+from akhbar.search.accumulate import SCORED_FIELDS, Accumulator, matching, top
+from akhbar.search.highlight import Highlighter
+from akhbar.search.query import MAX_FUZZY_CHARS, Compiled, Highlights, Ranking, compile_query
+from akhbar.search.vocabulary import Vocabulary
 
 SORTS = ("relevance", "newest", "oldest")
 
@@ -488,7 +488,7 @@ class Engine:
         """:param today: the clock for relative dates (tests inject one)
         :param time_limit: seconds a query may run before it is stopped with
             :class:`QueryTimeout` (None: no limit); see :data:`TIME_LIMIT`
-        :param ranking: :class:`~search.query.Ranking` fields (title_boost, exact_boost,
+        :param ranking: :class:`~akhbar.search.query.Ranking` fields (title_boost, exact_boost,
             lead_boost, proximity, proximity_window, proclitics, k1, b)
         """
         self.store = store
@@ -1051,7 +1051,7 @@ def sample_corpus() -> Path:
     """The sample corpus shipped with akhbar (the five founding articles)."""
     from importlib import resources
 
-    return Path(str(resources.files("akhbar_sample")))
+    return Path(str(resources.files("akhbar.sample")))
 
 
 __all__ = ["Doc", "Engine", "EntityCount", "Hit", "HitStream", "Results", "default_index_path", "sample_corpus"]

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analyzers import Normalizer
-from analyzers.stem import LightStemmer
-from analyzers.tokenize import iter_words
-from search.query import Highlights
+from akhbar.analyzers import Normalizer
+from akhbar.analyzers.stem import LightStemmer
+from akhbar.analyzers.tokenize import iter_words
+from akhbar.search.query import Highlights
 
 MAX_SCAN = 200_000
 """Characters of a body scanned for matches (a 10 MB article is cut here)."""

@@ -28,17 +28,17 @@ from typing import Final
 from whoosh import query as wq
 from whoosh.query import spans
 
-from analyzers import AnalysisSettings, Normalizer
-from analyzers.dates import parse_date_range
-from analyzers.entities import G_LETTERS, entity_key, lookup, similar_names, skeleton
-from analyzers.roots import root
-from analyzers.stem import LightStemmer
-from analyzers.stopwords import load_stoplist
-from analyzers.tokenize import iter_words
-from indexer.deadline import check as check_deadline
-from indexer.errors import QueryError
-from indexer.schema import ENTITY_INDEX
-from search.vocabulary import Vocabulary
+from akhbar.analyzers import AnalysisSettings, Normalizer
+from akhbar.analyzers.dates import parse_date_range
+from akhbar.analyzers.entities import G_LETTERS, entity_key, lookup, similar_names, skeleton
+from akhbar.analyzers.roots import root
+from akhbar.analyzers.stem import LightStemmer
+from akhbar.analyzers.stopwords import load_stoplist
+from akhbar.analyzers.tokenize import iter_words
+from akhbar.indexer.deadline import check as check_deadline
+from akhbar.indexer.errors import QueryError
+from akhbar.indexer.schema import ENTITY_INDEX
+from akhbar.search.vocabulary import Vocabulary
 
 TEXT_FIELDS: Final = ("title", "body")
 KEYWORD_FIELDS: Final = ("source", "id", "category")
@@ -388,7 +388,7 @@ def parse(q: str) -> Node | None:
 
 @dataclass(frozen=True)
 class Ranking:
-    """How matches are weighted; each field is also an :class:`~search.engine.Engine`
+    """How matches are weighted; each field is also an :class:`~akhbar.search.engine.Engine`
     keyword argument.  Defaults chosen on the evaluation sets (benchmarks/eval_retrieval.py)."""
 
     title_boost: float = 2.0  # a title match against a body match

@@ -13,8 +13,8 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from search.engine import Doc, Hit, Results
-from search.highlight import mark
+from akhbar.search.engine import Doc, Hit, Results
+from akhbar.search.highlight import mark
 
 BOLD_RED = ("\x1b[1;31m", "\x1b[0m")
 DIM = ("\x1b[2m", "\x1b[0m")
@@ -35,7 +35,7 @@ def bidi_reshaper() -> Callable[[str], str]:
         import arabic_reshaper
         from bidi.algorithm import get_display
     except ImportError:
-        from indexer.errors import AkhbarError
+        from akhbar.indexer.errors import AkhbarError
 
         raise AkhbarError("--bidi needs two more packages: pip install 'akhbar[bidi]'") from None
     return lambda text: "\n".join(get_display(arabic_reshaper.reshape(line)) for line in text.split("\n"))

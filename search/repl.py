@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from indexer.errors import AkhbarError
-from search.engine import SORTS, Engine, Results
-from search.query import FIELDS, SYNTAX
-from search.render import Renderer
+from akhbar.indexer.errors import AkhbarError
+from akhbar.search.engine import SORTS, Engine, Results
+from akhbar.search.query import FIELDS, SYNTAX
+from akhbar.search.render import Renderer
 
 COMMANDS: dict[str, str] = {
     ":help": "this list",

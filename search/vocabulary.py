@@ -24,7 +24,7 @@ from bisect import bisect_left
 
 from whoosh.automata.lev import levenshtein_automaton
 
-from indexer.deadline import check as check_deadline
+from akhbar.indexer.deadline import check as check_deadline
 
 __all__ = ["Vocabulary"]
 

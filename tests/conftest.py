@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer import Article
-from search import Engine
+from akhbar.indexer import Article
+from akhbar.search import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

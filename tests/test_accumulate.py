@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-import search.accumulate
-import search.engine
-from search import Engine
+import akhbar.search.accumulate
+import akhbar.search.engine
+from akhbar.search import Engine
 from tests.test_codec import _corpus
 
 QUERIES = [
@@ -61,12 +61,12 @@ def test_same_hits_scores_and_totals_as_whoosh(
     updated_index: Path, match: str, cache: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if cache == "tiny":  # every term cached, and evicted soon after
-        monkeypatch.setattr(search.accumulate, "CACHE_FROM", 1)
-        monkeypatch.setattr(search.accumulate, "CACHED_POSTINGS", 60)
+        monkeypatch.setattr(akhbar.search.accumulate, "CACHE_FROM", 1)
+        monkeypatch.setattr(akhbar.search.accumulate, "CACHED_POSTINGS", 60)
     engine = Engine.open(updated_index)
     fast = _answers(engine, match)
     assert fast == _answers(engine, match)  # again, from the cache
-    monkeypatch.setattr(search.engine.Engine, "_accumulator", lambda self, searcher: None)  # Whoosh's matchers
+    monkeypatch.setattr(akhbar.search.engine.Engine, "_accumulator", lambda self, searcher: None)  # Whoosh's matchers
     slow = _answers(Engine.open(updated_index), match)
     assert fast == slow
     assert any(total > 20 for _, total, _ in fast)  # the queries do reach past one page

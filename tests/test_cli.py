@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from search.cli import app
+from akhbar.search.cli import app
 
 runner = CliRunner()
 

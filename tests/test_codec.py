@@ -16,10 +16,16 @@ from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
 from whoosh.filedb.filestore import RamStorage
 from whoosh.filedb.filetables import OrderedHashWriter
 
-import indexer.writer
-from indexer import Article
-from indexer.codec import BlockCompressedBytesColumn, BlockSettings, InlineTermInfo, TermIndexWriter, encode_postings
-from search import Engine
+import akhbar.indexer.writer
+from akhbar.indexer import Article
+from akhbar.indexer.codec import (
+    BlockCompressedBytesColumn,
+    BlockSettings,
+    InlineTermInfo,
+    TermIndexWriter,
+    encode_postings,
+)
+from akhbar.search import Engine
 
 WORDS = "حلب بحلب لحلب حمص دمشق هدنة قصف وزارة الخارجية محادثات جنيف الرئيس الأسواق النفط الأمطار القاهرة".split()
 
@@ -51,7 +57,7 @@ def two_indexes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, Engin
     Engine.open(ours).add(docs[70:])  # a second segment, then merged or searched together
     plain = tmp_path_factory.mktemp("plain") / "ix"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(indexer.writer, "AkhbarCodec", W3Codec)
+        mp.setattr(akhbar.indexer.writer, "AkhbarCodec", W3Codec)
         Engine.create(plain).add(docs[:70])
         Engine.open(plain).add(docs[70:])
     return Engine.open(ours), Engine.open(plain)

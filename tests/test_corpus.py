@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer import Article, CorpusError, Rejected, read_corpus
+from akhbar.indexer import Article, CorpusError, Rejected, read_corpus
 
 GOOD = {"id": "a1", "title": "عنوان", "body": "نص الخبر", "date": "2018-04-14", "source": "BBC Arabic"}
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from search import Engine
+from akhbar.search import Engine
 from tests.conftest import ROOT
 
 CHILD = """
 import sys, time, datetime as dt
-from indexer import Article
-from search import Engine
+from akhbar.indexer import Article
+from akhbar.search import Engine
 
 def slow():
     for i in range(100000):
@@ -61,7 +61,7 @@ def test_concurrent_writer_is_refused_while_a_build_runs(tmp_index: Path) -> Non
     proc = start_child(tmp_index)
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "search.cli", "index", str(ROOT / "corpus"), "--index", str(tmp_index)],
+            [sys.executable, "-m", "akhbar", "index", str(ROOT / "corpus"), "--index", str(tmp_index)],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -83,7 +83,7 @@ def test_ctrl_c_in_cli_says_nothing_was_committed(tmp_index: Path, tmp_path: Pat
                 json.dumps({"id": f"b{i}", "title": "عنوان", "body": f"نص طويل {i} " * 50}, ensure_ascii=False) + "\n"
             )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "search.cli", "index", str(big), "--index", str(tmp_index)],
+        [sys.executable, "-m", "akhbar", "index", str(big), "--index", str(tmp_index)],
         cwd=ROOT,
         stderr=subprocess.PIPE,
         text=True,
@@ -98,8 +98,8 @@ def test_ctrl_c_in_cli_says_nothing_was_committed(tmp_index: Path, tmp_path: Pat
 
 WRITER = """
 import sys, datetime as dt
-from indexer import Article
-from search import Engine
+from akhbar.indexer import Article
+from akhbar.search import Engine
 Engine.open(sys.argv[1]).add(
     Article(f"q{i}", f"زلزال {i}", f"ضرب زلزال المدينة رقم {i} " * 30, dt.date(2020, 1, 1)) for i in range(int(sys.argv[2]))
 )

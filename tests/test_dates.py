@@ -5,10 +5,10 @@ import datetime as dt
 
 import pytest
 
-from analyzers.dates import DateError, parse_date, parse_date_range, since
-from analyzers.mentions import extract_dates
-from indexer import Article
-from search import Engine, QueryError
+from akhbar.analyzers.dates import DateError, parse_date, parse_date_range, since
+from akhbar.analyzers.mentions import extract_dates
+from akhbar.indexer import Article
+from akhbar.search import Engine, QueryError
 
 D = dt.date
 PUB = D(2016, 10, 19)  # a Wednesday

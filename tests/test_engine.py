@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer import Article
-from search import Engine, IndexIncompatible, IndexLocked, IndexNotFound, NotAnIndex, QueryError
+from akhbar.indexer import Article
+from akhbar.search import Engine, IndexIncompatible, IndexLocked, IndexNotFound, NotAnIndex, QueryError
 from tests.conftest import MINI
 
 
@@ -154,16 +154,16 @@ def test_never_writes_into_a_foreign_directory(tmp_path: Path) -> None:
 
 
 def test_an_article_that_breaks_analysis_is_rejected_not_fatal(monkeypatch: pytest.MonkeyPatch) -> None:
-    import indexer.prepare
+    import akhbar.indexer.prepare
 
-    real = indexer.prepare.extract_dates
+    real = akhbar.indexer.prepare.extract_dates
 
     def flaky(text, published, words=None):
         if "زلزال" in text:
             raise ValueError("boom")
         return real(text, published, words)
 
-    monkeypatch.setattr(indexer.prepare, "extract_dates", flaky)
+    monkeypatch.setattr(akhbar.indexer.prepare, "extract_dates", flaky)
     problems: list[str] = []
     report = Engine.in_memory().add([*MINI, Article("bad", "خبر", "زلزال قوي")], report_problem=problems.append)
     assert (report.added, report.rejected) == (len(MINI), 1)
@@ -172,9 +172,9 @@ def test_an_article_that_breaks_analysis_is_rejected_not_fatal(monkeypatch: pyte
 
 def test_an_article_that_breaks_entity_extraction_costs_only_itself(monkeypatch: pytest.MonkeyPatch) -> None:
     """Entities are extracted a batch at a time; one bad text must not lose the batch."""
-    import indexer.prepare
+    import akhbar.indexer.prepare
 
-    real_batch, real_one = indexer.prepare.extract_entities_batch, indexer.prepare.extract_entities
+    real_batch, real_one = akhbar.indexer.prepare.extract_entities_batch, akhbar.indexer.prepare.extract_entities
 
     def flaky_batch(texts):
         if any("زلزال" in text for text, *_ in texts):
@@ -186,8 +186,8 @@ def test_an_article_that_breaks_entity_extraction_costs_only_itself(monkeypatch:
             raise ValueError("boom")
         return real_one(text, words, norms)
 
-    monkeypatch.setattr(indexer.prepare, "extract_entities_batch", flaky_batch)
-    monkeypatch.setattr(indexer.prepare, "extract_entities", flaky_one)
+    monkeypatch.setattr(akhbar.indexer.prepare, "extract_entities_batch", flaky_batch)
+    monkeypatch.setattr(akhbar.indexer.prepare, "extract_entities", flaky_one)
     problems: list[str] = []
     engine = Engine.in_memory()
     report = engine.add([*MINI, Article("bad", "خبر", "زلزال قوي")], report_problem=problems.append, workers=0)
@@ -198,7 +198,7 @@ def test_an_article_that_breaks_entity_extraction_costs_only_itself(monkeypatch:
 
 @pytest.mark.parametrize("damage", ["truncate_segment", "delete_segment", "truncate_toc", "scramble_blocks"])
 def test_damaged_index_files_give_one_clear_error(tmp_index: Path, damage: str) -> None:
-    from indexer import IndexCorrupt
+    from akhbar.indexer import IndexCorrupt
 
     gen = tmp_index / json.loads((tmp_index / "akhbar.json").read_text())["generation"]
     seg = next(gen.glob("*.seg"))

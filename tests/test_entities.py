@@ -5,11 +5,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import search.engine as search_engine
-from analyzers import entities, normalize
-from analyzers.entities import TYPES, entity_key, extract_entities, lookup, similar_names, skeleton
-from indexer import Article
-from search import Engine, QueryError
+import akhbar.search.engine as search_engine
+from akhbar.analyzers import entities, normalize
+from akhbar.analyzers.entities import TYPES, entity_key, extract_entities, lookup, similar_names, skeleton
+from akhbar.indexer import Article
+from akhbar.search import Engine, QueryError
 from tests.conftest import MINI
 
 SENTENCES = [
@@ -388,7 +388,7 @@ def test_the_taggers_rows_are_the_trained_features(word: str, clitic: str) -> No
 
 def test_a_full_score_table_keeps_the_most_used_words_and_the_same_labels() -> None:
     """A tagger whose table holds 40 words evicts half of them again and again."""
-    from analyzers.crf import BatchTagger
+    from akhbar.analyzers.crf import BatchTagger
 
     shipped = entities.batch_tagger()
     small = BatchTagger(entities.tagger(), shipped.path, shipped.word_rows, shipped.widths, max_words=40)
@@ -408,7 +408,7 @@ def test_the_taggers_word_marks_follow_their_words_through_evictions(mark: str) 
     """The tagger marks words as it scores them (the indexer: those that can begin a
     known name); a table of 40 words moves and drops words again and again, and the
     marks must still name the right positions."""
-    from analyzers.crf import BatchTagger
+    from akhbar.analyzers.crf import BatchTagger
 
     shipped = entities.batch_tagger()
     marks = entities._name_starts().__contains__ if mark == "name starts" else (lambda w: len(w) % 2 == 0)
@@ -447,7 +447,7 @@ def test_strip_clitics_takes_the_first_clitic_that_leaves_three_letters(word: st
 def test_the_model_file_is_read_as_crfsuite_reads_it(tmp_path) -> None:
     """The tagger reads labels and weights from the model file itself (Tagger.info()
     prints and re-parses the whole model: a seventh of a second in every worker)."""
-    from analyzers import crf
+    from akhbar.analyzers import crf
 
     shipped = entities.batch_tagger()
     info = entities.tagger().info()

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from indexer import Article
-from search import Engine, QueryError
-from search.cli import app
+from akhbar.indexer import Article
+from akhbar.search import Engine, QueryError
+from akhbar.search.cli import app
 
 ARTICLES = [
     Article(

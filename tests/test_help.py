@@ -8,7 +8,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from search.cli import app
+from akhbar.search.cli import app
 from tests.conftest import ROOT
 
 runner = CliRunner()
@@ -25,7 +25,7 @@ def named(text: str) -> list[tuple[str, str]]:
     (option "" for a command alone)."""
     found = []
     for line in text.splitlines():
-        for m in re.finditer(r"\bakhbar ([a-z][a-z-]*)([^|`'\n]*)", line):
+        for m in re.finditer(r"(?<!from )(?<!import )\bakhbar ([a-z][a-z-]*)([^|`'\n]*)", line):
             found.append((m[1], ""))
             found.extend((m[1], opt) for opt in re.findall(r"(?<![\w-])--[a-z][a-z-]*", m[2]))
     return found

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer import Article, Rejected, read_corpus
-from search import Engine, QueryError, QueryTimeout
-from search.engine import TIME_LIMIT
+from akhbar.indexer import Article, Rejected, read_corpus
+from akhbar.search import Engine, QueryError, QueryTimeout
+from akhbar.search.engine import TIME_LIMIT
 
 NASTY = [
     ("deep_parens", "(" * 5000 + "حلب" + ")" * 5000),

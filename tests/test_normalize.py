@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analyzers import normalize
-from analyzers.normalization import RULES, Normalizer
+from akhbar.analyzers import normalize
+from akhbar.analyzers.normalization import RULES, Normalizer
 
 RULE_CASES = [
     ("strip_diacritics", "الرَّئِيسُ", "الرييس"),

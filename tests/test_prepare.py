@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from analyzers.chains import AnalysisCore
-from indexer.prepare import BATCH, Preparer
-from indexer.schema import make_schema
-from indexer.writer import one_position
-from search import Engine
+from akhbar.analyzers.chains import AnalysisCore
+from akhbar.indexer.prepare import BATCH, Preparer
+from akhbar.indexer.schema import make_schema
+from akhbar.indexer.writer import one_position
+from akhbar.search import Engine
 from tests.conftest import MINI
 
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from search import Engine, QueryError
-from search.query import parse, parse_date_range
+from akhbar.search import Engine, QueryError
+from akhbar.search.query import parse, parse_date_range
 
 CASES = [
     ("all_words", "هدنة حلب", {"m01", "m02"}),
@@ -127,7 +127,7 @@ def test_proximity_bonus_adds_no_hits_in_all_mode() -> None:
 
 def test_hit_count_is_exact_for_or_queries() -> None:
     """The total counts every hit (Whoosh with optimize=False once reported 2,503 of 3,294)."""
-    from indexer import Article
+    from akhbar.indexer import Article
 
     engine = Engine.in_memory()
     words = ["حلب", "حمص", "دمشق", "درعا", "إدلب"]
@@ -143,8 +143,8 @@ def test_bonuses_rescored_for_candidates_rank_as_one_full_scoring() -> None:
 
     from whoosh import query as wq
 
-    from search.engine import _search_counting
-    from search.query import compile_query
+    from akhbar.search.engine import _search_counting
+    from akhbar.search.query import compile_query
     from tests.conftest import MINI
 
     engine = Engine.in_memory()

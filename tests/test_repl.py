@@ -11,8 +11,8 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from search import Engine
-from search.repl import Session, completer, prompt_session, run_interactive
+from akhbar.search import Engine
+from akhbar.search.repl import Session, completer, prompt_session, run_interactive
 from tests.conftest import ROOT
 
 
@@ -95,7 +95,7 @@ def test_completion(mini_engine: Engine, text: str, expected: str) -> None:
 
 def test_non_tty_mode_reads_lines(tmp_index: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "search.cli", "repl", "--index", str(tmp_index)],
+        [sys.executable, "-m", "akhbar", "repl", "--index", str(tmp_index)],
         input="هدنة\n:bogus\n:next\nالقاهرة\n",
         capture_output=True,
         text=True,

@@ -29,7 +29,7 @@ def spawn(index: Path, home: Path):
     }
     child = pexpect.spawn(
         sys.executable,
-        ["-m", "search.cli", "repl", "--index", str(index)],
+        ["-m", "akhbar", "repl", "--index", str(index)],
         env=env,
         encoding="utf-8",
         timeout=30,

@@ -7,12 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analyzers import LightStemmer, normalize
-from analyzers.chains import ArabicRootAnalyzer
-from analyzers.isri import isri_root
-from analyzers.roots import root
-from indexer import Article
-from search import Engine
+from akhbar.analyzers import LightStemmer, normalize
+from akhbar.analyzers.chains import ArabicRootAnalyzer
+from akhbar.analyzers.isri import isri_root
+from akhbar.analyzers.roots import root
+from akhbar.indexer import Article
+from akhbar.search import Engine
 
 # one row per ISRI step or pattern; the expected roots are nltk 3.9's answers
 ISRI_CASES = [

@@ -4,8 +4,8 @@ import gzip
 import itertools
 import json
 
-from indexer import Article, Rejected, read_corpus
-from search import Engine
+from akhbar.indexer import Article, Rejected, read_corpus
+from akhbar.search import Engine
 from tests.conftest import SHARED, needs_shared
 
 pytestmark = needs_shared
@@ -56,7 +56,7 @@ def test_hit_counts_are_exact_on_real_news(tmp_path) -> None:
     """The total is every matching article.  Whoosh's one-pass count, with its
     matcher replacement, undercounted 3 of 300 headline words on these 3,000
     articles (يرفض: 25 of 39); akhbar counts without it."""
-    from analyzers import analyze
+    from akhbar.analyzers import analyze
 
     records = itertools.islice(read_corpus([SHARED / "corpora" / "ant_multisource_v2.1.jsonl.gz"]), 3000)
     engine = Engine.at(tmp_path / "ix")
@@ -74,7 +74,7 @@ def test_hit_counts_are_exact_on_real_news(tmp_path) -> None:
 
 
 def _compiled(engine: Engine, text: str):
-    from search.query import compile_query
+    from akhbar.search.query import compile_query
 
     searcher = engine._current()
     compiled = compile_query(text, searcher.reader(), engine._settings, ranking=engine.ranking, today=engine.today())

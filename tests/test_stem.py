@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzers import LightStemmer, normalize
+from akhbar.analyzers import LightStemmer, normalize
 
 STEM_CASES = [
     ("waw", "وقال", "قال"),

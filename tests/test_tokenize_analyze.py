@@ -3,8 +3,8 @@ import pickle
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analyzers import ArabicAnalyzer, ArabicExactAnalyzer, analyze
-from analyzers.tokenize import ArabicTokenizer, iter_words
+from akhbar.analyzers import ArabicAnalyzer, ArabicExactAnalyzer, analyze
+from akhbar.analyzers.tokenize import ArabicTokenizer, iter_words
 
 ARABIC = st.text(alphabet=st.characters(min_codepoint=0x0600, max_codepoint=0x06FF) | st.sampled_from(" ،.\nabc123"))
 
@@ -61,7 +61,7 @@ def test_positions_increase(text: str) -> None:
 def test_analysis_core_finds_the_tokenizers_words_and_offsets(text: str) -> None:
     """AnalysisCore locates words with str.find instead of match objects: the same words
     at the same offsets (standalone marks, tatweel, underscores and repeats included)."""
-    from analyzers.chains import AnalysisCore
+    from akhbar.analyzers.chains import AnalysisCore
 
     found = [(w, start, end) for w, _, _, start, end in AnalysisCore().words(text)]
     assert found == [(m.group(), m.start(), m.end()) for m in iter_words(text)]
@@ -69,7 +69,7 @@ def test_analysis_core_finds_the_tokenizers_words_and_offsets(text: str) -> None
 
 @given(ARABIC)
 def test_fast_analyzer_equals_the_chains(text: str) -> None:
-    from analyzers.chains import AnalysisCore, FastArabicAnalyzer
+    from akhbar.analyzers.chains import AnalysisCore, FastArabicAnalyzer
 
     core = AnalysisCore()
     for stem, chain in ((True, ArabicAnalyzer()), (False, ArabicExactAnalyzer())):
@@ -85,7 +85,7 @@ def test_fast_analyzer_equals_the_chains(text: str) -> None:
 
 
 def test_fast_analyzer_pickles_with_a_shared_core() -> None:
-    from analyzers.chains import AnalysisCore, FastArabicAnalyzer
+    from akhbar.analyzers.chains import AnalysisCore, FastArabicAnalyzer
 
     core = AnalysisCore()
     a, b = pickle.loads(pickle.dumps((FastArabicAnalyzer(core=core), FastArabicAnalyzer(stem=False, core=core))))

@@ -16,15 +16,16 @@ from hypothesis import strategies as st
 from whoosh.filedb.filestore import RamStorage
 from whoosh.writing import SegmentWriter
 
-from analyzers.chains import AnalysisCore
-from indexer import Article, codec
-from indexer.build import update_index
-from indexer.codec import AkhbarCodec
-from indexer.prepare import document
-from indexer.schema import ENTITY_INDEX, lead_of, make_schema, unpack_mentions
-from indexer.store import Store
-from indexer.writer import BulkSegmentWriter, Postings, _PostingBuffer, decode_records, one_position
-from search import Engine
+from akhbar.analyzers.chains import AnalysisCore
+from akhbar.indexer import Article, codec
+from akhbar.indexer.build import update_index
+from akhbar.indexer.codec import AkhbarCodec
+from akhbar.indexer.prepare import document
+from akhbar.indexer.schema import ENTITY_INDEX, lead_of, make_schema, unpack_mentions
+from akhbar.indexer.store import Store
+from akhbar.indexer.toc import create_index
+from akhbar.indexer.writer import BulkSegmentWriter, Postings, _PostingBuffer, decode_records, one_position
+from akhbar.search import Engine
 from tests.conftest import MINI
 
 TEXT_FIELDS = ("title", "body", "lead", "title_exact", "body_exact")
@@ -103,7 +104,7 @@ def test_prepared_postings_write_what_whoosh_writes_from_the_text(compress_all, 
     articles = _articles(300)  # common terms fill several posting blocks
     docs = [document(a, a.digest(), core) for a in articles]
     assert isinstance(docs[0]["body"], Postings)
-    ours = RamStorage().create_index(make_schema())
+    ours = create_index(RamStorage(), make_schema())  # reads back the codec akhbar writes
     writer = BulkSegmentWriter(ours)
     for doc in docs:
         writer.add_document(**doc)
@@ -159,7 +160,7 @@ def test_term_vectors_are_refused_not_silently_dropped() -> None:
     schema = make_schema()
     schema.add("extra", fields.TEXT(vector=True))
     with pytest.raises(ValueError, match="extra"):
-        BulkSegmentWriter(RamStorage().create_index(schema))
+        BulkSegmentWriter(create_index(RamStorage(), schema))
 
 
 def _built(path, articles, workers: int):
@@ -172,7 +173,7 @@ def _built(path, articles, workers: int):
 def test_a_commit_shared_with_the_workers_writes_the_same_index(tmp_path, monkeypatch, workers_die) -> None:
     """The final commit's terms are encoded in the analysis workers; if they are gone,
     in the writing process. Either way the index is the one a serial build writes."""
-    from indexer.prepare import BATCH, Preparer
+    from akhbar.indexer.prepare import BATCH, Preparer
 
     articles = _articles(3 * BATCH)
     if workers_die:

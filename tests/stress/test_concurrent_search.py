@@ -13,14 +13,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from indexer import read_corpus
-from search import Engine
+from akhbar.indexer import read_corpus
+from akhbar.search import Engine
 from tests.conftest import ROOT
 from tests.stress.corpus import article, write_jsonl
 
 SEARCHER = """
 import json, sys, threading, time
-from search import Engine
+from akhbar.search import Engine
 from pathlib import Path
 path, stop = sys.argv[1], Path(sys.argv[2])
 engine = Engine.open(path, time_limit=None)  # this test is about consistency under load, not speed
@@ -41,8 +41,8 @@ print(json.dumps({"seen": seen, "errors": errors}))
 
 WRITER = """
 import sys
-from indexer import read_corpus
-from search import Engine
+from akhbar.indexer import read_corpus
+from akhbar.search import Engine
 for path in sys.argv[2:]:
     Engine.open(sys.argv[1]).add(read_corpus([path]))
 """

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from search import Engine
+from akhbar.search import Engine
 from tests.conftest import ROOT
 from tests.stress.corpus import article, write_jsonl
 
@@ -30,7 +30,7 @@ from tests.stress.corpus import article, write_jsonl
 # kills relative to them); the production code is unchanged.
 CHILD = """
 import sys, time
-from indexer import store, writer
+from akhbar.indexer import store, writer
 def marked(name, f):
     def call(*args, **kwargs):
         print(name, time.monotonic(), flush=True)
@@ -38,9 +38,9 @@ def marked(name, f):
     return call
 writer.BulkSegmentWriter.commit = marked("commit", writer.BulkSegmentWriter.commit)
 store.Store.publish = marked("publish", store.Store.publish)
-from search import engine
+from akhbar.search import engine
 engine.Engine.add = marked("add", engine.Engine.add)
-from search.cli import main
+from akhbar.search.cli import main
 sys.argv = ["akhbar", *sys.argv[1:]]
 main()
 """
@@ -119,7 +119,7 @@ def workers_of_dead_parents() -> list[int]:
             ppid = int((p / "stat").read_text().rsplit(")", 1)[1].split()[1])
         except (OSError, ValueError, IndexError):
             continue
-        if b"indexer.prepare import serve" in cmd and ppid == 1:
+        if b"akhbar.indexer.prepare import serve" in cmd and ppid == 1:
             orphans.append(int(p.name))
     return orphans
 
@@ -147,7 +147,7 @@ def scenarios(tmp_path_factory: pytest.TempPathFactory) -> list[Scenario]:
 
 
 def _rows(path: Path):
-    from indexer import read_corpus
+    from akhbar.indexer import read_corpus
 
     return read_corpus([path])
 
