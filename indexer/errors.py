@@ -59,11 +59,16 @@ class CorpusError(AkhbarError):
 
 class QueryError(AkhbarError):
     """A query that cannot be parsed or run; ``position`` is the 0-based offset
-    of the problem in the query text, when there is one."""
+    of the problem in the query text, when there is one; ``parameters``, the names of
+    the search parameters at fault (``date_from`` …), which a front end may call by
+    its own names (the CLI's ``--from``)."""
 
-    def __init__(self, message: str, query: str = "", position: int | None = None) -> None:
+    def __init__(
+        self, message: str, query: str = "", position: int | None = None, *, parameters: tuple[str, ...] = ()
+    ) -> None:
         self.query = query
         self.position = position
+        self.parameters = parameters
         if position is not None and query:
             # a little context either side: the message stays one short line for a query of any length
             before = query[max(0, position - 24) : position]

@@ -156,12 +156,19 @@ def search(
     raise typer.Exit(0 if results.total else 1)
 
 
+FLAGS = {"date_from": "--from", "date_to": "--to", "since": "--since"}
+
+
 def _message(e: AkhbarError) -> str:
+    """The error in the command line's terms: its flags for the Engine's parameters."""
     if isinstance(e, QueryTimeout):
         return (
             f"{e}: narrow the query (fewer phrases, prefixes or OR-ed words; rarer words) or give it more --time-limit"
         )
-    return str(e)
+    message = str(e)
+    for name in getattr(e, "parameters", ()):
+        message = message.replace(name, FLAGS.get(name, name))
+    return message
 
 
 def export(hits: HitStream, fmt: str) -> None:

@@ -242,11 +242,12 @@ def date_window(date_from: str | dt.date | None, date_to: str | dt.date | None) 
         try:
             return parse_date_end(value.strip(), end=last)
         except ValueError as e:
-            raise QueryError(f"bad {'--to' if last else '--from'} date: {e}") from None
+            name = "date_to" if last else "date_from"
+            raise QueryError(f"bad {name}: {e}", parameters=(name,)) from None
 
     start, stop = end(date_from, last=False), end(date_to, last=True)
     if start and stop and start > stop:
-        raise QueryError(f"--from ({start}) is after --to ({stop})")
+        raise QueryError(f"date_from ({start}) is after date_to ({stop})", parameters=("date_from", "date_to"))
     return wquery.DateRange(
         "date",
         dt.datetime.combine(start, dt.time.min) if start else None,
@@ -258,7 +259,7 @@ def _since(spec: str, today: dt.date) -> dt.date:
     try:
         return since_date(spec, today)
     except ValueError as e:
-        raise QueryError(f"bad --since: {e}") from None
+        raise QueryError(f"bad since: {e}", parameters=("since",)) from None
 
 
 def _later(date_from: str | dt.date | None, other: dt.date) -> dt.date:
@@ -268,7 +269,7 @@ def _later(date_from: str | dt.date | None, other: dt.date) -> dt.date:
         try:
             date_from = parse_date_end(date_from.strip(), end=False)
         except ValueError as e:
-            raise QueryError(f"bad --from date: {e}") from None
+            raise QueryError(f"bad date_from: {e}", parameters=("date_from",)) from None
     return max(date_from, other)
 
 

@@ -248,3 +248,31 @@ def test_negations_and_date_ranges_alone_rank_as_whoosh_does(mini_engine: Engine
     whoosh = mini_engine.search(query, limit=50, facets=True)  # facets take Whoosh's own matchers
     assert fast.total == whoosh.total > 0
     assert [(h.id, round(h.score, 6)) for h in fast] == [(h.id, round(h.score, 6)) for h in whoosh]
+
+
+@pytest.mark.parametrize(
+    "options, library, cli",
+    [
+        ({"date_from": "2018-99"}, "bad date_from", "bad --from"),
+        (
+            {"date_from": "2018", "date_to": "2017"},
+            "date_from (2018-01-01) is after date_to",
+            "--from (2018-01-01) is after --to",
+        ),
+        ({"since": "7x"}, "bad since", "bad --since"),
+    ],
+)
+def test_the_library_names_its_parameters_and_the_cli_its_flags(
+    mini_engine: Engine, tmp_index: Path, options: dict, library: str, cli: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from akhbar.search.cli import app
+
+    with pytest.raises(QueryError) as caught:
+        mini_engine.search("هدنة", **options)
+    assert str(caught.value).startswith(library) and "--" not in str(caught.value)
+    flags = {"date_from": "--from", "date_to": "--to", "since": "--since"}
+    args = [arg for name, value in options.items() for arg in (flags[name], value)]
+    result = CliRunner().invoke(app, ["search", "هدنة", "--index", str(tmp_index), *args])
+    assert result.exit_code == 2 and result.stderr.startswith(f"akhbar: {cli}")
