@@ -1,23 +1,31 @@
-"""The analysis chains, built once from the rule modules, shared by indexing and querying.
+"""The analysis of a text: one function, :meth:`AnalysisCore.words`, used by indexing,
+query compilation, highlighting and :func:`analyze`.
 
-``ArabicAnalyzer()``      tokenize → normalize → stop words → light stem (emits stems)
-``ArabicExactAnalyzer()`` tokenize → normalize → stop words            (emits written forms)
-``ArabicRootAnalyzer()``  tokenize → normalize → stop words → light stem → root (emits ISRI roots)
-akhbar's index uses the first for its positional ``title``/``body`` fields, the
-second for the frequency-only ``title_exact``/``body_exact`` fields and the third for
-the frequency-only ``root`` field (a ranking signal, see :mod:`analyzers.roots`).  All
-are plain Whoosh analyzers, usable in anyone's Whoosh schema.
+For each word of a text it gives the written form, the normalized form, the light stem
+(None for a stop word) and the word's offsets.  The Arabic knowledge itself lives in the
+rule modules, one filter per rule (:mod:`akhbar.analyzers.normalization`, ``stopwords``,
+``stem``, ``roots``); :func:`rule_chain` composes those filters as a Whoosh chain, and the
+tests hold the fused analysis equal to it.  Whoosh sees the analysis through thin
+adapters (:class:`FastArabicAnalyzer`):
+
+``ArabicAnalyzer()``      the stems, with positions (akhbar's ``title``/``body`` fields)
+``ArabicExactAnalyzer()`` the normalized written forms (``title_exact``/``body_exact``)
+``ArabicRootAnalyzer()``  the ISRI roots of the stems (the ``root`` ranking field, see
+                          :mod:`akhbar.analyzers.roots`)
+
+All three are ordinary Whoosh analyzers, usable in anyone's Whoosh schema.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 
 from akhbar.analyzers.normalization import DEFAULT_RULES, NormalizeFilter, Normalizer
-from akhbar.analyzers.roots import RootFilter
+from akhbar.analyzers.roots import RootFilter, root
 from akhbar.analyzers.stem import LightStemFilter, LightStemmer
 from akhbar.analyzers.stopwords import ArabicStopFilter, load_stoplist
-from akhbar.analyzers.tokenize import WORD_PATTERN, ArabicTokenizer, iter_words
+from akhbar.analyzers.tokenize import WORD_PATTERN, ArabicTokenizer
 
 
 @dataclass(frozen=True)
@@ -43,40 +51,50 @@ class AnalysisSettings:
         return cls(rules=tuple(data["rules"]), stemmer=dict(data["stemmer"]), stopwords=data["stopwords"])
 
 
-def _base(settings: AnalysisSettings):
+def rule_chain(settings: AnalysisSettings | None = None, *, stem: bool = True, roots: bool = False):
+    """The rules as a Whoosh chain of filters, one filter a rule: tokenize → normalize →
+    stop words (→ light stem (→ root)).  The reference the fused analysis is tested
+    against, and a way to use single rules in a Whoosh schema of one's own.
+
+    >>> [t.text for t in rule_chain()("وأخبارها في الأخبار")]
+    ['اخبار', 'اخبار']
+    """
+    settings = settings or AnalysisSettings()
     chain = ArabicTokenizer() | NormalizeFilter(settings.rules)
     if settings.stopwords:
         chain = chain | ArabicStopFilter(settings.normalizer())
+    if stem or roots:
+        chain = chain | LightStemFilter(settings.make_stemmer())
+    if roots:
+        chain = chain | RootFilter()
     return chain
 
 
 def ArabicAnalyzer(settings: AnalysisSettings | None = None):  # noqa: N802 (Whoosh naming)
-    """tokenize → normalize → stop → light stem.
+    """The stems of a text's words, stop words left out.
 
     >>> [t.text for t in ArabicAnalyzer()("وأخبارها في الأخبار")]
     ['اخبار', 'اخبار']
     """
-    settings = settings or AnalysisSettings()
-    return _base(settings) | LightStemFilter(settings.make_stemmer())
+    return FastArabicAnalyzer(settings, stem=True)
 
 
 def ArabicExactAnalyzer(settings: AnalysisSettings | None = None):  # noqa: N802
-    """tokenize → normalize → stop: written forms, unstemmed.
+    """The normalized written forms, unstemmed, stop words left out.
 
     >>> [t.text for t in ArabicExactAnalyzer()("وأخبارها في الأخبار")]
     ['واخبارها', 'الاخبار']
     """
-    return _base(settings or AnalysisSettings())
+    return FastArabicAnalyzer(settings, stem=False)
 
 
 def ArabicRootAnalyzer(settings: AnalysisSettings | None = None):  # noqa: N802
-    """tokenize → normalize → stop → light stem → ISRI root of the stem.
+    """The ISRI roots of the stems.
 
     >>> [t.text for t in ArabicRootAnalyzer()("يكتبون في المكتبات")]
     ['كتب', 'كتب']
     """
-    settings = settings or AnalysisSettings()
-    return _base(settings) | LightStemFilter(settings.make_stemmer()) | RootFilter()
+    return FastArabicAnalyzer(settings, stem=True, roots=True)
 
 
 @dataclass(frozen=True)
@@ -98,22 +116,30 @@ def analyze(text: str, settings: AnalysisSettings | None = None) -> list[TokenIn
     >>> [(t.original, t.normalized, t.stem) for t in analyze("وَالأخبارُ في حلب")]
     [('وَالأخبارُ', 'والاخبار', 'اخبار'), ('في', 'في', None), ('حلب', 'حلب', 'حلب')]
     """
-    settings = settings or AnalysisSettings()
-    norm = settings.normalizer()
-    stem = settings.make_stemmer()
-    stops = load_stoplist(norm) if settings.stopwords else frozenset()
     out: list[TokenInfo] = []
     pos = 0
-    for m in iter_words(text):
-        n = norm(m.group())
+    for original, n, stem, start, end in shared_core(settings).words(text):
         if not n:
             continue
-        if n in stops:
-            out.append(TokenInfo(m.group(), n, None, m.start(), m.end(), None))
+        if stem is None:
+            out.append(TokenInfo(original, n, None, start, end, None))
             continue
-        out.append(TokenInfo(m.group(), n, stem(n), m.start(), m.end(), pos))
+        out.append(TokenInfo(original, n, stem, start, end, pos))
         pos += 1
     return out
+
+
+_CORES: dict[str, AnalysisCore] = {}
+
+
+def shared_core(settings: AnalysisSettings | None = None) -> AnalysisCore:
+    """One :class:`AnalysisCore` per settings in this process (its word cache is shared)."""
+    settings = settings or AnalysisSettings()
+    key = json.dumps(settings.to_json(), sort_keys=True)
+    core = _CORES.get(key)
+    if core is None:
+        core = _CORES.setdefault(key, AnalysisCore(settings))
+    return core
 
 
 class AnalysisCore:
@@ -179,30 +205,35 @@ class AnalysisCore:
 
 
 class FastArabicAnalyzer:
-    """The same tokens as :func:`ArabicAnalyzer` (``stem=True``) or
-    :func:`ArabicExactAnalyzer` (``stem=False``), from one fused loop over
-    :meth:`AnalysisCore.words` instead of a chain of generator filters per token.
-    akhbar's schema gives all its text fields one shared core; tests check the
-    output against the chains on random text.
+    """Whoosh's analyzer interface over :meth:`AnalysisCore.words`: stems (``stem=True``),
+    written forms (``stem=False``) or roots (``roots=True``), from one loop instead of a
+    chain of generator filters per token.  akhbar's schema gives all its text fields
+    one shared core; tests check the output against :func:`rule_chain` on random text.
     """
 
     is_morph = True
 
     def __init__(
-        self, settings: AnalysisSettings | None = None, *, stem: bool = True, core: AnalysisCore | None = None
+        self,
+        settings: AnalysisSettings | None = None,
+        *,
+        stem: bool = True,
+        roots: bool = False,
+        core: AnalysisCore | None = None,
     ) -> None:
         self.core = core or AnalysisCore(settings)
         self.stem = stem
+        self.roots = roots
 
     def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, FastArabicAnalyzer)
-            and other.stem == self.stem
+            and (other.stem, other.roots) == (self.stem, self.roots)
             and other.core.settings == self.core.settings
         )
 
     def __hash__(self) -> int:
-        return hash((self.core.settings.rules, self.stem))
+        return hash((self.core.settings.rules, self.stem, self.roots))
 
     def __call__(
         self,
@@ -222,6 +253,7 @@ class FastArabicAnalyzer:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pos = start_pos
         use_stem = self.stem
+        roots = self.roots
         for original, n, s, start, end in self.core.words(value):
             if not n:
                 continue
@@ -234,7 +266,7 @@ class FastArabicAnalyzer:
                         t.startchar, t.endchar = start_char + start, start_char + end
                     yield t
                 continue
-            t.text = s if use_stem else n
+            t.text = root(s) if roots else (s if use_stem else n)
             t.stopped = False
             t.boost = 1.0
             if keeporiginal:

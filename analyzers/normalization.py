@@ -231,7 +231,7 @@ class NormalizeFilter(Filter):
     Not a morphological filter: spelling suggestions and exact search see its
     output.  Offsets are left alone, so they still point into the original text.
 
-    >>> from analyzers.tokenize import ArabicTokenizer
+    >>> from akhbar.analyzers.tokenize import ArabicTokenizer
     >>> [t.text for t in (ArabicTokenizer() | NormalizeFilter())("الرَّئيسُ أعلن")]
     ['الرييس', 'اعلن']
     """

@@ -39,8 +39,8 @@ class RootFilter(Filter):
     """Whoosh filter replacing each stemmed token's text with its root; place it after
     the stop filter and the stemmer.
 
-    >>> from analyzers.chains import ArabicRootAnalyzer
-    >>> [t.text for t in ArabicRootAnalyzer()("المكتبات في المدينة")]
+    >>> from akhbar.analyzers.chains import rule_chain
+    >>> [t.text for t in rule_chain(roots=True)("المكتبات في المدينة")]
     ['كتب', 'دين']
     """
 

@@ -156,8 +156,8 @@ class LightStemFilter(Filter):
 
     ``is_morph`` lets Whoosh skip it where unstemmed forms are wanted.
 
-    >>> from analyzers.tokenize import ArabicTokenizer
-    >>> from analyzers.normalization import NormalizeFilter
+    >>> from akhbar.analyzers.tokenize import ArabicTokenizer
+    >>> from akhbar.analyzers.normalization import NormalizeFilter
     >>> chain = ArabicTokenizer() | NormalizeFilter() | LightStemFilter()
     >>> [t.text for t in chain("وبالمدارس الإنسانية")]
     ['مدارس', 'انسان']

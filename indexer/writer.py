@@ -125,7 +125,7 @@ def keywords(keys: Iterable[str]) -> Postings:
     holding these distinct keys — what ``field.index(",".join(keys))`` gives, without
     the writer running Whoosh's keyword analyzer for every article.
 
-    >>> from indexer.schema import WeightOnly
+    >>> from akhbar.indexer.schema import WeightOnly
     >>> field = fields.KEYWORD(commas=True)
     >>> field.format = WeightOnly()
     >>> p = keywords(["دونالد ترامب", "بوتين"])

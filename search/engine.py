@@ -1,7 +1,7 @@
 """The :class:`Engine`: akhbar's one embeddable entry point.
 
->>> from search import Engine
->>> from indexer import Article
+>>> from akhbar.search import Engine
+>>> from akhbar.indexer import Article
 >>> with Engine.in_memory() as engine:
 ...     report = engine.add([Article(id="a1", title="هدنة في حلب", body="أعلنت الأطراف هدنةً إنسانية في حلب.")])
 ...     [hit.id for hit in engine.search("الهدنة بحلب")]
@@ -33,10 +33,10 @@ from whoosh import query as wquery
 from whoosh import scoring, sorting
 
 from akhbar.analyzers import AnalysisSettings, Normalizer, normalize
+from akhbar.analyzers.chains import shared_core
 from akhbar.analyzers.dates import parse_date_end
 from akhbar.analyzers.dates import since as since_date
 from akhbar.analyzers.entities import display_name
-from akhbar.analyzers.stem import LightStemmer
 from akhbar.indexer import Article, BuildReport, Rejected, Store, update_index
 from akhbar.indexer.codec import BLOCK_ERRORS
 from akhbar.indexer.deadline import expired, time_limit
@@ -591,7 +591,7 @@ class Engine:
             self._vocabulary = Vocabulary(self._searcher.reader())
             self._expansions = {}
             self._settings = meta.analysis
-            self._highlighter = Highlighter(Normalizer(meta.analysis.rules), LightStemmer(**meta.analysis.stemmer))
+            self._highlighter = Highlighter(shared_core(meta.analysis))
             reader = self._searcher.reader()
             self._known = {
                 f: [t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.lexicon(f)]
@@ -703,7 +703,7 @@ class Engine:
         was made, even if a newer one is published meanwhile.  The query's time limit
         applies to finding the hits, not to reading them out.
 
-        >>> from indexer import Article
+        >>> from akhbar.indexer import Article
         >>> with Engine.in_memory() as engine:
         ...     _ = engine.add([Article(f"a{i}", "خبر", f"حلب {i}") for i in range(3)])
         ...     with engine.iter_hits("حلب", sort="oldest") as hits:

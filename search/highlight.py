@@ -1,17 +1,16 @@
 """Snippets: short passages of the original text around the best matches.
 
-The text is tokenized with the index's own tokenizer, so offsets point into the
-article as written (diacritics, tatweel and hamza forms intact); each word is
-normalized and stemmed to decide whether it matches, exactly as at index time.
+The text is analysed by the index's own analysis (:meth:`AnalysisCore.words`), so
+offsets point into the article as written (diacritics, tatweel and hamza forms intact)
+and each word is normalized and stemmed to decide whether it matches, exactly as at
+index time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from akhbar.analyzers import Normalizer
-from akhbar.analyzers.stem import LightStemmer
-from akhbar.analyzers.tokenize import iter_words
+from akhbar.analyzers.chains import AnalysisCore
 from akhbar.search.query import Highlights
 
 MAX_SCAN = 200_000
@@ -41,20 +40,10 @@ def mark(text: str, spans: list[tuple[int, int]], before: str, after: str) -> st
 
 
 class Highlighter:
-    def __init__(self, normalizer: Normalizer, stemmer: LightStemmer) -> None:
-        self.norm = normalizer
-        self.stem = stemmer
-        self._words: dict[str, tuple[str, str]] = {}  # word as written → (normalized, stem)
+    """Marks the words of a text that a query matched, analysing the text as the index does."""
 
-    def _analysed(self, word: str) -> tuple[str, str]:
-        entry = self._words.get(word)
-        if entry is None:
-            n = self.norm(word)
-            entry = (n, self.stem(n) if n else "")
-            if len(self._words) > 200_000:  # bounded: a long-lived Engine sees many texts
-                self._words.clear()
-            self._words[word] = entry
-        return entry
+    def __init__(self, core: AnalysisCore) -> None:
+        self.core = core
 
     def matches(self, text: str, hl: Highlights) -> list[tuple[int, int]]:
         """Offsets of every word of ``text`` that the query matched."""
@@ -62,12 +51,11 @@ class Highlighter:
             return []
         found = []
         prefixes = tuple(hl.prefixes)
-        for m in iter_words(text[:MAX_SCAN]):
-            n, stem = self._analysed(m.group())
+        for _, n, stem, start, end in self.core.words(text[:MAX_SCAN]):
             if not n:
                 continue
-            if n in hl.exact or (prefixes and n.startswith(prefixes)) or stem in hl.stems:
-                found.append((m.start(), m.end()))
+            if n in hl.exact or (prefixes and n.startswith(prefixes)) or (stem is not None and stem in hl.stems):
+                found.append((start, end))
         return found
 
     def snippet(self, text: str, spans: list[tuple[int, int]], *, width: int = 220) -> Snippet:

@@ -29,11 +29,11 @@ from whoosh import query as wq
 from whoosh.query import spans
 
 from akhbar.analyzers import AnalysisSettings, Normalizer
+from akhbar.analyzers.chains import shared_core
 from akhbar.analyzers.dates import parse_date_range
 from akhbar.analyzers.entities import G_LETTERS, entity_key, lookup, similar_names, skeleton
 from akhbar.analyzers.roots import root
 from akhbar.analyzers.stem import LightStemmer
-from akhbar.analyzers.stopwords import load_stoplist
 from akhbar.analyzers.tokenize import iter_words
 from akhbar.indexer.deadline import check as check_deadline
 from akhbar.indexer.errors import QueryError
@@ -437,9 +437,9 @@ class Compiler:
         ranking = ranking or Ranking()
         self.q = q
         self.reader = reader
-        self.norm = Normalizer(settings.rules)
+        self.core = shared_core(settings)  # the analysis of a text, as at index time
+        self.norm = Normalizer(settings.rules)  # single forms: a prefix, a word with a proclitic added
         self.stemmer = LightStemmer(**settings.stemmer)
-        self.stops = load_stoplist(self.norm) if settings.stopwords else frozenset()
         self.title_boost = ranking.title_boost
         self.exact_boost = ranking.exact_boost
         self.lead_boost = ranking.lead_boost
@@ -458,20 +458,18 @@ class Compiler:
     def error(self, message: str, node: Node) -> QueryError:
         return QueryError(message, self.q, node.pos)
 
-    # words become (normalized, stem) pairs, stop words dropped
     def analyse(self, text: str, *, note_dropped: bool = True) -> list[tuple[str, str]]:
         """``(normalized, stem)`` of each word of ``text`` that is not a stop word; the
         stop words are noted as dropped (once: a bonus analysing the words again does not)."""
         out = []
-        for m in iter_words(text):
-            n = self.norm(m.group())
+        for original, n, stem, _, _ in self.core.words(text):
             if not n:
                 continue
-            if n in self.stops:
+            if stem is None:
                 if note_dropped:
-                    self.dropped.append(m.group())
+                    self.dropped.append(original)
                 continue
-            out.append((n, self.stemmer(n)))
+            out.append((n, stem))
         return out
 
     def has(self, fieldname: str, term: str) -> bool:

@@ -68,15 +68,16 @@ def test_analysis_core_finds_the_tokenizers_words_and_offsets(text: str) -> None
 
 
 @given(ARABIC)
-def test_fast_analyzer_equals_the_chains(text: str) -> None:
-    from akhbar.analyzers.chains import AnalysisCore, FastArabicAnalyzer
+def test_the_analysis_equals_the_rules_one_filter_at_a_time(text: str) -> None:
+    from akhbar.analyzers.chains import ArabicRootAnalyzer, rule_chain
 
-    core = AnalysisCore()
-    for stem, chain in ((True, ArabicAnalyzer()), (False, ArabicExactAnalyzer())):
-        fast = [
-            (t.text, t.pos, t.startchar, t.endchar)
-            for t in FastArabicAnalyzer(stem=stem, core=core)(text, positions=True, chars=True)
-        ]
+    cases = (
+        (ArabicAnalyzer(), rule_chain()),
+        (ArabicExactAnalyzer(), rule_chain(stem=False)),
+        (ArabicRootAnalyzer(), rule_chain(roots=True)),
+    )
+    for analyzer, chain in cases:
+        fast = [(t.text, t.pos, t.startchar, t.endchar) for t in analyzer(text, positions=True, chars=True)]
         slow = [(t.text, t.pos, t.startchar, t.endchar) for t in chain(text, positions=True, chars=True)]
         # Whoosh's StopFilter keeps the first position it sees (1 when a tatweel-only
         # token before it normalized to nothing); only relative positions matter
@@ -90,3 +91,33 @@ def test_fast_analyzer_pickles_with_a_shared_core() -> None:
     core = AnalysisCore()
     a, b = pickle.loads(pickle.dumps((FastArabicAnalyzer(core=core), FastArabicAnalyzer(stem=False, core=core))))
     assert a.core is b.core and [t.text for t in a("الأخبار")] == ["اخبار"]
+
+
+def test_one_rule_off_changes_indexing_queries_highlights_and_analyze() -> None:
+    """One analysis serves all four: without the rule that strips diacritics, «هدنةً»
+    keeps its tanween in the index, in a compiled query, in the highlighter and in analyze()."""
+    from akhbar import Article, Engine
+    from akhbar.analyzers import AnalysisSettings
+    from akhbar.analyzers.chains import shared_core
+    from akhbar.analyzers.normalization import DEFAULT_RULES
+    from akhbar.search.highlight import Highlighter
+    from akhbar.search.query import Highlights, compile_query
+
+    on = AnalysisSettings()
+    off = AnalysisSettings(rules=tuple(r for r in DEFAULT_RULES if r != "strip_diacritics"))
+    text = "أعلنت هدنةً في حلب"
+
+    def seen(settings: AnalysisSettings) -> tuple:
+        engine = Engine.in_memory(settings=settings)
+        engine.add([Article("a", "خبر", text)])
+        reader = engine._current().reader()
+        indexed = sorted(t.decode() for t in reader.lexicon("body_exact"))
+        compiled = str(compile_query("هدنةً", reader, settings).query)
+        marked = Highlighter(shared_core(settings)).matches(text, Highlights(exact={"هدنه"}))
+        return indexed, compiled, marked, [t.normalized for t in analyze(text, settings)]
+
+    with_rule, without = seen(on), seen(off)
+    assert "هدنه" in with_rule[0] and "هدنهً" in without[0]  # the index
+    assert "هدنهً" not in with_rule[1] and "هدنهً" in without[1]  # the query
+    assert with_rule[2] == [(6, 11)] and without[2] == []  # the highlights
+    assert "هدنه" in with_rule[3] and "هدنهً" in without[3]  # analyze()
