@@ -203,7 +203,7 @@ def profile(corpus: Path, n: int) -> dict[str, float]:
     from akhbar.indexer.prepare import BATCH, _fields, document
     from akhbar.indexer.schema import lead_end
     from akhbar.indexer.store import Store
-    from akhbar.indexer.writer import BulkSegmentWriter
+    from akhbar.indexer.whoosh_internals.writer import BulkSegmentWriter
 
     stages = dict.fromkeys(("reading", "analysis", "entities", "dates", "writer add", "writer commit"), 0.0)
     t = time.perf_counter()

@@ -17,7 +17,7 @@ from akhbar.analyzers import AnalysisSettings
 from akhbar.indexer.article import Article, Rejected
 from akhbar.indexer.prepare import Prepared, Preparer
 from akhbar.indexer.store import Store
-from akhbar.indexer.writer import BulkSegmentWriter
+from akhbar.indexer.whoosh_internals.writer import BulkSegmentWriter
 
 Record = Article | Rejected
 Reporter = Callable[[str], None]

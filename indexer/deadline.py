@@ -3,7 +3,7 @@
 Whoosh has no way to stop a search part-way (its ``TimeLimitCollector`` needs
 SIGALRM, which only the main thread receives, and checks only between hits).  So
 akhbar checks the clock where the work is: each block of postings the codec reads
-(:class:`akhbar.indexer.codec._LeafMatcher`), each term a prefix or fuzzy word expands to,
+(:class:`akhbar.indexer.whoosh_internals.codec._LeafMatcher`), each term a prefix or fuzzy word expands to,
 each candidate a ranking bonus re-scores.  A block holds up to 128 postings, so the
 check costs nothing measurable and a query stops within a few milliseconds of its limit.
 

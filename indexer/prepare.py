@@ -4,7 +4,7 @@ processes when the machine has cores to spare.
 The expensive, index-independent part of indexing an article — tokenizing,
 normalizing and stemming each text field, extracting entities and dates — is
 done here, and the text fields are handed over as ready postings (terms,
-frequencies, encoded positions: :func:`akhbar.indexer.writer.postings_of`; positions are
+frequencies, encoded positions: :func:`akhbar.indexer.whoosh_internals.writer.postings_of`; positions are
 0, 1, 2 … as the analyzer numbers them, since stop words close up).  Grouping the
 postings by term and writing the segment stays in the writing process, so on two
 cores analysis runs beside it.  Batches go out in order and come back in order: updates by id
@@ -43,7 +43,7 @@ from akhbar.analyzers.mentions import extract_dates
 from akhbar.analyzers.roots import root
 from akhbar.indexer.article import Article
 from akhbar.indexer.schema import ENTITY_INDEX, lead_end, pack_mentions
-from akhbar.indexer.writer import (
+from akhbar.indexer.whoosh_internals.writer import (
     Chunk,
     FieldJob,
     Postings,
@@ -121,7 +121,7 @@ def _fields(
 
 def document(a: Article, digest: str, core: AnalysisCore) -> dict:
     """The Whoosh document for an article, its text fields analysed into
-    :class:`~akhbar.indexer.writer.Postings` for :class:`~akhbar.indexer.writer.BulkSegmentWriter`."""
+    :class:`~akhbar.indexer.whoosh_internals.writer.Postings` for :class:`~akhbar.indexer.whoosh_internals.writer.BulkSegmentWriter`."""
     doc, title, body = _analysed(a, digest, core)
     _add_entities(doc, *extract_entities_batch([title, body]))
     return doc
@@ -264,7 +264,7 @@ class _Worker:
 
     def send(self, kind: str, payload: object) -> None:
         """A request: ``"prepare"`` a batch of (article, digest); ``"field"`` (no answer)
-        then ``"encode"`` chunks of its terms (see :func:`akhbar.indexer.writer.encode_terms`)."""
+        then ``"encode"`` chunks of its terms (see :func:`akhbar.indexer.whoosh_internals.writer.encode_terms`)."""
         self._outbox.put((kind, payload))
 
     def receive(self) -> list | None:
@@ -405,7 +405,7 @@ class Preparer:
             yield from zip(batch, documents, strict=True)
 
     def encode(self, jobs: Iterable[tuple[FieldJob, Iterable[Chunk]]]) -> Iterator[tuple[int, list]]:
-        """An :data:`akhbar.indexer.writer.Encoder` for a commit, once all articles are prepared:
+        """An :data:`akhbar.indexer.whoosh_internals.writer.Encoder` for a commit, once all articles are prepared:
         the chunks of every field, in order, shared among the workers (each is told the
         field before its chunks); inline without them."""
 

@@ -22,7 +22,7 @@ from akhbar.analyzers.chains import AnalysisCore, ArabicRootAnalyzer, FastArabic
 
 # 5: weight-only postings in the frequency-only fields; 6: block-compressed stored fields; 7: the root field;
 # 8: weight-only postings in the entity keyword fields; 9: entity mentions stored as one string;
-# 10: only Whoosh's own classes pickled in the TOC (indexer/toc.py)
+# 10: only Whoosh's own classes pickled in the TOC (indexer/whoosh_internals/toc.py)
 FORMAT_VERSION: Final = 10
 LEAD_MIN: Final = 150
 LEAD_MAX: Final = 400

@@ -42,7 +42,7 @@ from akhbar.indexer.errors import (
     NotAnIndex,
 )
 from akhbar.indexer.schema import FORMAT_VERSION, make_schema
-from akhbar.indexer.toc import create_index, open_index
+from akhbar.indexer.whoosh_internals.toc import create_index, open_index
 
 
 class _RamStorage(RamStorage):

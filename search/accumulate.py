@@ -29,20 +29,17 @@ other than title and body — return ``None`` and go through Whoosh's matchers.
 
 from __future__ import annotations
 
-from array import array
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-from whoosh.matching import FilterMatcher
 from whoosh.query import spans
 from whoosh.scoring import BM25F
-from whoosh.util.numeric import byte_to_length
 
 from akhbar.indexer.deadline import check as check_deadline
+from akhbar.indexer.whoosh_internals.postings import Unsupported, field_b, field_lengths, leaf_postings
 
 __all__ = ["Accumulator", "Scored", "matching", "top"]
 
@@ -52,15 +49,10 @@ SCORED_FIELDS = frozenset(
 LOOKUP_RATIO = 8  # a term in 8x more documents than are wanted is looked up, not decoded whole
 CACHE_FROM = 2_000  # postings: rarer terms decode quickly enough
 CACHED_POSTINGS = 3_000_000  # ~36 MB of document numbers and scores
-_LENGTH = [byte_to_length(b) for b in range(256)]
 
 
 Scored = tuple[np.ndarray, np.ndarray]  # document numbers (ascending, int64) and their scores
 _NOTHING: Scored = (np.zeros(0, dtype=np.int64), np.zeros(0))
-
-
-class Unsupported(Exception):
-    """The query has a part this evaluator does not handle."""
 
 
 class Accumulator:
@@ -73,7 +65,7 @@ class Accumulator:
         self._searcher = searcher
         self._b = weighting.B
         self._k1 = weighting.K1
-        self._field_b = dict(weighting._field_B)
+        self._field_b = field_b(weighting)
         self._leaves = list(searcher.leaf_searchers())
         self._norms: dict[tuple[int, str], list[float] | None] = {}
         self._norm_arrays: dict[tuple[int, str], np.ndarray] = {}
@@ -300,7 +292,7 @@ class Accumulator:
                 reader = leaf.reader()
                 if key not in reader:
                     continue
-                leaf_ids, tfs = _leaf_postings(reader.postings(field, btext))
+                leaf_ids, tfs = leaf_postings(reader.postings(field, btext))
                 found_ids.append(leaf_ids + offset)
                 if scorable:
                     norms = self._norm_array(leaf, field)
@@ -335,17 +327,7 @@ class Accumulator:
             b = self._field_b.get(field, self._b)
             k1 = self._k1
             avgfl = self._searcher.avg_field_length(field) or 1
-            reader = leaf.reader()
-            perdoc = reader._perdoc
-            lenfield = _lenfield(field)
-            count = reader.doc_count_all()
-            if perdoc.has_column(lenfield):
-                raw = perdoc.column_reader(lenfield, LENGTHS_COLUMN).load()
-                lengths = [_LENGTH[x] or 1 for x in raw]  # Whoosh's default length is 1
-                lengths.extend([1] * (count - len(lengths)))
-            else:
-                lengths = [1] * count
-            norms = [k1 * ((1 - b) + b * fl / avgfl) for fl in lengths]
+            norms = [k1 * ((1 - b) + b * fl / avgfl) for fl in field_lengths(leaf.reader(), field)]
             self._norms[key] = norms
         return norms
 
@@ -414,78 +396,3 @@ def top(scored: Scored, k: int) -> list[tuple[int, float]]:
         ids, scores = ids[keep], scores[keep]
     order = np.lexsort((ids, -scores))[:k]
     return list(zip(ids[order].tolist(), scores[order].tolist(), strict=True))
-
-
-def _leaf_postings(m) -> tuple[np.ndarray, np.ndarray]:
-    """(document numbers, term frequencies) of a term in one segment, as arrays.
-
-    W3 blocks hold delta-encoded ids (each block's first delta from 0) and weights
-    (None when all are 1, one number when all are equal): the raw blocks are joined
-    and decoded with numpy rather than id by id."""
-    inner = m.child if isinstance(m, FilterMatcher) else m
-    if not isinstance(inner, W3LeafMatcher) or (isinstance(m, FilterMatcher) and not m._exclude):
-        ids: list[int] = []
-        tfs: list[float] = []
-        for block_ids, weights in _postings(m):
-            ids.extend(block_ids)
-            tfs.extend(weights)
-        return np.array(ids, dtype=np.int64), np.array(tfs, dtype=np.float64)
-    deltas: list[int] = []
-    weights = array("f")
-    sizes: list[int] = []
-    while inner.is_active():
-        if inner._data is None:
-            inner._read_data()
-        block_deltas, block_weights = inner._data[0], inner._data[1]
-        count = len(block_deltas)
-        deltas.extend(block_deltas)
-        if block_weights is None:
-            weights.extend([1.0] * count)
-        elif isinstance(block_weights, (int, float)):
-            weights.extend([block_weights] * count)
-        else:
-            weights.extend(block_weights)
-        sizes.append(count)
-        inner._next_block()
-    if not sizes:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-    summed = np.cumsum(np.array(deltas, dtype=np.int64))
-    ends = np.cumsum(np.array(sizes, dtype=np.int64))
-    before = np.concatenate(([0], summed[ends[:-1] - 1]))  # each block restarts from 0
-    ids = summed - np.repeat(before, sizes)
-    tfs = np.frombuffer(weights, dtype=np.float32).astype(np.float64)
-    if isinstance(m, FilterMatcher):  # a segment with deletions
-        kept = ~np.isin(ids, np.fromiter(m._ids, dtype=np.int64, count=len(m._ids)))
-        ids, tfs = ids[kept], tfs[kept]
-    return ids, tfs
-
-
-def _postings(m):
-    """(ids, weights) arrays of a term's postings, a block at a time where the codec allows."""
-    deleted = None
-    if isinstance(m, FilterMatcher):  # a segment with deletions
-        deleted = m._ids if m._exclude else None
-        if deleted is None:
-            raise Unsupported("include filter")
-        m = m.child
-    if isinstance(m, W3LeafMatcher):
-        while m.is_active():
-            if m._ids is None:
-                m._read_ids()
-            if m._weights is None:
-                m._read_weights()
-            ids, weights = m._ids, m._weights
-            if deleted:
-                kept = [(i, w) for i, w in zip(ids, weights, strict=True) if i not in deleted]
-                yield [i for i, _ in kept], [w for _, w in kept]
-            else:
-                yield ids, weights
-            m._next_block()
-        return
-    ids, weights = [], []
-    while m.is_active():
-        if deleted is None or m.id() not in deleted:
-            ids.append(m.id())
-            weights.append(m.weight())
-        m.next()
-    yield ids, weights

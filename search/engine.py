@@ -38,10 +38,11 @@ from akhbar.analyzers.dates import parse_date_end
 from akhbar.analyzers.dates import since as since_date
 from akhbar.analyzers.entities import display_name
 from akhbar.indexer import Article, BuildReport, Rejected, Store, update_index
-from akhbar.indexer.codec import BLOCK_ERRORS
 from akhbar.indexer.deadline import expired, time_limit
 from akhbar.indexer.errors import ArticleNotFound, IndexCorrupt, QueryError
 from akhbar.indexer.schema import ENTITY_INDEX, unpack_mentions
+from akhbar.indexer.whoosh_internals.codec import BLOCK_ERRORS
+from akhbar.indexer.whoosh_internals.collecting import search_counting
 from akhbar.search.accumulate import SCORED_FIELDS, Accumulator, matching, top
 from akhbar.search.highlight import Highlighter
 from akhbar.search.query import MAX_FUZZY_CHARS, Compiled, Highlights, Ranking, compile_query
@@ -357,24 +358,6 @@ def _with_bonus(
 def _by_score(item: tuple[int, float]) -> tuple[float, int]:
     """Best score first, then the earlier document — Whoosh's order."""
     return (-item[1], item[0])
-
-
-def _search_counting(searcher, query: wquery.Query, limit: int, kwargs: dict):
-    """Whoosh results for ``query`` whose length is the exact number of hits, from one pass.
-
-    Whoosh's default (block-quality skipping) finds the top ``limit`` quickly but
-    then runs the query a second time to count the hits — half of a query's time.
-    Its one-pass mode counts as it goes, but every 10 matches it "replaces" the
-    matcher tree with a leaner one, and that replacement loses live branches of an
-    Or (a word counted 277 hits of 947).  So: one pass, no replacement.
-    """
-    collector = searcher.collector(limit=limit, optimize=False, **kwargs)
-    inner = collector
-    while hasattr(inner, "child"):  # filter and facet collectors wrap the one that matches
-        inner = inner.child
-    inner.replace = 0
-    searcher.search_with_collector(query, collector)
-    return collector.results()
 
 
 def _make_hit(
@@ -798,7 +781,7 @@ class Engine:
             total = len(accumulated[0])
             ranked = top(accumulated, total if depth is None else depth)
         else:
-            results = _search_counting(searcher, wq, depth, kwargs)
+            results = search_counting(searcher, wq, depth, kwargs)
             total = len(results)
             # facets collect every hit; the order is Whoosh's (score, or date then index order)
             ranked = [(hit.docnum, hit.score) for hit in (results if depth is None else results[:depth])]

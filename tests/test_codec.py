@@ -16,9 +16,9 @@ from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
 from whoosh.filedb.filestore import RamStorage
 from whoosh.filedb.filetables import OrderedHashWriter
 
-import akhbar.indexer.writer
+import akhbar.indexer.whoosh_internals.writer
 from akhbar.indexer import Article
-from akhbar.indexer.codec import (
+from akhbar.indexer.whoosh_internals.codec import (
     BlockCompressedBytesColumn,
     BlockSettings,
     InlineTermInfo,
@@ -57,7 +57,7 @@ def two_indexes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, Engin
     Engine.open(ours).add(docs[70:])  # a second segment, then merged or searched together
     plain = tmp_path_factory.mktemp("plain") / "ix"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(akhbar.indexer.writer, "AkhbarCodec", W3Codec)
+        mp.setattr(akhbar.indexer.whoosh_internals.writer, "AkhbarCodec", W3Codec)
         Engine.create(plain).add(docs[:70])
         Engine.open(plain).add(docs[70:])
     return Engine.open(ours), Engine.open(plain)

@@ -7,7 +7,7 @@ import dataclasses
 from akhbar.analyzers.chains import AnalysisCore
 from akhbar.indexer.prepare import BATCH, Preparer
 from akhbar.indexer.schema import make_schema
-from akhbar.indexer.writer import one_position
+from akhbar.indexer.whoosh_internals.writer import one_position
 from akhbar.search import Engine
 from tests.conftest import MINI
 

@@ -143,7 +143,7 @@ def test_bonuses_rescored_for_candidates_rank_as_one_full_scoring() -> None:
 
     from whoosh import query as wq
 
-    from akhbar.search.engine import _search_counting
+    from akhbar.indexer.whoosh_internals.collecting import search_counting
     from akhbar.search.query import compile_query
     from tests.conftest import MINI
 
@@ -155,7 +155,7 @@ def test_bonuses_rescored_for_candidates_rank_as_one_full_scoring() -> None:
     for q in ("الهدنة", "هدنة حلب", "الأخبار OR الشهود", "وزارة الخارجية", "حلب -قصف"):
         c = compile_query(q, searcher.reader(), engine._settings, ranking=engine.ranking)
         assert c.bonus, q
-        full = _search_counting(searcher, wq.Or([c.query, *c.bonus]), 50, {"filter": c.query})
+        full = search_counting(searcher, wq.Or([c.query, *c.bonus]), 50, {"filter": c.query})
         expected = [(engine._current().stored_fields(h.docnum)["id"], round(h.score, 6)) for h in full]
         got = [(h.id, round(h.score, 6)) for h in engine.search(q, limit=50, snippet_width=0)]
         assert sorted(got, key=lambda x: (-x[1], x[0])) == sorted(expected, key=lambda x: (-x[1], x[0])), q

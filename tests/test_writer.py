@@ -17,14 +17,21 @@ from whoosh.filedb.filestore import RamStorage
 from whoosh.writing import SegmentWriter
 
 from akhbar.analyzers.chains import AnalysisCore
-from akhbar.indexer import Article, codec
+from akhbar.indexer import Article
 from akhbar.indexer.build import update_index
-from akhbar.indexer.codec import AkhbarCodec
 from akhbar.indexer.prepare import document
 from akhbar.indexer.schema import ENTITY_INDEX, lead_of, make_schema, unpack_mentions
 from akhbar.indexer.store import Store
-from akhbar.indexer.toc import create_index
-from akhbar.indexer.writer import BulkSegmentWriter, Postings, _PostingBuffer, decode_records, one_position
+from akhbar.indexer.whoosh_internals import codec
+from akhbar.indexer.whoosh_internals.codec import AkhbarCodec
+from akhbar.indexer.whoosh_internals.toc import create_index
+from akhbar.indexer.whoosh_internals.writer import (
+    BulkSegmentWriter,
+    Postings,
+    _PostingBuffer,
+    decode_records,
+    one_position,
+)
 from akhbar.search import Engine
 from tests.conftest import MINI
 

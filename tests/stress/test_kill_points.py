@@ -30,7 +30,8 @@ from tests.stress.corpus import article, write_jsonl
 # kills relative to them); the production code is unchanged.
 CHILD = """
 import sys, time
-from akhbar.indexer import store, writer
+from akhbar.indexer import store
+from akhbar.indexer.whoosh_internals import writer
 def marked(name, f):
     def call(*args, **kwargs):
         print(name, time.monotonic(), flush=True)

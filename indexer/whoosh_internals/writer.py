@@ -1,5 +1,5 @@
 """The segment writer: postings grouped by term as documents arrive, written a
-term at a time (segments use :class:`~akhbar.indexer.codec.AkhbarCodec`).
+term at a time (segments use :class:`~akhbar.indexer.whoosh_internals.codec.AkhbarCodec`).
 
 Whoosh's :class:`~whoosh.writing.SegmentWriter` puts every posting through a
 chain of Python calls — the field's ``index()``, the pool's ``add()``, a sort of
@@ -17,7 +17,7 @@ Whoosh build.  Here:
   are compact: a word seen once in a field is its docnum and position (6 bytes;
   Whoosh's encoded value alone is 13), an integer weight takes 2 bytes;
 * a term's postings are written in whole blocks
-  (:meth:`akhbar.indexer.codec._PostingsWriter.write_postings`): the bytes Whoosh
+  (:meth:`akhbar.indexer.whoosh_internals.codec._PostingsWriter.write_postings`): the bytes Whoosh
   writes, without the per-posting calls;
 * when the buffer outgrows ``limitmb`` the segment is written and a new one
   begun, so a large build holds a few segments instead of spilling runs to disk;
@@ -42,8 +42,8 @@ from whoosh.index import TOC, clean_files
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
-from akhbar.indexer.codec import AkhbarCodec, BlockSettings, InlineTermInfo, encode_postings
-from akhbar.indexer.toc import placeholder_schema, portable_segments
+from akhbar.indexer.whoosh_internals.codec import AkhbarCodec, BlockSettings, InlineTermInfo, encode_postings
+from akhbar.indexer.whoosh_internals.toc import placeholder_schema, portable_segments
 
 __all__ = ["BulkSegmentWriter", "Postings", "by_frequency", "keywords", "positional", "postings_of"]
 
@@ -284,7 +284,7 @@ def decode_records(held: bytes, has_values: bool) -> tuple[list[int], list[float
 
 def encode_terms(field: FieldJob, terms: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes, bytes]]:
     """``(term, packed records)`` → ``(term, term info, posting bytes)`` (see
-    :func:`akhbar.indexer.codec.encode_postings`); pure, so worker processes can share a commit."""
+    :func:`akhbar.indexer.whoosh_internals.codec.encode_postings`); pure, so worker processes can share a commit."""
     out = []
     lengths, has_values = field.lengths, field.has_values
     single = field.blocks.inline_limit > 1  # a term in one document is inlined
@@ -477,7 +477,7 @@ class BulkSegmentWriter(SegmentWriter):
         self._added = False
 
     def _commit_toc(self, segments) -> None:
-        """Whoosh's, writing only Whoosh's own classes into the TOC (see :mod:`akhbar.indexer.toc`)."""
+        """Whoosh's, writing only Whoosh's own classes into the TOC (see :mod:`akhbar.indexer.whoosh_internals.toc`)."""
         toc = TOC(placeholder_schema(self.schema), portable_segments(segments), self.generation)
         toc.write(self.storage, self.indexname)
         clean_files(self.storage, self.indexname, self.generation, segments)

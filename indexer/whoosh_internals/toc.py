@@ -33,7 +33,7 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import Storage
 
-from akhbar.indexer.codec import AkhbarCodec
+from akhbar.indexer.whoosh_internals.codec import AkhbarCodec
 
 __all__ = ["AkhbarIndex", "create_index", "open_index", "placeholder_schema", "portable_segments"]
 

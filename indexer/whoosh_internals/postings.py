@@ -1,0 +1,120 @@
+"""Posting lists and field lengths read as arrays, below Whoosh's matcher interface.
+
+:class:`akhbar.search.accumulate.Accumulator` scores whole posting lists in numpy;
+Whoosh offers them one posting at a time (``matcher.id()``, ``next()``).  These
+functions read W3's blocks directly, and the per-document field lengths from the
+segment's length column — private parts of whoosh-reloaded, listed in
+:mod:`akhbar.indexer.whoosh_internals`.
+"""
+
+from __future__ import annotations
+
+from array import array
+
+import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.matching import FilterMatcher
+from whoosh.scoring import BM25F
+from whoosh.util.numeric import byte_to_length
+
+__all__ = ["Unsupported", "field_b", "field_lengths", "leaf_postings", "postings_blocks"]
+
+_LENGTH = [byte_to_length(b) for b in range(256)]
+
+
+class Unsupported(Exception):
+    """A query, or a posting list, that the array evaluator does not handle."""
+
+
+def field_b(weighting: BM25F) -> dict[str, float]:
+    """The per-field B parameters of a BM25F weighting (Whoosh keeps them in ``_field_B``)."""
+    return dict(weighting._field_B)
+
+
+def field_lengths(reader, field: str) -> list[int]:
+    """Each document's length in ``field`` in one segment, as Whoosh's BM25F reads it
+    (quantized to a byte; 1 when unknown or zero)."""
+    count = reader.doc_count_all()
+    perdoc = reader._perdoc
+    lenfield = _lenfield(field)
+    if not perdoc.has_column(lenfield):
+        return [1] * count
+    raw = perdoc.column_reader(lenfield, LENGTHS_COLUMN).load()
+    lengths = [_LENGTH[x] or 1 for x in raw]  # Whoosh's default length is 1
+    lengths.extend([1] * (count - len(lengths)))
+    return lengths
+
+
+def leaf_postings(m) -> tuple[np.ndarray, np.ndarray]:
+    """(document numbers, term frequencies) of a term in one segment, as arrays.
+
+    W3 blocks hold delta-encoded ids (each block's first delta from 0) and weights
+    (None when all are 1, one number when all are equal): the raw blocks are joined
+    and decoded with numpy rather than id by id."""
+    inner = m.child if isinstance(m, FilterMatcher) else m
+    if not isinstance(inner, W3LeafMatcher) or (isinstance(m, FilterMatcher) and not m._exclude):
+        ids: list[int] = []
+        tfs: list[float] = []
+        for block_ids, weights in postings_blocks(m):
+            ids.extend(block_ids)
+            tfs.extend(weights)
+        return np.array(ids, dtype=np.int64), np.array(tfs, dtype=np.float64)
+    deltas: list[int] = []
+    weights = array("f")
+    sizes: list[int] = []
+    while inner.is_active():
+        if inner._data is None:
+            inner._read_data()
+        block_deltas, block_weights = inner._data[0], inner._data[1]
+        count = len(block_deltas)
+        deltas.extend(block_deltas)
+        if block_weights is None:
+            weights.extend([1.0] * count)
+        elif isinstance(block_weights, (int, float)):
+            weights.extend([block_weights] * count)
+        else:
+            weights.extend(block_weights)
+        sizes.append(count)
+        inner._next_block()
+    if not sizes:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    summed = np.cumsum(np.array(deltas, dtype=np.int64))
+    ends = np.cumsum(np.array(sizes, dtype=np.int64))
+    before = np.concatenate(([0], summed[ends[:-1] - 1]))  # each block restarts from 0
+    ids = summed - np.repeat(before, sizes)
+    tfs = np.frombuffer(weights, dtype=np.float32).astype(np.float64)
+    if isinstance(m, FilterMatcher):  # a segment with deletions
+        kept = ~np.isin(ids, np.fromiter(m._ids, dtype=np.int64, count=len(m._ids)))
+        ids, tfs = ids[kept], tfs[kept]
+    return ids, tfs
+
+
+def postings_blocks(m):
+    """(ids, weights) arrays of a term's postings, a block at a time where the codec allows."""
+    deleted = None
+    if isinstance(m, FilterMatcher):  # a segment with deletions
+        deleted = m._ids if m._exclude else None
+        if deleted is None:
+            raise Unsupported("include filter")
+        m = m.child
+    if isinstance(m, W3LeafMatcher):
+        while m.is_active():
+            if m._ids is None:
+                m._read_ids()
+            if m._weights is None:
+                m._read_weights()
+            ids, weights = m._ids, m._weights
+            if deleted:
+                kept = [(i, w) for i, w in zip(ids, weights, strict=True) if i not in deleted]
+                yield [i for i, _ in kept], [w for _, w in kept]
+            else:
+                yield ids, weights
+            m._next_block()
+        return
+    ids, weights = [], []
+    while m.is_active():
+        if deleted is None or m.id() not in deleted:
+            ids.append(m.id())
+            weights.append(m.weight())
+        m.next()
+    yield ids, weights
