@@ -659,13 +659,6 @@ class Engine:
             suggestion=suggestion,
         )
 
-    def count(self, query: str, *, match: str = "all", **filters) -> int:
-        """How many articles ``query`` matches (``filters``: date_from, date_to, since)."""
-        with self._lock:
-            searcher = self._current()
-            with time_limit(self.time_limit, "the query"):
-                return self._rank(searcher, query, depth=0, sort="relevance", match=match, **filters).total
-
     def iter_hits(
         self,
         query: str,
