@@ -22,7 +22,8 @@ from tqdm import tqdm
 from akhbar.analyzers import analyze as analyze_text
 from akhbar.indexer import AkhbarError, Store, read_corpus
 from akhbar.indexer.errors import ArticleNotFound, IndexIncompatible, IndexNotFound, QueryTimeout
-from akhbar.search.engine import SORTS, TIME_LIMIT, Engine, Hit, HitStream, default_index_path, sample_corpus
+from akhbar.search.engine import SORTS, TIME_LIMIT, Engine, Hit, HitStream
+from akhbar.search.locations import default_index_path, sample_corpus
 from akhbar.search.query import SYNTAX
 from akhbar.search.render import Renderer
 

@@ -32,18 +32,18 @@ import numpy as np
 from whoosh import query as wquery
 from whoosh import scoring, sorting
 
-from akhbar.analyzers import AnalysisSettings, Normalizer, normalize
+from akhbar.analyzers import AnalysisSettings, Normalizer
 from akhbar.analyzers.chains import shared_core
 from akhbar.analyzers.dates import parse_date_end
 from akhbar.analyzers.dates import since as since_date
-from akhbar.analyzers.entities import display_name
 from akhbar.indexer import Article, BuildReport, Rejected, Store, update_index
 from akhbar.indexer.deadline import expired, time_limit
 from akhbar.indexer.errors import ArticleNotFound, IndexCorrupt, QueryError
-from akhbar.indexer.schema import ENTITY_INDEX, unpack_mentions
+from akhbar.indexer.schema import unpack_mentions
 from akhbar.indexer.whoosh_internals.codec import BLOCK_ERRORS
 from akhbar.indexer.whoosh_internals.collecting import search_counting
 from akhbar.search.accumulate import SCORED_FIELDS, Accumulator, matching, top
+from akhbar.search.entity_counts import EntityCount, count_entities
 from akhbar.search.highlight import Highlighter
 from akhbar.search.query import MAX_FUZZY_CHARS, Compiled, Highlights, Ranking, compile_query
 from akhbar.search.vocabulary import Vocabulary
@@ -115,97 +115,6 @@ class Results:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.limit))
-
-
-@dataclass(frozen=True)
-class EntityCount:
-    """An entity and how many articles mention it (see :meth:`Engine.entities`)."""
-
-    type: str
-    name: str
-    articles: int
-    spellings: list[str]
-    key: str
-
-    def to_json(self) -> dict:
-        return {
-            "type": self.type,
-            "name": self.name,
-            "articles": self.articles,
-            "spellings": self.spellings,
-            "key": self.key,
-        }
-
-
-def _display(key: str, spellings: dict[str, int]) -> str:
-    """A readable name: the gazetteer's canonical name, else the commonest spelling that
-    is the key as written (the full name, not the surname it is also called by), else
-    the commonest spelling."""
-    listed = display_name(key)
-    if listed:
-        return listed
-    written = [s for s in spellings if normalize(s) == key] or list(spellings)
-    return max(written, key=lambda s: spellings[s])
-
-
-STORED_COUNT = 5000
-"""Up to this many hits, :meth:`Engine.entities` reads each hit's stored mentions (~40 µs
-an article); beyond, it counts the entity fields' postings (~2 µs a posting)."""
-SPELLING_SAMPLE = 50
-"""Articles whose stored mentions give a listed entity's spellings, when the hits are many."""
-
-EntityCounts = dict[tuple[str, str], int]
-Spellings = dict[tuple[str, str], dict[str, int]]
-
-
-def _mentions_in(
-    searcher, docnums: Iterable[int], kind: str | None, key: str | None = None
-) -> tuple[EntityCounts, Spellings]:
-    """Articles mentioning each (type, key) among ``docnums``, and the spellings seen,
-    from their stored mentions; only type ``kind`` and key ``key`` when given."""
-    counts: EntityCounts = {}
-    spellings: Spellings = {}
-    for d in docnums:
-        stored = searcher.stored_fields(d)
-        seen = set()
-        for k, found, text, *_ in unpack_mentions(
-            stored.get("entities"), stored.get("title", ""), stored.get("body", "")
-        ):
-            if (kind is not None and k != kind) or (key is not None and found != key):
-                continue
-            written = spellings.setdefault((k, found), {})
-            written[text] = written.get(text, 0) + 1
-            seen.add((k, found))
-        for entity in seen:
-            counts[entity] = counts.get(entity, 0) + 1
-    return counts, spellings
-
-
-def _indexed_counts(reader, hits: set[int] | None, kind: str | None) -> EntityCounts:
-    """Articles mentioning each (type, key), from the entity keyword fields: among
-    ``hits``, or in the whole index (deleted articles left out)."""
-    counts: EntityCounts = {}
-    exact = hits is None and not reader.has_deletions()
-    for k, fieldname in ENTITY_INDEX.items():
-        if kind is not None and k != kind:
-            continue
-        for term in reader.lexicon(fieldname):
-            if exact:
-                n = reader.doc_frequency(fieldname, term)
-            else:
-                ids = reader.postings(fieldname, term).all_ids()
-                n = sum(1 for _ in ids) if hits is None else sum(1 for d in ids if d in hits)
-            if n:
-                counts[k, term.decode("utf-8")] = n
-    return counts
-
-
-def _spellings_of(searcher, kind: str, key: str, hits: set[int] | None) -> dict[str, int]:
-    """How ``key`` was written, in up to SPELLING_SAMPLE of the articles (among ``hits``)
-    that mention it, taken at even steps through them."""
-    ids = [d for d in searcher.reader().postings(ENTITY_INDEX[kind], key).all_ids() if hits is None or d in hits]
-    sample = ids[:: -(-len(ids) // SPELLING_SAMPLE) or 1]  # spread over the index, not its first articles
-    return _mentions_in(searcher, sample, kind, key)[1].get((kind, key), {})
 
 
 @dataclass(frozen=True)
@@ -947,25 +856,7 @@ class Engine:
                     hits = set(searcher.docs_for_query(compiled.restricted))
                     if compiled.hits is not None:
                         hits &= set(searcher.docs_for_query(compiled.hits))
-            if hits is not None and len(hits) <= STORED_COUNT:
-                counts, spellings = _mentions_in(searcher, sorted(hits), wanted)
-            else:
-                counts = _indexed_counts(searcher.reader(), hits, wanted)
-                spellings = {}
-            ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
-            for (kind, key), _ in ranked:
-                if (kind, key) not in spellings:
-                    spellings[kind, key] = _spellings_of(searcher, kind, key, hits)
-        return [
-            EntityCount(
-                kind,
-                _display(key, spellings[(kind, key)]),
-                n,
-                sorted(spellings[(kind, key)], key=lambda s: -spellings[(kind, key)][s]),
-                key,
-            )
-            for (kind, key), n in ranked
-        ]
+            return count_entities(searcher, hits, wanted, top)
 
     @_reads_index
     def similar(self, id: str, *, limit: int = 10) -> Results:
@@ -1016,19 +907,4 @@ class Engine:
         )
 
 
-def default_index_path() -> Path:
-    """``$AKHBAR_INDEX``, else the user's cache directory (``$XDG_CACHE_HOME/akhbar/sample``)."""
-    if env := os.environ.get("AKHBAR_INDEX"):
-        return Path(env).expanduser()
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(cache) / "akhbar" / "sample"
-
-
-def sample_corpus() -> Path:
-    """The sample corpus shipped with akhbar (the five founding articles)."""
-    from importlib import resources
-
-    return Path(str(resources.files("akhbar.sample")))
-
-
-__all__ = ["Doc", "Engine", "EntityCount", "Hit", "HitStream", "Results", "default_index_path", "sample_corpus"]
+__all__ = ["Doc", "Engine", "EntityCount", "Hit", "HitStream", "Results"]

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import akhbar.search.engine as search_engine
+import akhbar.search.entity_counts as entity_counts
 from akhbar.analyzers import entities, normalize
 from akhbar.analyzers.entities import TYPES, entity_key, extract_entities, lookup, similar_names, skeleton
 from akhbar.indexer import Article
@@ -264,7 +264,7 @@ def test_the_listing_counts_every_hit_however_many(engine: Engine, monkeypatch, 
     """Past a few thousand hits the listing counts the entity fields' postings instead of
     reading each article: the same counts and spellings (the whole index, or a query's hits)."""
     read = [(e.key, e.type, e.articles, sorted(e.spellings)) for e in engine.entities(query, top=100)]
-    monkeypatch.setattr(search_engine, "STORED_COUNT", 0)
+    monkeypatch.setattr(entity_counts, "STORED_COUNT", 0)
     counted = [(e.key, e.type, e.articles, sorted(e.spellings)) for e in engine.entities(query, top=100)]
     assert counted == read and read
     people = {e.key: e.articles for e in engine.entities(query, type="person", top=100)}
@@ -276,7 +276,7 @@ def test_the_listing_leaves_out_replaced_articles(monkeypatch) -> None:
     e.add(DOCS)
     e.add([Article("e1", "لقاء في هلسنكي", "التقى الرئيسان في هلسنكي.")])  # e1 no longer names anyone
     for stored_count in (5000, 0):
-        monkeypatch.setattr(search_engine, "STORED_COUNT", stored_count)
+        monkeypatch.setattr(entity_counts, "STORED_COUNT", stored_count)
         people = {x.name for x in e.entities(type="person")}
         assert "دونالد ترامب" not in people and "محمد مرسي" in people
         places = {x.name: x.articles for x in e.entities("هلسنكي", type="place")}
