@@ -67,8 +67,7 @@ class Accumulator:
         self._k1 = weighting.K1
         self._field_b = field_b(weighting)
         self._leaves = list(searcher.leaf_searchers())
-        self._norms: dict[tuple[int, str], list[float] | None] = {}
-        self._norm_arrays: dict[tuple[int, str], np.ndarray] = {}
+        self._norms: dict[tuple[int, str], np.ndarray] = {}
         self._cache: OrderedDict[tuple[str, bytes], Scored] = OrderedDict()
         self._cached = 0  # postings held in _cache
         self._live_ids: np.ndarray | None = None
@@ -295,7 +294,7 @@ class Accumulator:
                 leaf_ids, tfs = leaf_postings(reader.postings(field, btext))
                 found_ids.append(leaf_ids + offset)
                 if scorable:
-                    norms = self._norm_array(leaf, field)
+                    norms = self._norms_of(leaf, field)
                     found_scores.append(idf * ((tfs * top) / (tfs + norms[leaf_ids])))
                 else:  # keyword fields: Whoosh's BM25F scores them by their weight alone
                     found_scores.append(tfs.astype(np.float64))
@@ -311,24 +310,15 @@ class Accumulator:
                 self._cached -= len(old)
         return ids, scores
 
-    def _norm_array(self, leaf, field: str) -> np.ndarray:
-        key = (id(leaf), field)
-        norms = self._norm_arrays.get(key)
-        if norms is None:
-            norms = self._norm_arrays[key] = np.array(self._norms_of(leaf, field), dtype=np.float64)
-        return norms
-
-    def _norms_of(self, leaf, field: str) -> list[float]:
+    def _norms_of(self, leaf, field: str) -> np.ndarray:
         """``K1 * ((1 - B) + B * length / average)`` per document of a segment, the
         length-dependent part of BM25 as Whoosh computes it (length 1 when unknown)."""
         key = (id(leaf), field)
         norms = self._norms.get(key)
         if norms is None:
             b = self._field_b.get(field, self._b)
-            k1 = self._k1
             avgfl = self._searcher.avg_field_length(field) or 1
-            norms = [k1 * ((1 - b) + b * fl / avgfl) for fl in field_lengths(leaf.reader(), field)]
-            self._norms[key] = norms
+            norms = self._norms[key] = self._k1 * ((1 - b) + b * field_lengths(leaf.reader(), field) / avgfl)
         return norms
 
 

@@ -20,7 +20,8 @@ are the guard.
 - :mod:`.postings` — posting blocks read as arrays (``W3LeafMatcher._data``,
   ``_read_data``, ``_next_block``, ``_read_ids``, ``_read_weights``; a deletions
   ``FilterMatcher``'s ``_ids``/``_exclude``), field lengths (a segment reader's
-  ``_perdoc``, ``_lenfield``), BM25F's per-field B (``_field_B``).
+  ``_perdoc``, ``_lenfield``, the byte column's ``_dbfile``/``_basepos``/``_count``),
+  BM25F's per-field B (``_field_B``).
 - :mod:`.collecting` — one counting pass: a collector's ``child`` and ``replace``.
 """
 

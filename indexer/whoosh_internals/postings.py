@@ -19,7 +19,7 @@ from whoosh.util.numeric import byte_to_length
 
 __all__ = ["Unsupported", "field_b", "field_lengths", "leaf_postings", "postings_blocks"]
 
-_LENGTH = [byte_to_length(b) for b in range(256)]
+_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
 
 
 class Unsupported(Exception):
@@ -31,17 +31,21 @@ def field_b(weighting: BM25F) -> dict[str, float]:
     return dict(weighting._field_B)
 
 
-def field_lengths(reader, field: str) -> list[int]:
+def field_lengths(reader, field: str) -> np.ndarray:
     """Each document's length in ``field`` in one segment, as Whoosh's BM25F reads it
-    (quantized to a byte; 1 when unknown or zero)."""
+    (quantized to a byte; 1 when unknown or zero).  The length column holds one byte a
+    document: it is read whole, not through the column reader a document at a time
+    (0.06 s a field on the 30k index, most of a cold query's time)."""
     count = reader.doc_count_all()
+    lengths = np.ones(count, dtype=np.int64)  # Whoosh's default length is 1
     perdoc = reader._perdoc
     lenfield = _lenfield(field)
-    if not perdoc.has_column(lenfield):
-        return [1] * count
-    raw = perdoc.column_reader(lenfield, LENGTHS_COLUMN).load()
-    lengths = [_LENGTH[x] or 1 for x in raw]  # Whoosh's default length is 1
-    lengths.extend([1] * (count - len(lengths)))
+    if perdoc.has_column(lenfield):
+        column = perdoc.column_reader(lenfield, LENGTHS_COLUMN)
+        stored = min(column._count, count)  # documents past the last written one have the default, 0
+        raw = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
+        known = _LENGTH[raw]
+        lengths[:stored] = np.where(known == 0, 1, known)
     return lengths
 
 
