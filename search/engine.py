@@ -310,7 +310,6 @@ class HitStream:
 
     def __init__(self, engine: Engine, searcher, highlighter: Highlighter, ranked: _Ranked, snippet_width: int):
         self.total = ranked.total
-        self.query_parsed = ranked.parsed
         self._engine = engine
         self._searcher = searcher
         self._highlighter = highlighter
@@ -720,7 +719,11 @@ class Engine:
         key = str(q)
         docs = self._filters.get(key)
         if docs is None:
-            docs = set(searcher.docs_for_query(q))
+            # the accumulator unites a range's trie terms in numpy; Whoosh walks them as a
+            # tree of unions a document at a time (a year of the 30k index: 0.03 s against 0.4 s)
+            accumulator = self._accumulator(searcher)
+            found = accumulator.scores(q) if accumulator is not None else None
+            docs = set(found[0].tolist()) if found is not None else set(searcher.docs_for_query(q))
             if len(self._filters) >= 32:
                 self._filters.pop(next(iter(self._filters)))
             self._filters[key] = docs
