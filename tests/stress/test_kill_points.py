@@ -50,7 +50,7 @@ QUERIES = ("قديم", "محدث", "جديد", "الحكومة", "date:2020-03")
 
 
 def snapshot(path: Path) -> dict:
-    with Engine.open(path) as engine:
+    with Engine.open(path, time_limit=None) as engine:  # consistency under load, not speed
         state = {q: sorted(h.id for h in engine.search(q, limit=1000)) for q in QUERIES}
         state["articles"] = len(engine)
     return state
