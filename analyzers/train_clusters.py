@@ -27,7 +27,9 @@ from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
-from akhbar.analyzers.entities import CLUSTERS, sentences_of, strip_clitics
+from akhbar.analyzers.entity_features import CLUSTERS
+from akhbar.analyzers.names import strip_clitics
+from akhbar.analyzers.sentences import sentences_of
 
 
 def corpus_sentences(paths: list[Path]) -> Iterator[str]:

@@ -15,7 +15,8 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from akhbar.analyzers.entities import MODEL, sequence_features
+from akhbar.analyzers.entities import MODEL
+from akhbar.analyzers.entity_features import sequence_features
 from akhbar.analyzers.normalization import normalize
 from akhbar.analyzers.tokenize import iter_words
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from akhbar.analyzers import normalize
-from akhbar.analyzers.entities import display_name
+from akhbar.analyzers.gazetteer import display_name
 from akhbar.indexer.schema import ENTITY_INDEX, unpack_mentions
 
 __all__ = ["SPELLING_SAMPLE", "STORED_COUNT", "EntityCount", "count_entities"]

@@ -31,7 +31,8 @@ from whoosh.query import spans
 from akhbar.analyzers import AnalysisSettings, Normalizer
 from akhbar.analyzers.chains import shared_core
 from akhbar.analyzers.dates import parse_date_range
-from akhbar.analyzers.entities import G_LETTERS, entity_key, lookup, similar_names, skeleton
+from akhbar.analyzers.gazetteer import entity_key, lookup
+from akhbar.analyzers.names import G_LETTERS, similar_names, skeleton
 from akhbar.analyzers.roots import root
 from akhbar.analyzers.stem import LightStemmer
 from akhbar.analyzers.tokenize import iter_words

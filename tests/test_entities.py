@@ -6,8 +6,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import akhbar.search.entity_counts as entity_counts
-from akhbar.analyzers import entities, normalize
-from akhbar.analyzers.entities import TYPES, entity_key, extract_entities, lookup, similar_names, skeleton
+from akhbar.analyzers import entities, entity_features, gazetteer, names, normalize
+from akhbar.analyzers.entities import TYPES, extract_entities
+from akhbar.analyzers.gazetteer import entity_key, lookup
+from akhbar.analyzers.names import similar_names, skeleton
+from akhbar.analyzers.sentences import sentences_of
 from akhbar.indexer import Article
 from akhbar.search import Engine, QueryError
 from tests.conftest import MINI
@@ -316,13 +319,13 @@ TAGGED_TEXTS = [
 
 
 def _crfsuite_tags(words: list[str]) -> list[str]:
-    return entities.tagger().tag(entities.sequence_features(words))
+    return entities.tagger().tag(entity_features.sequence_features(words))
 
 
 def test_batch_decoding_gives_crfsuites_labels() -> None:
     sentences = [[normalize(w) for w in s.split()] for s in TAGGED_TEXTS]
     for article in MINI:
-        sentences.extend([w for _, _, w in s] for s in entities.sentences_of(article.body))
+        sentences.extend([w for _, _, w in s] for s in sentences_of(article.body))
     assert any(t != "O" for tags in entities.tag_sentences(sentences) for t in tags)
     assert entities.tag_sentences(sentences) == [_crfsuite_tags(s) for s in sentences]
     assert entities.tag_sentences(sentences[:1] + [[]] + sentences[1:2]) == [
@@ -364,8 +367,10 @@ def test_a_batch_finds_what_each_text_alone_finds(texts: list[str]) -> None:
 @settings(max_examples=300, deadline=None)
 @given(
     st.one_of(
-        st.sampled_from(sorted(entities.PERSON_TRIGGERS | entities.PLACE_TRIGGERS | entities.ORG_TRIGGERS)),
-        st.sampled_from(sorted({w for words in entities.gazetteer().names for w in words})),
+        st.sampled_from(
+            sorted(entity_features.PERSON_TRIGGERS | entity_features.PLACE_TRIGGERS | entity_features.ORG_TRIGGERS)
+        ),
+        st.sampled_from(sorted({w for words in gazetteer.gazetteer().names for w in words})),
         st.text(alphabet="والبفكلسمنتي0123abc", max_size=9),
     ),
     st.sampled_from(["", "و", "ال", "وبال", "لل"]),
@@ -380,7 +385,7 @@ def test_the_taggers_rows_are_the_trained_features(word: str, clitic: str) -> No
         return tagger.table(template).get(value, tagger.zero)
 
     rows = list(tagger._rows_of(word))
-    for pairs, width in zip(entities.feature_pairs(word), entities.ROW_WIDTHS, strict=True):
+    for pairs, width in zip(entity_features.feature_pairs(word), entity_features.ROW_WIDTHS, strict=True):
         ours, rows = rows[:width], rows[width:]
         assert [r for r in ours if r != tagger.zero] == [row(*p) for p in pairs if row(*p) != tagger.zero]
     assert not rows
@@ -394,7 +399,7 @@ def test_a_full_score_table_keeps_the_most_used_words_and_the_same_labels() -> N
     small = BatchTagger(entities.tagger(), shipped.path, shipped.word_rows, shipped.widths, max_words=40)
     sentences = [[normalize(w) for w in s.split()] for s in TAGGED_TEXTS]
     for article in MINI:
-        sentences.extend([w for _, _, w in s] for s in entities.sentences_of(article.body))
+        sentences.extend([w for _, _, w in s] for s in sentences_of(article.body))
     batches = [sentences[i : i + 3] + sentences[:1] for i in range(0, len(sentences), 3)]
     for batch in batches:
         assert small.tag(batch) == [_crfsuite_tags(s) if s else [] for s in batch]
@@ -411,13 +416,13 @@ def test_the_taggers_word_marks_follow_their_words_through_evictions(mark: str) 
     from akhbar.analyzers.crf import BatchTagger
 
     shipped = entities.batch_tagger()
-    marks = entities._name_starts().__contains__ if mark == "name starts" else (lambda w: len(w) % 2 == 0)
+    marks = gazetteer.name_starts().__contains__ if mark == "name starts" else (lambda w: len(w) % 2 == 0)
     small = BatchTagger(
         entities.tagger(), shipped.path, shipped.word_rows, shipped.widths, max_words=40, word_mark=marks
     )
     sentences = [[normalize(w) for w in s.split()] for s in TAGGED_TEXTS]
     for article in MINI:
-        sentences.extend([w for _, _, w in s] for s in entities.sentences_of(article.body))
+        sentences.extend([w for _, _, w in s] for s in sentences_of(article.body))
     hot = sentences.pop()  # in every batch, first seen after 20 others: its words move when evicted
     for batch in [sentences[:3] + [hot]] + [[sentence, hot] for sentence in sentences[3:]]:
         words, lengths = [w for s in batch for w in s], np.array([len(s) for s in batch])
@@ -437,11 +442,11 @@ def test_forgetting_the_caches_changes_no_mention() -> None:
 @given(st.text(alphabet="وبالفكمنترس", max_size=8))
 def test_strip_clitics_takes_the_first_clitic_that_leaves_three_letters(word: str) -> None:
     expected = word
-    for c in entities.CLITICS:
+    for c in names.CLITICS:
         if word.startswith(c) and len(word) - len(c) >= 3:
             expected = word[len(c) :]
             break
-    assert entities.strip_clitics(word) == expected
+    assert names.strip_clitics(word) == expected
 
 
 def test_the_model_file_is_read_as_crfsuite_reads_it(tmp_path) -> None:
