@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
 from typing import Final
@@ -163,185 +162,10 @@ def extract_dates(
     >>> [(m.text, str(m.start)) for m in extract_dates("وقعت في 31 تموز الماضي وأمس", dt.date(2017, 8, 4))]
     [('31 تموز الماضي', '2017-07-31'), ('وأمس', '2017-08-03')]
     """
-    single, double = _months()
     if words is None:  # (start, end, normalized) per word; the indexer passes its own
         words = [(m.start(), m.end(), normalize(m.group())) for m in iter_words(text)]
-    bare_forms = _bare_forms()
-    out: list[DateMention] = []
-    taken: set[int] = set()
-    i = 0
-    n = len(words)
-    starters = _starters()
-    starts = [k for k, (_, _, w) in enumerate(words) if w in starters or w.isdecimal()]
-
-    def next_start(k: int) -> int:
-        j = bisect_left(starts, k)
-        return starts[j] if j < len(starts) else n
-
-    def number(k: int, lo: int, hi: int) -> int | None:
-        if 0 <= k < n and words[k][2].isdecimal() and len(words[k][2]) <= 4:  # not isdigit: ❶
-            v = int(words[k][2])
-            return v if lo <= v <= hi else None
-        return None
-
-    def month_at(k: int) -> tuple[int, str, int] | None:
-        """(month, system, words used) for a month name starting at word k."""
-        if not 0 <= k < n:
-            return None
-        w = words[k][2]
-        for first in (w, w[1:] if w[:1] in "وبل" else None):
-            if not first or (first is not w and len(first) < 4):  # لاب is no «ل + آب»
-                continue
-            if first in double and k + 1 < n:
-                for second, number_, system in double[first]:
-                    if words[k + 1][2] == second:
-                        return number_, system, 2
-            if first in single:
-                return single[first][0], single[first][1], 1
-        return None
-
-    def add(a: int, b: int, start: dt.date, end: dt.date, kind: str) -> None:
-        out.append(DateMention(words[a][0], words[b][1], text[words[a][0] : words[b][1]], start, end, kind))
-        taken.update(range(a, b + 1))
-
-    while (i := next_start(i)) < n:
-        w = words[i][2]
-        day = number(i, 1, 31)
-        if day is not None and i > 0 and (words[i - 1][2] in NAME_WORDS or words[i - 1][2][1:] in NAME_WORDS):
-            i += 1
-            continue
-        mo = month_at(i + 1) if day is not None else month_at(i)
-        if mo is not None:
-            month, system, used = mo
-            m_index = i + 1 if day is not None else i
-            after = m_index + used
-            # «8 مارس/آذار 2014»: the same month in a second system
-            if (again := month_at(after)) is not None and again[0] == month:
-                after += again[2]
-            if 0 <= after < n and words[after][2] == "من" and after + 1 < n and words[after + 1][2] in YEAR_WORDS:
-                after += 1  # «شهر مارس من العام 2014»
-            year_index = after + 1 if 0 <= after < n and words[after][2] in YEAR_WORDS else after
-            year = number(year_index, 1300, 2100)
-            hijri = system == "hijri"
-            if hijri and year is not None and not (1343 <= year <= 1500):
-                year = None
-            end_index = year_index if year is not None else after - 1
-            if year is not None and end_index + 1 < n and words[end_index + 1][2] in HIJRI_MARKS:
-                end_index += 1
-            first = i
-            if day is None and i > 0 and words[i - 1][2] in MONTH_WORD:
-                first = i - 1
-            if system == "libya" and (day is None or year is None):
-                mo = None
-            elif year is not None:
-                if hijri:
-                    span = _hijri(year, month, day)
-                    if span:
-                        add(first, end_index, span[0], span[1], "day" if day else "month")
-                        i = end_index + 1
-                        continue
-                elif day is not None:
-                    d = _valid(year, month, day)
-                    if d:
-                        add(first, end_index, d, d, "day")
-                        i = end_index + 1
-                        continue
-                else:
-                    add(first, end_index, dt.date(year, month, 1), _month_end(year, month), "month")
-                    i = end_index + 1
-                    continue
-            elif day is not None and published is not None and not hijri and system != "libya":
-                qualifier = words[after][2] if after < n else ""
-                candidates = [_valid(published.year + k, month, day) for k in (-1, 0, 1)]
-                candidates = [c for c in candidates if c]
-                if qualifier in PAST:
-                    past = [c for c in candidates if c <= published]
-                    chosen = max(past) if past else None
-                    last = after
-                elif qualifier in NEXT:
-                    future = [c for c in candidates if c >= published]
-                    chosen = min(future) if future else None
-                    last = after
-                else:
-                    chosen = min(candidates, key=lambda c: abs((c - published).days)) if candidates else None
-                    last = after - 1
-                if chosen:
-                    add(i, last, chosen, chosen, "day")
-                    i = last + 1
-                    continue
-            elif day is None and not hijri and system != "libya" and published is not None:
-                qualifier = words[after][2] if after < n else ""
-                this_month = published.replace(day=1)
-                cands = [dt.date(published.year + k, month, 1) for k in (-1, 0, 1)]
-                chosen = None
-                if qualifier in PAST:  # «أكتوبر الماضي»: the latest such month before this one
-                    chosen = max(c for c in cands if c < this_month)
-                    last = after
-                elif qualifier in NEXT:  # «يونيو المقبل»: the next such month
-                    chosen = min(c for c in cands if c > this_month)
-                    last = after
-                elif first == i - 1:  # «شهر أيار»: the nearest such month
-                    chosen = min(cands, key=lambda c: abs((c - this_month).days))
-                    last = after - 1
-                if chosen is not None:
-                    add(first, last, chosen, _month_end(chosen.year, chosen.month), "month")
-                    i = last + 1
-                    continue
-        if w in YEAR_WORDS and (y := number(i + 1, 1900, 2100)) is not None:
-            add(i, i + 1, dt.date(y, 1, 1), dt.date(y, 12, 31), "year")
-            i += 2
-            continue
-        if published is not None:
-            bare = bare_forms.get(w, w)
-            nxt = words[i + 1][2] if i + 1 < n else ""
-            if bare in RELATIVE_DAYS:
-                prev = words[i - 1][2] if i > 0 else ""
-                if bare == "اليوم" and (nxt in NOT_TODAY or nxt.isdecimal() or prev in ("نفس", "ذات", "حتي", "وحتي")):
-                    i += 1
-                    continue
-                if bare == "امس" and prev == "من" and i > 1 and words[i - 2][2] == "اول":
-                    d = published - dt.timedelta(days=2)
-                    add(i - 2, i, d, d, "relative")
-                elif bare == "امس" and i > 0 and words[i - 1][2] == "اول":
-                    d = published - dt.timedelta(days=2)
-                    add(i - 1, i, d, d, "relative")
-                elif bare == "امس" and nxt == "الاول":
-                    d = published - dt.timedelta(days=2)
-                    add(i, i + 1, d, d, "relative")
-                    i += 2
-                    continue
-                else:
-                    d = published + dt.timedelta(days=RELATIVE_DAYS[bare])
-                    add(i, i, d, d, "relative")
-                i += 1
-                continue
-            weekday = WEEKDAYS.get(bare)
-            if weekday is not None and (nxt in PAST or nxt in NEXT):
-                delta = (published.weekday() - weekday) % 7 or 7
-                d = (
-                    published - dt.timedelta(days=delta)
-                    if nxt in PAST
-                    else published + dt.timedelta(days=((weekday - published.weekday()) % 7 or 7))
-                )
-                add(i, i + 1, d, d, "relative")
-                i += 2
-                continue
-            period = PERIODS.get(bare)
-            if period and (nxt in PAST or nxt in NEXT):
-                sign = -1 if nxt in PAST else 1
-                if period == "week":
-                    monday = published - dt.timedelta(days=published.weekday()) + dt.timedelta(weeks=sign)
-                    add(i, i + 1, monday, monday + dt.timedelta(days=6), "week")
-                elif period == "month":
-                    y, m = divmod(published.year * 12 + published.month - 1 + sign, 12)
-                    add(i, i + 1, dt.date(y, m + 1, 1), _month_end(y, m + 1), "month")
-                else:
-                    y = published.year + sign
-                    add(i, i + 1, dt.date(y, 1, 1), dt.date(y, 12, 31), "year")
-                i += 2
-                continue
-        i += 1
-    # numeric dates, where the words above found nothing
+    out = _DateReader(text, words, published).read()
+    # numeric dates, where the words found nothing
     for m in _NUMERIC.finditer(text):
         if m[1]:
             d = _valid(int(m[3]), int(m[2]), int(m[1]))
@@ -351,3 +175,209 @@ def extract_dates(
             out.append(DateMention(m.start(), m.end(), m.group(), d, d, "day"))
     out.sort(key=lambda o: o.begin)
     return out
+
+
+class _DateReader:
+    """One pass over a text's words.  Each rule looks at the word where a date may
+    start and returns where reading goes on if it took the words (None if not), in
+    the order they are tried: a named month (with its day and year, or resolved
+    against publication), a year word, a relative day, a weekday, a relative period."""
+
+    def __init__(self, text: str, words: list[tuple[int, int, str]], published: dt.date | None) -> None:
+        self.text, self.words, self.published = text, words, published
+        self.norms = [w for _, _, w in words]
+        self.n = len(words)
+        self.out: list[DateMention] = []
+        starters = _starters()
+        self.starts = [k for k, w in enumerate(self.norms) if w in starters or w.isdecimal()]
+        self.next = 0  # words before this are read
+        self.bare = _bare_forms()
+
+    def read(self) -> list[DateMention]:
+        rules = [self._named_month, self._year]
+        if self.published is not None:  # relative words need the publication date
+            rules += [self._relative_day, self._weekday, self._period]
+        for i in self.starts:
+            if i < self.next or self._date_as_name(i):
+                continue
+            for rule in rules:
+                if (j := rule(i)) is not None:
+                    self.next = j
+                    break
+        return self.out
+
+    # --- reading words --------------------------------------------------------------
+
+    def _word(self, k: int) -> str:
+        return self.norms[k] if 0 <= k < self.n else ""
+
+    def _number(self, k: int, lo: int, hi: int) -> int | None:
+        w = self._word(k)
+        if w.isdecimal() and len(w) <= 4:  # not isdigit: ❶
+            v = int(w)
+            return v if lo <= v <= hi else None
+        return None
+
+    def _month_at(self, k: int) -> tuple[int, str, int] | None:
+        """(month, system, words used) for a month name starting at word k."""
+        if not 0 <= k < self.n:
+            return None
+        single, double = _months()
+        w = self.norms[k]
+        for first in (w, w[1:] if w[:1] in "وبل" else None):
+            if not first or (first is not w and len(first) < 4):  # لاب is no «ل + آب»
+                continue
+            if first in double and k + 1 < self.n:
+                for second, number_, system in double[first]:
+                    if self.norms[k + 1] == second:
+                        return number_, system, 2
+            if first in single:
+                return single[first][0], single[first][1], 1
+        return None
+
+    def _add(self, a: int, b: int, start: dt.date, end: dt.date, kind: str) -> int:
+        """Record words a..b as a date; reading goes on after them."""
+        begin, finish = self.words[a][0], self.words[b][1]
+        self.out.append(DateMention(begin, finish, self.text[begin:finish], start, end, kind))
+        return b + 1
+
+    # --- the rules ----------------------------------------------------------------
+
+    def _date_as_name(self, i: int) -> bool:
+        """«ثورة 25 يناير»: a day number after a name word is part of a name."""
+        if i == 0 or not self.norms[i].isdecimal():
+            return False
+        prev = self.norms[i - 1]
+        return self._number(i, 1, 31) is not None and (prev in NAME_WORDS or prev[1:] in NAME_WORDS)
+
+    def _named_month(self, i: int) -> int | None:
+        """A month name, with a day before it and/or a year after it, or alone after شهر."""
+        day = self._number(i, 1, 31)
+        m_index = i + 1 if day is not None else i
+        found = self._month_at(m_index)
+        if found is None:
+            return None
+        month, system, used = found
+        after = m_index + used
+        # «8 مارس/آذار 2014»: the same month in a second system
+        if (again := self._month_at(after)) is not None and again[0] == month:
+            after += again[2]
+        if self._word(after) == "من" and self._word(after + 1) in YEAR_WORDS:
+            after += 1  # «شهر مارس من العام 2014»
+        year_index = after + 1 if self._word(after) in YEAR_WORDS else after
+        year = self._number(year_index, 1300, 2100)
+        hijri = system == "hijri"
+        if hijri and year is not None and not (1343 <= year <= 1500):
+            year = None
+        first = i - 1 if day is None and self._word(i - 1) in MONTH_WORD and i > 0 else i
+        if system == "libya" and (day is None or year is None):
+            return None
+        if year is not None:
+            last = year_index + (self._word(year_index + 1) in HIJRI_MARKS)
+            return self._dated(first, last, year, month, day, hijri)
+        if hijri or system == "libya" or self.published is None:
+            return None
+        if day is not None:
+            return self._nearest_day(i, after, month, day)
+        return self._nearest_month(i, first, after, month)
+
+    def _dated(self, first: int, last: int, year: int, month: int, day: int | None, hijri: bool) -> int | None:
+        """A month with its year: a day, or the whole month."""
+        if hijri:
+            span = _hijri(year, month, day)
+            return self._add(first, last, span[0], span[1], "day" if day else "month") if span else None
+        if day is None:
+            return self._add(first, last, dt.date(year, month, 1), _month_end(year, month), "month")
+        d = _valid(year, month, day)
+        return self._add(first, last, d, d, "day") if d else None
+
+    def _nearest_day(self, i: int, after: int, month: int, day: int) -> int | None:
+        """«31 تموز الماضي», «15 مايو المقبل», «في 20 تشرين الأول»: the year from publication."""
+        published = self.published
+        assert published is not None
+        qualifier = self._word(after)
+        candidates = [c for k in (-1, 0, 1) if (c := _valid(published.year + k, month, day))]
+        if qualifier in PAST:
+            chosen, last = max((c for c in candidates if c <= published), default=None), after
+        elif qualifier in NEXT:
+            chosen, last = min((c for c in candidates if c >= published), default=None), after
+        else:
+            chosen = min(candidates, key=lambda c: abs((c - published).days)) if candidates else None
+            last = after - 1
+        return self._add(i, last, chosen, chosen, "day") if chosen else None
+
+    def _nearest_month(self, i: int, first: int, after: int, month: int) -> int | None:
+        """«أكتوبر الماضي», «يونيو المقبل», «شهر أيار»: a month from publication."""
+        assert self.published is not None
+        qualifier = self._word(after)
+        this_month = self.published.replace(day=1)
+        cands = [dt.date(self.published.year + k, month, 1) for k in (-1, 0, 1)]
+        if qualifier in PAST:  # the latest such month before this one
+            chosen, last = max(c for c in cands if c < this_month), after
+        elif qualifier in NEXT:  # the next such month
+            chosen, last = min(c for c in cands if c > this_month), after
+        elif first == i - 1:  # after شهر: the nearest such month
+            chosen, last = min(cands, key=lambda c: abs((c - this_month).days)), after - 1
+        else:
+            return None
+        return self._add(first, last, chosen, _month_end(chosen.year, chosen.month), "month")
+
+    def _year(self, i: int) -> int | None:
+        """«عام 2016»: a year word and a year (a bare number is not taken for a year)."""
+        if self.norms[i] in YEAR_WORDS and (y := self._number(i + 1, 1900, 2100)) is not None:
+            return self._add(i, i + 1, dt.date(y, 1, 1), dt.date(y, 12, 31), "year")
+        return None
+
+    def _relative_day(self, i: int) -> int | None:
+        """أمس، أول أمس، أمس الأول، اليوم، غدا — not «اليوم التالي» or «نفس اليوم»."""
+        published = self.published
+        assert published is not None
+        bare = self.bare.get(self.norms[i], self.norms[i])
+        if bare not in RELATIVE_DAYS:
+            return None
+        prev, nxt = self._word(i - 1), self._word(i + 1)
+        if bare == "اليوم" and (nxt in NOT_TODAY or nxt.isdecimal() or prev in ("نفس", "ذات", "حتي", "وحتي")):
+            return i + 1
+        before_yesterday = published - dt.timedelta(days=2)
+        if bare == "امس" and prev == "من" and self._word(i - 2) == "اول" and i > 1:
+            self._add(i - 2, i, before_yesterday, before_yesterday, "relative")
+        elif bare == "امس" and prev == "اول" and i > 0:
+            self._add(i - 1, i, before_yesterday, before_yesterday, "relative")
+        elif bare == "امس" and nxt == "الاول":
+            return self._add(i, i + 1, before_yesterday, before_yesterday, "relative")
+        else:
+            d = published + dt.timedelta(days=RELATIVE_DAYS[bare])
+            self._add(i, i, d, d, "relative")
+        return i + 1
+
+    def _weekday(self, i: int) -> int | None:
+        """«الخميس الماضي», «السبت المقبل»."""
+        published = self.published
+        assert published is not None
+        weekday = WEEKDAYS.get(self.bare.get(self.norms[i], self.norms[i]))
+        nxt = self._word(i + 1)
+        if weekday is None or not (nxt in PAST or nxt in NEXT):
+            return None
+        if nxt in PAST:
+            d = published - dt.timedelta(days=(published.weekday() - weekday) % 7 or 7)
+        else:
+            d = published + dt.timedelta(days=(weekday - published.weekday()) % 7 or 7)
+        return self._add(i, i + 1, d, d, "relative")
+
+    def _period(self, i: int) -> int | None:
+        """«الأسبوع الماضي», «الشهر المقبل», «العام الماضي»."""
+        published = self.published
+        assert published is not None
+        period = PERIODS.get(self.bare.get(self.norms[i], self.norms[i]))
+        nxt = self._word(i + 1)
+        if not period or not (nxt in PAST or nxt in NEXT):
+            return None
+        sign = -1 if nxt in PAST else 1
+        if period == "week":
+            monday = published - dt.timedelta(days=published.weekday()) + dt.timedelta(weeks=sign)
+            return self._add(i, i + 1, monday, monday + dt.timedelta(days=6), "week")
+        if period == "month":
+            y, m = divmod(published.year * 12 + published.month - 1 + sign, 12)
+            return self._add(i, i + 1, dt.date(y, m + 1, 1), _month_end(y, m + 1), "month")
+        y = published.year + sign
+        return self._add(i, i + 1, dt.date(y, 1, 1), dt.date(y, 12, 31), "year")
