@@ -163,11 +163,12 @@ def name_key(text: str) -> str:
     found = lookup(words)
     if found:
         return normalize(found[1])
-    # a name nobody listed keeps its letters: only a conjunction and the article go
-    # (كيليان, كوفي, بريطانيا start with what looks like a preposition) — unless that
-    # leaves a listed name's key, a reading lookup() refused (الجدة is not جدة)
+    # a name nobody listed keeps its letters: only و and the article go (كيليان, كوفي,
+    # بريطانيا start with what looks like a preposition, فولوديمير and فيصل with ف, which
+    # news seldom puts before a name) — unless that leaves a listed name's key, a reading
+    # lookup() refused (الجدة is not جدة)
     first = words[0]
-    for c in ("وال", "فال", "ال", "و", "ف"):
+    for c in ("وال", "فال", "ال", "و"):
         if first.startswith(c) and len(first) - len(c) >= 3:
             first = first[len(c) :]
             break

@@ -28,51 +28,83 @@ _CLITIC_FIRST = frozenset(c[0] for c in CLITICS)
 
 
 _NO_LONG_VOWELS = str.maketrans("", "", "اويى")
-# a foreign name's G is written غ or ج (غريزمان / جريزمان, أنغيلا / أنجيلا, كيم جونغ / جونج)
-G_LETTERS: Final = "غج"
-_ONE_G = str.maketrans("غ", "ج")
+# a foreign name's G is written غ, ج, ك or ق (غريزمان / جريزمان, أنغيلا / أنجيلا / أنكيلا, جونغ / جونج)
+G_LETTERS: Final = "غجكق"
+_ONE_G = str.maketrans("غكق", "ججج")
+_LONG_VOWELS: Final = "اوي"
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+def _loose(name: str) -> str:
+    """A name's letters as transliterations vary them least: words joined (hyphens and
+    spaces inside names come and go: جونغ-أون, شي جينبينغ), a doubled letter written
+    once, and a one-syllable word's يه as ي (مون جيه إن / مون جي إن).
+
+    >>> _loose("كيم جونغ-اون"), _loose("مون جيه ان"), _loose("فيلليب")
+    ('كيمجونغاون', 'مونجيان', 'فيليب')
+    """
+    words = name.replace("-", " ").split()
+    return "".join(_DOUBLED.sub(r"\1", w[:-1] if len(w) <= 3 and w.endswith("يه") else w) for w in words)
 
 
 @lru_cache(maxsize=1 << 18)
 def skeleton(name: str) -> str:
-    """Consonant skeleton of a (normalized) name: long vowels dropped after the first
-    letter, غ written as ج (both stand for a foreign name's G).
+    """Consonant skeleton of a (normalized) name, for finding its variants quickly: the
+    name's letters as :func:`_loose` gives them, long vowels dropped after the first
+    letter, a foreign G's four spellings as one.
 
     >>> skeleton("نتنياهو") == skeleton("نتانياهو"), skeleton("ترامب") == skeleton("ترمب")
     (True, True)
-    >>> skeleton("غوارديولا") == skeleton("جوارديولا")
+    >>> skeleton("غوارديولا") == skeleton("جوارديولا") == skeleton("كوارديولا")
     True
     """
-    return " ".join(w[0] + w[1:].translate(_NO_LONG_VOWELS) for w in name.translate(_ONE_G).split())
+    loose = _loose(name).translate(_ONE_G)
+    return loose[:1] + loose[1:].translate(_NO_LONG_VOWELS)
 
 
-def _lcs(a: str, b: str) -> int:
-    prev = [0] * (len(b) + 1)
-    for ca in a:
-        cur = [0]
-        for j, cb in enumerate(b):
-            cur.append(prev[j] + 1 if ca == cb else max(prev[j + 1], cur[j]))
-        prev = cur
-    return prev[-1]
+def _same_letter(x: str, y: str, g_letters: str) -> bool:
+    """The same letter, or a foreign G written two ways (among ``g_letters``), one of
+    them غ — غ is how news writes a foreign G, so غ/ج is one name, while ج/ك without غ
+    are two Arabic names (جمال, كمال)."""
+    return x == y or (x in g_letters and y in g_letters and "غ" in (x, y))
 
 
-def similar_names(a: str, b: str) -> bool:
+def _vowels_added(short: str, long: str, g_letters: str) -> bool:
+    """Is ``long`` ``short`` with long vowels inserted (letters compared by :func:`_same_letter`)?"""
+    reach = [True] + [False] * len(short)  # reach[i]: short[:i] spelled by the letters of long so far
+    for c in long:
+        vowel = c in _LONG_VOWELS
+        reach = [reach[0] and vowel] + [
+            (reach[i] and vowel) or (reach[i - 1] and _same_letter(short[i - 1], c, g_letters))
+            for i in range(1, len(short) + 1)
+        ]
+    return reach[-1]
+
+
+def similar_names(a: str, b: str, *, g_as_k: bool | None = None) -> bool:
     """Spelling variants of one name: the same skeleton and last letter, and one spelling
     the other with long vowels added (ترمب → ترامب, نتنياهو → نتانياهو), at most a fifth
-    of its letters; G as غ or ج.  Transliterations differ in how many long vowels they
+    of its letters; a foreign G as غ or ج — and as ك or ق in names of two or more words
+    (``g_as_k``: also in one word), since alone those are common words (غرار/قرار,
+    غولن/كولن, غينيا/كينيا); doubled letters, hyphens and spaces as :func:`_loose` reads them.  Transliterations differ in how many long vowels they
     write, not in which: a vowel written as another is another name (ميركل, Merkel, is
     not ماركل, Markle), and so is another ending (بوتينا, Butina, is not بوتين).
 
     >>> similar_names("بوتين", "بوتن"), similar_names("بوتينا", "بوتين"), similar_names("ميركل", "ماركل")
     (True, False, False)
-    >>> similar_names("أنغيلا ميركل", "أنجيلا ميركل")
-    True
+    >>> similar_names("انغيلا ميركل", "انكيلا ميركل"), similar_names("غولن", "كولن"), similar_names("جمال", "كمال")
+    (True, False, False)
+    >>> similar_names("شي جين بينغ", "شي جينبينغ"), similar_names("كيم جونغ-اون", "كيم جونج اون")
+    (True, True)
     """
-    a, b = a.translate(_ONE_G), b.translate(_ONE_G)
-    if not a or not b or a[-1] != b[-1] or skeleton(a) != skeleton(b):
+    if g_as_k is None:
+        g_as_k = len(a.replace("-", " ").split()) > 1 and len(b.replace("-", " ").split()) > 1
+    g_letters = G_LETTERS if g_as_k else "غج"
+    a, b = _loose(a), _loose(b)
+    if not a or not b or not _same_letter(a[-1], b[-1], g_letters) or skeleton(a) != skeleton(b):
         return False
     short, long = sorted((a, b), key=len)
-    return _lcs(short, long) == len(short) and len(short) >= 0.8 * len(long)
+    return len(short) >= 0.8 * len(long) and _vowels_added(short, long, g_letters)
 
 
 def drop_article(word: str) -> str:
