@@ -57,16 +57,36 @@ class EntityMention(NamedTuple):
     key: str
 
 
+_model_path: str | None = None  # see use_model
+
+
+def _model() -> str | None:
+    if _model_path is not None:
+        return _model_path
+    path = resources.files("akhbar.analyzers").joinpath(MODEL)
+    return str(path) if path.is_file() else None
+
+
+def use_model(path: str | None) -> None:
+    """Extract with the CRF at ``path`` from now on (None: the shipped one) — for
+    measuring a model trained on part of the data against the rest."""
+    global _model_path
+    _model_path = path
+    tagger.cache_clear()
+    batch_tagger.cache_clear()
+    entity_features.forget_caches()
+
+
 @cache
 def tagger():
     """The shipped CRF, or None when it is missing (then only the gazetteer tags)."""
     import pycrfsuite
 
-    path = resources.files("akhbar.analyzers").joinpath(MODEL)
-    if not path.is_file():
+    path = _model()
+    if path is None:
         return None
     t = pycrfsuite.Tagger()
-    t.open(str(path))
+    t.open(path)
     return t
 
 
@@ -74,10 +94,10 @@ def tagger():
 def batch_tagger() -> BatchTagger | None:
     """The shipped CRF as a :class:`~akhbar.analyzers.crf.BatchTagger` (None when it is missing)."""
     t = tagger()
-    if t is None:
+    path = _model()
+    if t is None or path is None:
         return None
-    path = resources.files("akhbar.analyzers").joinpath(MODEL)
-    return BatchTagger(t, str(path), feature_rows, ROW_WIDTHS, word_mark=name_starts().__contains__)
+    return BatchTagger(t, path, feature_rows, ROW_WIDTHS, word_mark=name_starts().__contains__)
 
 
 def tag_sentences(sentences: Sequence[Sequence[str]]) -> list[list[str]]:
@@ -282,6 +302,20 @@ def join_surnames(*texts: list[EntityMention]) -> list[list[EntityMention]]:
     return out
 
 
+def _after_descriptors(norms: Sequence[str], i: int, j: int) -> int:
+    """Where a person's name tagged as words ``i:j`` begins: after the adjectives of
+    origin the tagger took in (الرئيس الأوكراني فولوديمير زيلينسكي: الأوكراني is no
+    part of the name) — a word with the article ending in ي or ية before the name's
+    last word.
+
+    >>> _after_descriptors(["الاوكراني", "فولوديمير", "زيلينسكي"], 0, 3), _after_descriptors(["الحريري"], 0, 1)
+    (1, 0)
+    """
+    while i < j - 1 and norms[i].startswith("ال") and norms[i].endswith(("ي", "يه")) and len(norms[i]) >= 5:
+        i += 1
+    return i
+
+
 def _mentions(
     text: str,
     kept: list[Word],
@@ -312,6 +346,8 @@ def _mentions(
                     k += 1
                 if j - i >= 2 and lookup((norms[i],)) and not lookup(tuple(norms[i:j])):
                     j = i + 1  # «ترمب يلتقي بوتن»: a known name does not run on into the next words
+                if kind == "PERS":
+                    i = _after_descriptors(norms, i, j)
                 if kind in TYPES and covered.isdisjoint(range(i, j)):
                     spans.append((i, j, TYPES[kind]))
                     covered.update(range(i, j))
