@@ -24,7 +24,7 @@ import re
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +36,8 @@ from akhbar.analyzers import AnalysisSettings, Normalizer
 from akhbar.analyzers.chains import shared_core
 from akhbar.analyzers.dates import parse_date_end
 from akhbar.analyzers.dates import since as since_date
+from akhbar.analyzers.normalization import normalize
+from akhbar.analyzers.tokenize import iter_words
 from akhbar.indexer import Article, BuildReport, Rejected, Store, update_index
 from akhbar.indexer.deadline import expired, time_limit
 from akhbar.indexer.errors import ArticleNotFound, IndexCorrupt, QueryError
@@ -45,6 +47,7 @@ from akhbar.indexer.whoosh_internals.collecting import search_counting
 from akhbar.search.accumulate import SCORED_FIELDS, Accumulator, matching, top
 from akhbar.search.entity_counts import EntityCount, count_entities
 from akhbar.search.highlight import Highlighter
+from akhbar.search.name_spellings import NameMatch, NameSpellings
 from akhbar.search.query import MAX_FUZZY_CHARS, Compiled, Highlights, Ranking, compile_query
 from akhbar.search.vocabulary import Vocabulary
 
@@ -69,6 +72,7 @@ class Hit:
     title_spans: list[tuple[int, int]] = field(default_factory=list)
     mentioned: list[dict] = field(default_factory=list)  # dates the body mentions, with spans
     entities: list[dict] = field(default_factory=list)  # people, places, organizations mentioned
+    matched: list[dict] = field(default_factory=list)  # each entity value of the query: the spelling found
 
     def to_json(self) -> dict:
         return {
@@ -85,6 +89,7 @@ class Hit:
             "matches": [list(s) for s in self.matches],
             "mentioned": self.mentioned,
             "entities": self.entities,
+            "matched": self.matched,
         }
 
 
@@ -102,6 +107,7 @@ class Results:
     dropped: list[str] = field(default_factory=list)
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str | None = None
+    names: list[NameMatch] = field(default_factory=list)  # how each entity value was searched
 
     def __iter__(self):
         return iter(self.hits)
@@ -270,13 +276,23 @@ def _by_score(item: tuple[int, float]) -> tuple[float, int]:
 
 
 def _make_hit(
-    highlighter: Highlighter, stored: dict, score: float | None, rank: int, highlights, snippet_width: int
+    highlighter: Highlighter,
+    stored: dict,
+    score: float | None,
+    rank: int,
+    highlights,
+    snippet_width: int,
+    names: Sequence[NameMatch] = (),
 ) -> Hit:
     """A hit from an article's stored fields, its matches marked."""
     body = stored.get("body", "")
+    title = stored.get("title", "")
+    entities = [
+        {"type": kind, "key": key, "text": text, "in": where, "start": start, "end": end}
+        for kind, key, text, where, start, end in unpack_mentions(stored.get("entities"), title, body)
+    ]
     spans = highlighter.matches(body, highlights)
     snip = highlighter.snippet(body, spans, width=snippet_width) if snippet_width else None
-    title = stored.get("title", "")
     return Hit(
         id=stored["id"],
         title=title,
@@ -294,11 +310,33 @@ def _make_hit(
             {"start": b, "end": e, "text": t, "from": f, "to": to, "kind": k}
             for b, e, t, f, to, k in stored.get("mentions") or []
         ],
-        entities=[
-            {"type": kind, "key": key, "text": text, "in": where, "start": start, "end": end}
-            for kind, key, text, where, start, end in unpack_mentions(stored.get("entities"), title, body)
-        ],
+        entities=entities,
+        matched=[_matched(m, entities, title, body) for m in names],
     )
+
+
+def _matched(name: NameMatch, entities: list[dict], title: str, body: str) -> dict:
+    """Which spelling of an entity value an article holds: a tagged mention's text, or
+    where the name is written as text (``tagged`` False); a ``spelling`` of None when
+    neither is found (an article the query matched in another way: ``A OR person:B``)."""
+    keys = set(name.keys)
+    for e in entities:
+        if e["key"] in keys:
+            return {"query": name.label, "spelling": e["text"], "tagged": True, "in": e["in"], "start": e["start"]}
+    for where, text in (("title", title), ("body", body)):
+        words = list(iter_words(text))
+        for i, m in enumerate(words):
+            size = name.starts.get(normalize(m.group()))
+            if size:
+                end = words[min(i + size, len(words)) - 1].end()
+                return {
+                    "query": name.label,
+                    "spelling": text[m.start() : end],
+                    "tagged": False,
+                    "in": where,
+                    "start": m.start(),
+                }
+    return {"query": name.label, "spelling": None, "tagged": False, "in": None, "start": None}
 
 
 class HitStream:
@@ -327,7 +365,9 @@ class HitStream:
                 with self._engine._lock:  # Whoosh's readers are not shared between threads
                     stored = [self._searcher.stored_fields(docnum) for docnum, _ in chunk]
                 for rank, (fields, (_, score)) in enumerate(zip(stored, chunk, strict=True), start=start + 1):
-                    yield _make_hit(self._highlighter, fields, score, rank, self._ranked.highlights, self._width)
+                    yield _make_hit(
+                        self._highlighter, fields, score, rank, self._ranked.highlights, self._width, self._ranked.names
+                    )
         finally:
             self.close()
 
@@ -356,6 +396,7 @@ class _Ranked:
     parsed: str
     dropped: list[str]
     facets: dict[str, dict[str, int]]
+    names: list[NameMatch] = field(default_factory=list)
 
 
 def _check_sort(sort: str) -> None:
@@ -403,6 +444,7 @@ class Engine:
         self._pinned: list = []  # searchers of older generations that an export still reads
         self._vocabulary: Vocabulary | None = None  # written forms for fuzzy words and suggestions
         self._expansions: dict = {}  # costly query expansions (person-name variants) of this generation
+        self._names: NameSpellings | None = None  # written forms by name skeleton, for entity queries
 
     # --- construction ----------------------------------------------------------
 
@@ -481,6 +523,7 @@ class Engine:
             self._accumulated = None
             self._vocabulary = Vocabulary(self._searcher.reader())
             self._expansions = {}
+            self._names = NameSpellings(self._searcher.reader(), self._vocabulary)
             self._settings = meta.analysis
             self._highlighter = Highlighter(shared_core(meta.analysis))
             reader = self._searcher.reader()
@@ -550,7 +593,9 @@ class Engine:
                 total = ranked.total
                 first = (min(page, max(1, math.ceil(total / limit))) - 1) * limit  # past the end: the last page
                 hits = [
-                    self._hit(searcher.stored_fields(docnum), score, rank, ranked.highlights, snippet_width)
+                    self._hit(
+                        searcher.stored_fields(docnum), score, rank, ranked.highlights, snippet_width, ranked.names
+                    )
                     for rank, (docnum, score) in enumerate(ranked.hits[first : first + limit], start=first + 1)
                 ]
             suggestion = self._suggest(query, searcher) if suggest and total < 3 else None
@@ -565,6 +610,7 @@ class Engine:
             dropped=ranked.dropped,
             facets=ranked.facets,
             suggestion=suggestion,
+            names=ranked.names,
         )
 
     def iter_hits(
@@ -630,7 +676,20 @@ class Engine:
             known_values=self._known,
             vocabulary=self._vocabulary,
             cache=self._expansions,
+            names=self._names,
+            docs_of=self._matching_docs(searcher),
         )
+
+    def _matching_docs(self, searcher) -> Callable[[wquery.Query], np.ndarray | None]:
+        """The articles a query matches, as ascending document numbers (None when the
+        accumulator cannot evaluate it)."""
+        accumulator = self._accumulator(searcher)
+
+        def docs_of(q: wquery.Query) -> np.ndarray | None:
+            scored = accumulator.scores(q) if accumulator is not None else None
+            return None if scored is None else scored[0]
+
+        return docs_of
 
     def _rank(
         self,
@@ -662,7 +721,7 @@ class Engine:
         if allowed and not kwargs["filter"]:
             # nothing can match (Whoosh would take an empty filter for none and match everything)
             facets_of_none = {"source": {}, "month": {}} if facets else {}
-            return _Ranked([], 0, compiled.highlights, str(wq), compiled.dropped, facets_of_none)
+            return _Ranked([], 0, compiled.highlights, str(wq), compiled.dropped, facets_of_none, compiled.names)
         if sort != "relevance":
             kwargs["sortedby"] = sorting.FieldFacet("date", reverse=(sort == "newest"))
         if facets:
@@ -705,6 +764,7 @@ class Engine:
             parsed=str(wq) + (f" + bonus {wquery.Or(bonus)}" if bonus else ""),
             dropped=compiled.dropped,
             facets=counted,
+            names=compiled.names,
         )
 
     def _accumulator(self, searcher) -> Accumulator | None:
@@ -729,9 +789,11 @@ class Engine:
             self._filters[key] = docs
         return docs
 
-    def _hit(self, stored: dict, score: float | None, rank: int, highlights, snippet_width: int) -> Hit:
+    def _hit(
+        self, stored: dict, score: float | None, rank: int, highlights, snippet_width: int, names: list[NameMatch] = ()
+    ) -> Hit:
         assert self._highlighter is not None
-        return _make_hit(self._highlighter, stored, score, rank, highlights, snippet_width)
+        return _make_hit(self._highlighter, stored, score, rank, highlights, snippet_width, names)
 
     def _suggest(self, query: str, searcher) -> str | None:
         """The query with each unknown word replaced by the closest indexed written

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.query import spans
 
@@ -32,13 +34,24 @@ from akhbar.analyzers import AnalysisSettings, Normalizer
 from akhbar.analyzers.chains import shared_core
 from akhbar.analyzers.dates import parse_date_range
 from akhbar.analyzers.gazetteer import entity_key, lookup
-from akhbar.analyzers.names import G_LETTERS, similar_names, skeleton
+from akhbar.analyzers.names import G_LETTERS, similar_names, skeleton, strip_clitics
 from akhbar.analyzers.roots import root
 from akhbar.analyzers.stem import LightStemmer
 from akhbar.analyzers.tokenize import iter_words
 from akhbar.indexer.deadline import check as check_deadline
 from akhbar.indexer.errors import QueryError
 from akhbar.indexer.schema import ENTITY_INDEX
+from akhbar.search.name_spellings import (
+    MAX_SPELLINGS,
+    TAGGED_SHARE,
+    TEXT_BOOST,
+    NameMatch,
+    NameSpellings,
+    listed_forms,
+    query_only,
+    shortened_name_keys,
+    shorter_forms,
+)
 from akhbar.search.vocabulary import Vocabulary
 
 TEXT_FIELDS: Final = ("title", "body")
@@ -431,10 +444,15 @@ class Compiler:
         known_values: dict[str, list[str]] | None = None,
         vocabulary: Vocabulary | None = None,
         cache: dict | None = None,
+        names: NameSpellings | None = None,
+        docs_of: Callable[[wq.Query], np.ndarray | None] | None = None,
     ) -> None:
         """:param vocabulary: the reader's written forms for fuzzy words (one per index
             generation, kept by the Engine; a new one when not given)
-        :param cache: per-generation results of costly expansions (person-name variants)"""
+        :param cache: per-generation results of costly expansions (person-name variants)
+        :param names: the reader's written forms by name skeleton, and ``docs_of`` the
+            articles a query matches: with both, entity queries also search the text
+            for the name's spellings (:mod:`akhbar.search.name_spellings`)"""
         ranking = ranking or Ranking()
         self.q = q
         self.reader = reader
@@ -451,6 +469,9 @@ class Compiler:
         self.known_values = known_values or {}
         self.vocabulary = vocabulary or Vocabulary(reader)
         self.cache = cache if cache is not None else {}
+        self.names = names
+        self.docs_of = docs_of
+        self.name_matches: list[NameMatch] = []
         self.expanded = 0  # index terms the prefix and fuzzy words have expanded to
         self.expanded_words = 0  # prefix and fuzzy words seen
         self.highlights = Highlights()
@@ -634,25 +655,25 @@ class Compiler:
             return wq.NullQuery
         return per_field[0] if len(per_field) == 1 else wq.Or(per_field)
 
-    def _person_variants(self, key: str) -> set[str]:
-        """The indexed person keys that are spelling variants of ``key`` — people the
-        gazetteer does not know (names only: on place names the check joins سوريا and
-        سرايا) — and, for a surname alone of someone it does not list, the full names
+    def _key_variants(self, fieldname: str, key: str) -> set[str]:
+        """The indexed keys of ``fieldname`` that are spelling variants of ``key`` — names
+        the gazetteer does not know, or knows in fewer spellings (بايرن ميونخ, جوجل) —
+        and, for a person's surname alone of someone it does not list, the full names
         ending in it: ``person:ماركل`` also finds «ميغان ماركل» (a listed name is its
         person alone: ``person:ترمب`` is not Ivanka Trump)."""
-        cached = self.cache.get(("person", key))
+        cached = self.cache.get((fieldname, key))
         if cached is not None:
             return cached
         found = set()
         firsts = G_LETTERS if key[:1] in G_LETTERS else key[:1]  # غوارديولا is also جوارديولا
         for first in firsts:
-            for i, term in enumerate(self.reader.expand_prefix("person", first)):
+            for i, term in enumerate(self.reader.expand_prefix(fieldname, first)):
                 term = term.decode("utf-8") if isinstance(term, bytes) else term
                 if term != key and similar_names(term, key):
                     found.add(term)
                 if i % 512 == 511:
                     check_deadline()
-        if " " not in key and lookup([key]) is None:
+        if fieldname == "person" and " " not in key and lookup([key]) is None:
             shape = skeleton(key)
             for i, term in enumerate(self.reader.lexicon("person")):
                 if i % 2048 == 2047:
@@ -663,20 +684,160 @@ class Compiler:
                 if before and (last == key or (skeleton(last) == shape and similar_names(last, key))):
                     found.add(term)
         if len(self.cache) < 4096:
-            self.cache[("person", key)] = found
+            self.cache[(fieldname, key)] = found
         return found
+
+    def _shortened(self, key: str, kinds: tuple[str, ...]) -> set[str]:
+        """The keys of listed names that ``key`` is a shorter form of (صندوق النقد for
+        صندوق النقد الدولي), where the tagger agrees: it keyed the listed name in at
+        least :data:`TAGGED_SHARE` of the articles that write the shorter form (الجيش
+        السوري is not الجيش السوري الحر)."""
+        longer = shortened_name_keys(tuple(key.split()))
+        if not longer or self.names is None or self.docs_of is None:
+            return set()
+        q, _ = self._spelling_query(tuple((w,) for w in key.split()))
+        written = self.docs_of(q) if q is not None else None
+        if written is None or not len(written):
+            return set()
+        out = set()
+        for long_key in sorted(longer):
+            tagged = self.docs_of(wq.Or([wq.Term(ENTITY_INDEX[kind], long_key) for kind in kinds]))
+            if tagged is not None and len(np.intersect1d(written, tagged)) >= TAGGED_SHARE * len(written):
+                out.add(long_key)
+        return out
+
+    def name_in_text(self, value: str, keys: list[str], tagged: wq.Query, match: NameMatch) -> wq.Query | None:
+        """The text query of a name's spellings that the tagger agrees are this name
+        (see :mod:`akhbar.search.name_spellings`); notes them in ``match``."""
+        if self.names is None or self.docs_of is None:
+            return None
+        cache_key = ("text", value, tuple(keys))
+        cached = self.cache.get(cache_key)
+        if cached is None:
+            cached = self._name_in_text(value, keys, tagged)
+            if len(self.cache) < 4096:
+                self.cache[cache_key] = cached
+        query, spellings, left_out, starts = cached
+        match.spellings, match.left_out, match.starts = spellings, left_out, starts
+        self.highlights.exact |= set(starts)
+        return query
+
+    def _name_in_text(
+        self, value: str, keys: list[str], tagged: wq.Query
+    ) -> tuple[wq.Query | None, list[str], list[str], dict[str, int]]:
+        assert self.names is not None and self.docs_of is not None
+        tagged_docs = self.docs_of(tagged)
+        if tagged_docs is None or not len(tagged_docs):
+            return None, [], [], {}  # the tagger never keyed the name: nothing says a text word is it
+        candidates: dict[tuple[str, ...], None] = {}
+        own = [n for _, n, _, _, _ in self.core.words(value) if n]
+        if own:
+            candidates[tuple([strip_clitics(own[0]), *own[1:]])] = None
+        for key in keys:
+            for form in listed_forms(key):
+                candidates.setdefault(form)
+            for form in listed_forms(key):
+                for shorter in shorter_forms(list(form)):
+                    candidates.setdefault(tuple(shorter))
+            if lookup(key.split()) is None:  # an unlisted name's key is its clitic-free spelling
+                candidates.setdefault(tuple(key.split()))
+        # a one-word name's variants each count on their own (a common word among them must
+        # not ride on the name's share); a longer name's are tried together, as a phrase
+        tried: dict[tuple[tuple[str, ...], ...], None] = {}
+        for words in candidates:
+            if query_only(words):
+                continue
+            if len(words) == 1:
+                variants = [v for v in self.names.variants(words[0]) if not query_only((v,))] or [words[0]]
+                tried.update(dict.fromkeys(((v,),) for v in variants))
+            else:
+                tried.setdefault(tuple(tuple(self.names.variants(w) or [w]) for w in words))
+        queries, spellings, left_out, starts = [], [], [], {}
+        for variants in list(tried)[:MAX_SPELLINGS]:
+            check_deadline()
+            words = [v[0] for v in variants]
+            q, forms = self._spelling_query(variants)
+            if q is None:
+                continue
+            # not where the spelling is part of another name the tagger keyed
+            others = {
+                (f, k)
+                for vs in variants
+                for v in vs
+                for f, k in self.names.keys_with(v)
+                if k not in keys and not (len(variants) > 1 and k == " ".join(words))
+            }
+            if others:
+                q = wq.AndNot(q, wq.Or([wq.Term(f, k) for f, k in sorted(others)]))
+            found = self.docs_of(q)
+            if found is None or not len(found):
+                continue
+            share = len(np.intersect1d(found, tagged_docs, assume_unique=True)) / len(found)
+            (spellings if share >= TAGGED_SHARE else left_out).append(" ".join(words))
+            if share >= TAGGED_SHARE:
+                queries.append(q)
+                for form in forms:
+                    starts.setdefault(form, len(words))
+        if not queries:
+            return None, spellings, left_out, starts
+        return (queries[0] if len(queries) == 1 else wq.Or(queries)), spellings, left_out, starts
+
+    def _spelling_query(self, variants: tuple[tuple[str, ...], ...]) -> tuple[wq.Query | None, set[str]]:
+        """One spelling of a name in the title or body, given each word's variants:
+        each word in any of its variants and written forms; several words as a phrase
+        of their stems, each word's written form required.  Also the written forms of
+        its first word."""
+        assert self.names is not None
+        per_field, forms = [], set()
+        for fieldname in ("title", "body"):
+            exact_field = fieldname + EXACT_SUFFIX
+            written = [
+                [f for v in vs for f in self.names.written(exact_field, v, i == 0)] for i, vs in enumerate(variants)
+            ]
+            if not all(written):
+                continue
+            forms.update(written[0])
+            required = [
+                wq.Term(exact_field, w[0]) if len(w) == 1 else wq.Or([wq.Term(exact_field, f) for f in w])
+                for w in written
+            ]
+            if len(variants) == 1:
+                per_field.append(required[0])
+                continue
+            positions = []
+            for w in written:
+                stems = sorted({s for f in w for _, _, s, _, _ in self.core.words(f) if s and self.has(fieldname, s)})
+                if stems:  # a stop word inside a name is not indexed: the phrase closes up
+                    positions.append(
+                        wq.Term(fieldname, stems[0])
+                        if len(stems) == 1
+                        else _SpanOr([wq.Term(fieldname, s) for s in stems])
+                    )
+            if not positions:
+                continue
+            phrase = positions[0] if len(positions) == 1 else spans.SpanNear2(positions, slop=1, ordered=True)
+            per_field.append(wq.And([phrase, *required]))
+        if not per_field:
+            return None, forms
+        return (per_field[0] if len(per_field) == 1 else wq.Or(per_field)), forms
 
     def field_value(self, node: FieldValue) -> wq.Query:
         if node.field in ENTITY_FIELDS:
             value = node.value.strip()
             if not any(True for _ in iter_words(value)):
                 raise self.error(f"'{node.field}:' needs a name", node)
-            keys = {entity_key(value, kind) for kind in ENTITY_FIELDS[node.field]}
-            if "person" in ENTITY_FIELDS[node.field]:
-                keys |= self._person_variants(entity_key(value, "person"))
+            own = entity_key(value, "person")  # (a key does not depend on the type)
+            keys = {own, *self._shortened(own, ENTITY_FIELDS[node.field])}
+            for kind in ENTITY_FIELDS[node.field]:
+                if ENTITY_INDEX[kind] in self.reader.schema:
+                    keys |= {v for k in list(keys) for v in self._key_variants(ENTITY_INDEX[kind], k)}
             # entity: looks in the three type fields, each with every key
             terms = [wq.Term(ENTITY_INDEX[kind], k) for kind in ENTITY_FIELDS[node.field] for k in sorted(keys)]
-            return terms[0] if len(terms) == 1 else wq.Or(terms)
+            tagged = terms[0] if len(terms) == 1 else wq.Or(terms)
+            match = NameMatch(f"{node.field}:{value}", sorted(keys))
+            self.name_matches.append(match)
+            text = self.name_in_text(value, sorted(keys), tagged, match)
+            return tagged if text is None else wq.Or([tagged, _boosted(text, TEXT_BOOST)])
         if node.field in DATE_FIELDS:
             try:
                 start, stop = parse_date_range(node.value, today=self.today)
@@ -755,6 +916,7 @@ class Compiled:
     dropped: list[str]
     bonus: list[wq.Query] = field(default_factory=list)
     ranges: list[wq.Query] = field(default_factory=list)  # date ranges the hits must fall in
+    names: list[NameMatch] = field(default_factory=list)  # how each entity value was searched
 
     @property
     def restricted(self) -> wq.Query:
@@ -814,6 +976,8 @@ def compile_query(
     known_values: dict[str, list[str]] | None = None,
     vocabulary: Vocabulary | None = None,
     cache: dict | None = None,
+    names: NameSpellings | None = None,
+    docs_of: Callable[[wq.Query], np.ndarray | None] | None = None,
 ) -> Compiled:
     """Parse ``q`` and compile it against ``reader``.  Raises :class:`QueryError`."""
     if match not in ("all", "any"):
@@ -823,7 +987,16 @@ def compile_query(
         raise QueryError("empty query: type one or more words")
     ranking = ranking or Ranking()
     compiler = Compiler(
-        q, reader, settings, ranking=ranking, today=today, known_values=known_values, vocabulary=vocabulary, cache=cache
+        q,
+        reader,
+        settings,
+        ranking=ranking,
+        today=today,
+        known_values=known_values,
+        vocabulary=vocabulary,
+        cache=cache,
+        names=names,
+        docs_of=docs_of,
     )
     hits: wq.Query | None = None
     ranges: list[wq.Query] = []
@@ -848,4 +1021,4 @@ def compile_query(
         raise QueryError(
             f"the query has only stop words ({words}), which are not indexed; add a word that carries meaning"
         )
-    return Compiled(result, hits, compiler.highlights, compiler.dropped, compiler.bonus, ranges)
+    return Compiled(result, hits, compiler.highlights, compiler.dropped, compiler.bonus, ranges, compiler.name_matches)

@@ -78,6 +78,8 @@ class Renderer:
             self.line(f"query: {results.parsed}")
             if results.dropped:
                 self.line(f"stop words left out: {' '.join(results.dropped)}")
+            for name in results.names:
+                self.line(name.describe())
         if results.total == 0:
             self.line("no articles matched")
         else:

@@ -174,6 +174,8 @@ class Session:
             if self.results is None:
                 raise ReplError("no query yet")
             self.say(f"query: {self.results.parsed}")
+            for found in self.results.names:
+                self.say(found.describe())
         else:
             raise ReplError(f"unknown command {name} (:help lists them)")
         return True

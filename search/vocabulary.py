@@ -37,7 +37,8 @@ class Vocabulary:
         self._slices: dict[tuple[str, str], list[str]] = {}
         self._lock = threading.Lock()
 
-    def _slice(self, fieldname: str, letter: str) -> list[str]:
+    def terms(self, fieldname: str, letter: str) -> list[str]:
+        """The field's terms that begin with ``letter``, sorted."""
         key = (fieldname, letter)
         terms = self._slices.get(key)
         if terms is None:
@@ -57,7 +58,7 @@ class Vocabulary:
         with its first letter, in order (``word`` itself included when indexed)."""
         if not word:
             return []
-        terms = self._slice(fieldname, word[0])
+        terms = self.terms(fieldname, word[0])
         if not terms:
             return []
         dfa = levenshtein_automaton(word, maxdist, prefix=1).to_dfa()

@@ -465,3 +465,77 @@ def test_the_model_file_is_read_as_crfsuite_reads_it(tmp_path) -> None:
     broken.write_bytes(open(shipped.path, "rb").read()[:5000])
     with pytest.raises(ValueError):
         crf._read_model(str(broken))
+
+
+# --- a name found as text where the tagger did not key it ----------------------------
+
+NAME_TEXTS = [
+    ("z1", "أوكرانيا", "قال الرئيس الأوكراني فولوديمير زيلينسكي إن بلاده لن تتراجع."),
+    ("z2", "كييف", "استقبل الرئيس فولوديمير زيلينسكي وفدا أوروبيا في كييف."),
+    ("z3", "كييف", "التقى الرئيس الأوكراني فولوديمير زيلينسكي وزير الخارجية الفرنسي."),
+    ("z4", "معرض", "صورة زيلينسكي في المعرض."),
+    ("z5", "كييف", "مكتب زيلينسكي يرد على الاتهامات."),
+    ("s1", "سلام", "دعا الرئيس إلى سلام دائم في المنطقة."),
+    ("s2", "سلام", "التقى رئيس الوزراء نواف سلام الوفد."),
+    ("s3", "سلام", "لا سلام بلا عدالة، قال المتظاهرون."),
+]
+
+
+@pytest.fixture(scope="module")
+def names_engine() -> Engine:
+    e = Engine.in_memory()
+    e.add([Article(i, t, b) for i, t, b in NAME_TEXTS])
+    return e
+
+
+def _tagged(hit, keys) -> bool:
+    return any(m["key"] in keys for m in hit.entities)
+
+
+def test_a_name_is_found_where_it_is_written_whether_tagged_or_not(names_engine: Engine) -> None:
+    results = names_engine.search("person:زيلينسكي", limit=20)
+    assert {h.id for h in results} == {"z1", "z2", "z3", "z4", "z5"}
+    (name,) = results.names
+    tagged = [_tagged(h, set(name.keys)) for h in results]
+    assert any(tagged) and not all(tagged), "the corpus has both (the tagger misses the name in z4 and z5)"
+    assert tagged == sorted(tagged, reverse=True), "tagged mentions rank above text-only matches"
+    for hit in results:
+        (found,) = hit.matched
+        assert found["query"] == "person:زيلينسكي" and "زيلينسكي" in found["spelling"]
+        assert found["tagged"] == _tagged(hit, set(name.keys))
+    assert "زيلينسكي" in name.spellings
+
+
+def test_a_common_word_is_not_taken_for_a_name_without_the_taggers_say(names_engine: Engine) -> None:
+    """سلام is a surname (نواف سلام) and "peace": the articles about peace are not his."""
+    hits = {h.id for h in names_engine.search("person:سلام", limit=20)}
+    assert "s1" not in hits and "s3" not in hits
+
+
+def test_explain_lists_the_spellings_a_name_query_used(names_engine: Engine, capsys) -> None:
+    from akhbar.search.render import Renderer
+
+    Renderer(color=False).results(names_engine.search("person:زيلينسكي"), explain=True)
+    out = capsys.readouterr().out
+    assert "person:زيلينسكي: keys" in out and "as text" in out
+
+
+@pytest.mark.parametrize(
+    "a, b, same",
+    [
+        ("هاري كين", "هاري كاين", True),  # a long vowel added
+        ("شي جين بينغ", "شي جينبينغ", True),  # a space inside a name
+        ("كيم جونغ-اون", "كيم جونغ اون", True),  # a hyphen
+        ("مون جيه ان", "مون جي ان", True),  # a syllable's يه
+        ("فيليب", "فيلليب", True),  # a doubled letter
+        ("غاري لينيكر", "كاري لينيكر", True),  # a foreign G as ك, in a full name
+        ("غولن", "كولن", False),  # ... but not in one word: a common word or another name
+        ("غينيا", "كينيا", False),
+        ("جمال", "كمال", False),  # ج and ك without غ: two Arabic names
+        ("ميركل", "ماركل", False),  # another vowel
+        ("بوتينا", "بوتين", False),  # another ending
+    ],
+)
+def test_spelling_variants_of_names(a: str, b: str, same: bool) -> None:
+    assert similar_names(a, b) is same
+    assert similar_names(b, a) is same

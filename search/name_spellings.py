@@ -1,0 +1,215 @@
+"""Where a name is written in the text, whether or not the entity tagger keyed it there.
+
+``person:ترامب`` searches the ``person`` keyword field for the name's key (and the keys
+of its spelling variants): the articles where the tagger found the name.  The tagger
+misses some — a spelling it does not know, a name it cut short — so an entity query
+also searches the text for the name's spellings:
+
+* the spellings of the name and its listed aliases, and a listed alias's shorter forms
+  (a name of three or more words without its first or last word: صندوق النقد for
+  صندوق النقد الدولي);
+* their spelling variants in the index's own vocabulary, by the rules the keys use
+  (:func:`akhbar.analyzers.names.similar_names`: long vowels, a foreign G, doubled
+  letters, hyphens and spaces), each with the clitics it is written with;
+* multi-word spellings as phrases.
+
+A spelling counts only where the tagger agrees it is this name in at least
+:data:`TAGGED_SHARE` of the articles that contain it: a common word is never taken for a
+name without the tagger's say (سلام is a name and "peace"; المتحدة is part of many names).
+An article where the spelling is part of another name the tagger keyed (ترامب in
+«إيفانكا ترامب», سوريا in «قوات سوريا الديمقراطية») and this name is not tagged is not a
+text match.
+Text-only matches score :data:`TEXT_BOOST` of a tagged match, so tagged articles rank first.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from functools import cache
+
+from akhbar.analyzers.gazetteer import gazetteer
+from akhbar.analyzers.names import CLITICS, G_LETTERS, similar_names, skeleton
+from akhbar.analyzers.normalization import normalize
+from akhbar.indexer.deadline import check as check_deadline
+from akhbar.indexer.schema import ENTITY_INDEX
+from akhbar.search.vocabulary import Vocabulary
+
+__all__ = [
+    "NameMatch",
+    "NameSpellings",
+    "TAGGED_SHARE",
+    "TEXT_BOOST",
+    "listed_forms",
+    "query_only",
+    "shortened_name_keys",
+    "shorter_forms",
+]
+
+TAGGED_SHARE = 0.5
+"""A spelling is searched as text if the tagger keyed the name in at least this share of
+the articles that contain it (half: more often the name than not)."""
+TEXT_BOOST = 0.1
+"""A text-only match's score, as a share of its text score: tagged mentions rank first."""
+MAX_SPELLINGS = 24  # text spellings tried per name (each costs a posting read)
+_SAMPLE_FIELD = "body_exact"  # where variants are looked for: the body's written forms
+
+
+@dataclass
+class NameMatch:
+    """How one ``person:``/``place:``/``org:``/``entity:`` value was searched."""
+
+    label: str  # as the query wrote it, e.g. "person:ترمب"
+    keys: list[str]  # entity keys searched in the keyword fields
+    spellings: list[str] = field(default_factory=list)  # also searched as text (normalized)
+    left_out: list[str] = field(default_factory=list)  # found in the text, but seldom this name
+    starts: dict[str, int] = field(default_factory=dict)  # a text spelling's first word as written → its words
+
+    def describe(self) -> str:
+        parts = [f"{self.label}: keys {', '.join(self.keys) or '(none)'}"]
+        if self.spellings:
+            parts.append(f"as text {', '.join(self.spellings)}")
+        if self.left_out:
+            parts.append(f"not as text (seldom this name) {', '.join(self.left_out)}")
+        return "; ".join(parts)
+
+
+class NameSpellings:
+    """The written forms of one index generation grouped by name skeleton (by first
+    letter, when first needed), and the text queries of a name's spellings."""
+
+    def __init__(self, reader, vocabulary: Vocabulary) -> None:
+        self._reader = reader
+        self._vocabulary = vocabulary
+        self._by_skeleton: dict[str, dict[str, list[str]]] = {}
+        self._keys_by_word: dict[str, list[tuple[str, str]]] | None = None
+        self._lock = threading.Lock()
+
+    def keys_with(self, word: str) -> list[tuple[str, str]]:
+        """The indexed entity keys that have ``word`` as one of their words, as (field, key)."""
+        if self._keys_by_word is None:
+            with self._lock:
+                if self._keys_by_word is None:
+                    by_word: dict[str, list[tuple[str, str]]] = {}
+                    for fieldname in ENTITY_INDEX.values():
+                        if fieldname not in self._reader.schema:
+                            continue
+                        for i, term in enumerate(self._reader.lexicon(fieldname)):
+                            key = term.decode("utf-8") if isinstance(term, bytes) else term
+                            for w in set(key.split()):
+                                by_word.setdefault(w, []).append((fieldname, key))
+                            if i % 4096 == 4095:
+                                check_deadline()
+                    self._keys_by_word = by_word
+        return self._keys_by_word.get(word, [])
+
+    def _bucket(self, letter: str) -> dict[str, list[str]]:
+        found = self._by_skeleton.get(letter)
+        if found is None:
+            with self._lock:
+                found = self._by_skeleton.get(letter)
+                if found is None:
+                    found = {}
+                    for i, word in enumerate(self._vocabulary.terms(_SAMPLE_FIELD, letter)):
+                        found.setdefault(skeleton(word), []).append(word)
+                        if i % 4096 == 4095:
+                            check_deadline()
+                    self._by_skeleton[letter] = found
+        return found
+
+    def variants(self, word: str) -> list[str]:
+        """The vocabulary's words that are spelling variants of ``word`` (itself
+        included when indexed), and variants of those (ج → غ → ك), in order.
+
+        >>> from whoosh import fields
+        >>> from whoosh.filedb.filestore import RamStorage
+        >>> ix = RamStorage().create_index(fields.Schema(body_exact=fields.KEYWORD))
+        >>> with ix.writer() as w:
+        ...     w.add_document(body_exact="انجيلا انغيلا انكيلا انجلترا ميركل")
+        >>> with ix.searcher() as s:
+        ...     NameSpellings(s.reader(), Vocabulary(s.reader())).variants("انجيلا")
+        ['انجيلا', 'انغيلا', 'انكيلا']
+        """
+        found = {word} if (_SAMPLE_FIELD, word) in self._reader else set()
+        todo = [word]
+        seen = {word}
+        while todo:
+            w = todo.pop()
+            firsts = G_LETTERS if w[:1] in G_LETTERS else w[:1]
+            for letter in firsts:
+                for candidate in self._bucket(letter).get(skeleton(w), ()):
+                    # ك/ق for a foreign G too: a common word found so is left out by its share
+                    if candidate not in seen and similar_names(candidate, w, g_as_k=True):
+                        seen.add(candidate)
+                        found.add(candidate)
+                        todo.append(candidate)
+        return sorted(found)
+
+    def written(self, fieldname: str, word: str, first: bool) -> list[str]:
+        """``word`` as the field holds it: the first word of a name bare and with each
+        clitic (وترامب، لترامب), a later word bare and with the article (keys drop it)."""
+        forms = [word, *(c + word for c in CLITICS)] if first else [word, "ال" + word]
+        return [f for f in forms if (fieldname, f) in self._reader]
+
+
+def shorter_forms(words: list[str]) -> list[list[str]]:
+    """A listed name of three or more words without its first or last word: news
+    shortens long names (منظمة التحرير الفلسطينية → منظمة التحرير).
+
+    >>> shorter_forms("منظمه التحرير الفلسطينيه".split())
+    [['التحرير', 'الفلسطينيه'], ['منظمه', 'التحرير']]
+    """
+    if len(words) < 3:
+        return []
+    return [words[1:], words[:-1]]
+
+
+@cache
+def _forms_by_key() -> dict[str, list[tuple[str, ...]]]:
+    g = gazetteer()
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for words in sorted(g.in_text):
+        out.setdefault(normalize(g.names[words][1]), []).append(words)
+    return out
+
+
+def query_only(words: tuple[str, ...]) -> bool:
+    """Is this spelling one the gazetteer marks as also an ordinary word ('?' in
+    ``data/entities.tsv``: مرسي and the harbour مرسى)?  It never matches as text.
+
+    >>> query_only(("مرسي",)), query_only(("ترمب",))
+    (True, False)
+    """
+    g = gazetteer()
+    return words in g.names and words not in g.in_text
+
+
+@cache
+def _keys_by_shorter_form() -> dict[tuple[str, ...], set[str]]:
+    out: dict[tuple[str, ...], set[str]] = {}
+    for key, forms in _forms_by_key().items():
+        for form in forms:
+            for shorter in shorter_forms(list(form)):
+                out.setdefault(tuple(shorter), set()).add(key)
+    return out
+
+
+def shortened_name_keys(words: tuple[str, ...]) -> set[str]:
+    """The keys of the listed names that these words (a key's) are a shorter form of.
+
+    >>> from akhbar.analyzers.gazetteer import entity_key
+    >>> key = entity_key("الصحة العالمية", "organization")
+    >>> shortened_name_keys(tuple(key.split())) == {entity_key("منظمة الصحة العالمية", "organization")}
+    True
+    """
+    return _keys_by_shorter_form().get(words, set())
+
+
+def listed_forms(key: str) -> list[tuple[str, ...]]:
+    """The gazetteer's forms that tag text by themselves for the name whose key is ``key``.
+
+    >>> from akhbar.analyzers.gazetteer import entity_key
+    >>> ("ترمب",) in listed_forms(entity_key("ترامب", "person"))
+    True
+    """
+    return _forms_by_key().get(key, [])
