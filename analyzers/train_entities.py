@@ -46,32 +46,51 @@ def read_conll(path: Path) -> list[list[tuple[str, str]]]:
     return sentences
 
 
-def split(sentences: list) -> tuple[list, list]:
-    cut = int(len(sentences) * (1 - HELD_OUT))
+def split(sentences: list, held_out: float = HELD_OUT) -> tuple[list, list]:
+    """The first ``1 - held_out`` of the sentences, and the rest."""
+    cut = int(len(sentences) * (1 - held_out))
     return sentences[:cut], sentences[cut:]
 
 
-def main(argv: list[str] | None = None) -> None:
+def folds(sentences: list, k: int) -> list[tuple[list, list]]:
+    """``k`` (train, test) pairs: each test part a contiguous fifth (for k=5) of the
+    file — contiguous, so that an article's sentences are not split between the two.
+
+    >>> [(len(a), len(b)) for a, b in folds(list(range(10)), 5)][:2]
+    [(8, 2), (8, 2)]
+    """
+    bounds = [len(sentences) * i // k for i in range(k + 1)]
+    return [
+        (sentences[: bounds[i]] + sentences[bounds[i + 1] :], sentences[bounds[i] : bounds[i + 1]]) for i in range(k)
+    ]
+
+
+def train(sentences: list, out: Path, *, c1: float = 0.05, c2: float = 0.01, iterations: int = 150) -> None:
+    """Train a CRF on ``sentences`` (of (word, tag)) and write it to ``out``."""
     import pycrfsuite
 
+    trainer = pycrfsuite.Trainer(verbose=False)
+    for sentence in sentences:
+        trainer.append(sequence_features([w for w, _ in sentence]), [t for _, t in sentence])
+    trainer.set_params({"c1": c1, "c2": c2, "max_iterations": iterations, "feature.possible_transitions": True})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    trainer.train(str(out))
+
+
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("conll", type=Path)
     ap.add_argument("--out", type=Path, default=Path(str(resources.files("akhbar.analyzers").joinpath(MODEL))))
     ap.add_argument("--c1", type=float, default=0.05)
     ap.add_argument("--c2", type=float, default=0.01)
     ap.add_argument("--iterations", type=int, default=150)
+    ap.add_argument("--held-out", type=float, default=HELD_OUT, help="the file's last share kept out of training")
     args = ap.parse_args(argv)
-    train, _ = split(read_conll(args.conll))
-    trainer = pycrfsuite.Trainer(verbose=False)
-    for sentence in train:
-        words = [w for w, _ in sentence]
-        trainer.append(sequence_features(words), [t for _, t in sentence])
-    trainer.set_params(
-        {"c1": args.c1, "c2": args.c2, "max_iterations": args.iterations, "feature.possible_transitions": True}
+    sentences, _ = split(read_conll(args.conll), args.held_out)
+    train(sentences, args.out, c1=args.c1, c2=args.c2, iterations=args.iterations)
+    print(
+        f"trained on {len(sentences)} sentences → {args.out} ({args.out.stat().st_size // 1024} KiB)", file=sys.stderr
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    trainer.train(str(args.out))
-    print(f"trained on {len(train)} sentences → {args.out} ({args.out.stat().st_size // 1024} KiB)", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
+import os
+import platform
+import subprocess
 import sys
 from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
-RESULTS = ROOT / "benchmarks" / "results"
 
 
 def require_shared() -> Path:
@@ -42,3 +46,39 @@ def read_qrels(path: Path) -> dict[str, set[str]]:
         if len(parts) == 4 and parts[3] != "0":
             qrels.setdefault(parts[0], set()).add(parts[2])
     return qrels
+
+
+def run_label() -> dict:
+    """What a result was measured on: the commit (and whether the tree had changes),
+    the machine, the date, the command and the versions that matter to speed."""
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return ""
+
+    versions = {}
+    for name in ("whoosh-reloaded", "numpy", "python-crfsuite", "zstandard"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "uncommitted_changes": bool(git("status", "--porcelain", "--untracked-files=no")),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "versions": versions,
+        "command": " ".join(
+            ["python -m " + Path(sys.argv[0]).stem if sys.argv[0].endswith(".py") else sys.argv[0]] + sys.argv[1:]
+        ),
+    }
+
+
+def write_result(path: Path, result: dict | list) -> None:
+    """Write a benchmark's result as JSON, labelled with :func:`run_label`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    labelled = {"run": run_label(), **(result if isinstance(result, dict) else {"rows": result})}
+    path.write_text(json.dumps(labelled, indent=1, ensure_ascii=False), "utf-8")

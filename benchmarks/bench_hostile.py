@@ -15,12 +15,12 @@ modes on one warm Engine with its default limits.  Prints the slowest, what each
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import time
 from pathlib import Path
 
 from akhbar.search import Engine, QueryError, QueryTimeout
+from benchmarks._shared import write_result
 
 COMMON = (
     "قال الرئيس وزير الحكومة دولة العالم مصر سوريا روسيا أمريكا الأمن القوات الخارجية المتحدة الأمم العام "
@@ -128,7 +128,7 @@ def main() -> None:
     print(f"answered {counts['answered']}, refused {counts['refused']}, stopped at the time limit {counts['stopped']}; "
           f"slowest {rows[0]['seconds']:.3f} s, median {median * 1000:.1f} ms")  # fmt: skip
     if args.json:
-        args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1), "utf-8")
+        write_result(args.json, rows)
 
 
 if __name__ == "__main__":

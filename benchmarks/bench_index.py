@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks._shared import ROOT, SHARED, require_shared
+from benchmarks._shared import ROOT, SHARED, require_shared, write_result
 
 CHILD = r"""
 import itertools, json, sys, time
@@ -368,8 +368,7 @@ def main(argv: list[str] | None = None) -> None:
         for name, seconds in stages.items():
             print(f"| {name} | {seconds:.2f} | {seconds / total:.0%} |")
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"corpus": str(args.corpus), "builds": rows, "profile": stages}, indent=1))
+        write_result(args.json, {"corpus": args.corpus.name, "builds": rows, "profile": stages})
 
 
 if __name__ == "__main__":

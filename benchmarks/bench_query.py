@@ -13,7 +13,6 @@ opening the index and answering the first query; the sets run warm, on one Engin
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import shutil
 import sys
@@ -28,7 +27,7 @@ from whoosh.analysis import StandardAnalyzer
 from akhbar.analyzers import analyze
 from akhbar.indexer import Article, read_corpus
 from akhbar.search import Engine
-from benchmarks._shared import SHARED, read_jsonl, read_tsv, require_shared
+from benchmarks._shared import SHARED, read_jsonl, read_tsv, require_shared, write_result
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -137,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
         base = f"{w['p50']:.1f} ms | {w['p95']:.1f} | {a['p50'] / w['p50']:.2f}" if w else "– | – | –"
         print(f"| {name} ({a['n']}) | {a['p50']:.1f} ms | {a['p95']:.1f} | {a['p99']:.1f} | {base} |")
     if args.json:
-        args.json.write_text(json.dumps(report, indent=1, ensure_ascii=False))
+        write_result(args.json, report)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from akhbar.analyzers import AnalysisSettings
 from akhbar.analyzers.normalization import DEFAULT_RULES
 from akhbar.indexer import Article
 from akhbar.search import Engine, QueryError
-from benchmarks._shared import read_jsonl, read_qrels, read_tsv, require_shared
+from benchmarks._shared import read_jsonl, read_qrels, read_tsv, require_shared, write_result
 
 SYNTAX = re.compile(r"[\"()*~:+\-=|&^\[\]{}!?؟«»“”'،؛.,]")
 OPERATORS = {"OR", "AND", "NOT", "أو"}
@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> None:
         cells = " | ".join(f"{figures[s][0]:.3f} | {figures[s][1]:.3f}" for s in args.sets if s in figures)
         print(f"| {label} | {cells} |")
     if args.json:
-        args.json.write_text(json.dumps(table, indent=1, ensure_ascii=False))
+        write_result(args.json, table)
 
 
 if __name__ == "__main__":
