@@ -27,7 +27,9 @@ This module puts the parts together (spans, then surnames joined to full names);
 
 from __future__ import annotations
 
+import gzip
 import itertools
+import os
 from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib import resources
@@ -40,10 +42,13 @@ from akhbar.analyzers import gazetteer as known_names
 from akhbar.analyzers.crf import BatchTagger
 from akhbar.analyzers.entity_features import ROW_WIDTHS, feature_rows
 from akhbar.analyzers.gazetteer import display_name, known_key, later_words, lookup, name_key, name_starts
+from akhbar.analyzers.names import strip_clitics
 from akhbar.analyzers.sentences import Word, sentence_cuts
+from akhbar.analyzers.stopwords import load_stoplist
 
 TYPES: Final = {"PERS": "person", "LOC": "place", "ORG": "organization"}
 MODEL: Final = "models/entities.crfsuite"
+NAMES_SUFFIX: Final = ".names"  # the model's name lists, beside it
 
 
 class EntityMention(NamedTuple):
@@ -68,13 +73,31 @@ def _model() -> str | None:
 
 
 def use_model(path: str | None) -> None:
-    """Extract with the CRF at ``path`` from now on (None: the shipped one) — for
-    measuring a model trained on part of the data against the rest."""
+    """Extract with the CRF at ``path`` (and its name lists) from now on (None: the
+    shipped one) — for measuring a model trained on part of the data against the rest."""
     global _model_path
     _model_path = path
     tagger.cache_clear()
     batch_tagger.cache_clear()
+    name_lists.cache_clear()
     entity_features.forget_caches()
+
+
+@cache
+def name_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """(first names, common words) from the training data, shipped beside the model
+    (``analyzers/train_entities.py``); empty when missing."""
+    path = _model()
+    if path is None or not os.path.exists(path + NAMES_SUFFIX):
+        return frozenset(), frozenset()
+    first, common = set(), set()
+    with gzip.open(path + NAMES_SUFFIX, "rt", encoding="utf-8") as f:
+        for line in f:
+            kind, _, word = line.rstrip("\n").partition("\t")
+            (first if kind == "F" else common).add(word)
+    g = known_names.gazetteer()  # and the first words of the people it lists
+    first |= {words[0] for words, (kind, _) in g.names.items() if kind == "person" and len(words) > 1}
+    return frozenset(first), frozenset(common | load_stoplist())
 
 
 @cache
@@ -270,10 +293,11 @@ def extract_entities_batch(texts: Sequence[TextIn]) -> list[list[EntityMention]]
 
 def join_surnames(*texts: list[EntityMention]) -> list[list[EntityMention]]:
     """The mentions of the texts of one article, a person named by one word given the
-    key of the one person named in full whose last word it is: «ميغان ماركل … قالت
-    ماركل» is one person (news names a person in full once, then by surname).  A word
-    that ends two full names (حافظ الأسد, بشار الأسد), or that the gazetteer lists,
-    keeps its own key.
+    key of the one person named in full whose last word — or first word — it is:
+    «ميغان ماركل … قالت ماركل» is one person (news names a person in full once, then
+    by surname), and so is «سيرغي سكريبال … وكان سيرغي» (a bare first name is not
+    listed as a person of its own).  A word that ends or begins two full names
+    (حافظ الأسد, بشار الأسد), or that the gazetteer lists, keeps its own key.
 
     >>> [m.key for m in extract_entities("حضرت الممثلة ميغان ماركل الحفل. وقالت ماركل إنها سعيدة.")]
     ['ميغان ماركل', 'ميغان ماركل']
@@ -285,6 +309,7 @@ def join_surnames(*texts: list[EntityMention]) -> list[list[EntityMention]]:
             if m.type == "person":
                 if " " in m.key:
                     full.setdefault(m.key.rpartition(" ")[2], set()).add(m.key)
+                    full.setdefault(m.key.partition(" ")[0], set()).add(m.key)
                 else:
                     alone = True
     if not (full and alone):  # most texts: nothing to join
@@ -316,6 +341,31 @@ def _after_descriptors(norms: Sequence[str], i: int, j: int) -> int:
     return i
 
 
+def _surname_follows(
+    text: str, kept: list[Word], norms: Sequence[str], i: int, tagged_at: set[int], covered: set[int]
+) -> bool:
+    """Is the word after a first name the tagger took alone its surname?  Yes when the
+    first name is a known one (from the training data and the gazetteer) and the next
+    word, in the same sentence with nothing between, is none the model tagged and no
+    common word (the training data's ordinary words, the stop list, trigger words):
+    «الجاسوس الروسي السابق سيرغي سكريبال» names Sergei Skripal, not a Sergei.
+
+    >>> [m.text for m in extract_entities("أصيب الجاسوس الروسي السابق سيرغي سكريبال بالتسمم")]
+    ['سيرغي سكريبال']
+    """
+    j = i + 1
+    if j >= len(norms) or j in tagged_at or j in covered:
+        return False
+    first_names, common = name_lists()
+    word = norms[j]
+    bare = strip_clitics(word)
+    if strip_clitics(norms[i]) not in first_names:
+        return False
+    if len(word) < 3 or not word.isalpha() or word in common or bare in common or word in entity_features.TRIGGERS:
+        return False
+    return not text[kept[i][1] : kept[j][0]].strip()
+
+
 def _mentions(
     text: str,
     kept: list[Word],
@@ -328,6 +378,7 @@ def _mentions(
     ``(position, tag)`` of the words it did not tag O), then known one-word names it missed."""
     covered: set[int] = set()
     spans: list[tuple[int, int, str]] = []  # word index range and type
+    tagged_at = {i for tags in tagged for i, _ in tags}
     longer = [start for start in starts if start[1][0] > 1]
     if longer:
         _gazetteer_pass(norms, longer, covered, spans, 2)
@@ -348,6 +399,8 @@ def _mentions(
                     j = i + 1  # «ترمب يلتقي بوتن»: a known name does not run on into the next words
                 if kind == "PERS":
                     i = _after_descriptors(norms, i, j)
+                    if j - i == 1 and _surname_follows(text, kept, norms, i, tagged_at, covered):
+                        j += 1
                 if kind in TYPES and covered.isdisjoint(range(i, j)):
                     spans.append((i, j, TYPES[kind]))
                     covered.update(range(i, j))

@@ -123,6 +123,7 @@ ORG_TRIGGERS: Final = frozenset(
         "مؤسسة",
     )
 )
+TRIGGERS: Final = PERSON_TRIGGERS | PLACE_TRIGGERS | ORG_TRIGGERS
 CLUSTERS: Final = "data/word_clusters.tsv.gz"
 
 

@@ -11,12 +11,14 @@ tokenizer removes them.  L1 regularization keeps the model small.
 from __future__ import annotations
 
 import argparse
+import gzip
 import sys
 from importlib import resources
 from pathlib import Path
 
-from akhbar.analyzers.entities import MODEL
+from akhbar.analyzers.entities import MODEL, NAMES_SUFFIX
 from akhbar.analyzers.entity_features import sequence_features
+from akhbar.analyzers.names import strip_clitics
 from akhbar.analyzers.normalization import normalize
 from akhbar.analyzers.tokenize import iter_words
 
@@ -65,8 +67,42 @@ def folds(sentences: list, k: int) -> list[tuple[list, list]]:
     ]
 
 
+def name_lists(sentences: list) -> tuple[set[str], set[str]]:
+    """From tagged sentences: first names (a word that begins a person's name of two or
+    more words) and common words (seen twice or more, never in a person's name), both
+    without clitics — what :func:`akhbar.analyzers.entities.extract_entities` needs to
+    tell a first name's unknown surname from an ordinary word after it.
+
+    >>> first, common = name_lists([[("قال", "O"), ("سيرغي", "B-PERS"), ("لافروف", "I-PERS")]] * 2)
+    >>> sorted(first), sorted(common)
+    (['سيرغي'], ['قال'])
+    """
+    first: set[str] = set()
+    seen: dict[str, int] = {}
+    in_names: set[str] = set()
+    for sentence in sentences:
+        for i, (word, tag) in enumerate(sentence):
+            bare = strip_clitics(word)
+            if tag == "B-PERS" and i + 1 < len(sentence) and sentence[i + 1][1] == "I-PERS":
+                first.add(bare)
+            if tag.endswith("PERS"):
+                in_names.add(bare)
+            elif tag == "O":
+                seen[bare] = seen.get(bare, 0) + 1
+    return first, {w for w, n in seen.items() if n >= 2 and w not in in_names}
+
+
+def write_name_lists(sentences: list, path: Path) -> None:
+    """:func:`name_lists` beside a model (``MODEL`` + ``.names``), one ``F``/``C`` and a word per line."""
+    first, common = name_lists(sentences)
+    lines = [f"F\t{w}" for w in sorted(first)] + [f"C\t{w}" for w in sorted(common)]
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 def train(sentences: list, out: Path, *, c1: float = 0.05, c2: float = 0.01, iterations: int = 150) -> None:
-    """Train a CRF on ``sentences`` (of (word, tag)) and write it to ``out``."""
+    """Train a CRF on ``sentences`` (of (word, tag)) and write it to ``out``, its name
+    lists beside it (:func:`write_name_lists`)."""
     import pycrfsuite
 
     trainer = pycrfsuite.Trainer(verbose=False)
@@ -75,6 +111,7 @@ def train(sentences: list, out: Path, *, c1: float = 0.05, c2: float = 0.01, ite
     trainer.set_params({"c1": c1, "c2": c2, "max_iterations": iterations, "feature.possible_transitions": True})
     out.parent.mkdir(parents=True, exist_ok=True)
     trainer.train(str(out))
+    write_name_lists(sentences, Path(str(out) + NAMES_SUFFIX))
 
 
 def main(argv: list[str] | None = None) -> None:
