@@ -38,13 +38,16 @@ _DOUBLED = re.compile(r"(.)\1+")
 def _loose(name: str) -> str:
     """A name's letters as transliterations vary them least: words joined (hyphens and
     spaces inside names come and go: جونغ-أون, شي جينبينغ), a doubled letter written
-    once, and a one-syllable word's يه as ي (مون جيه إن / مون جي إن).
+    once in a long word (فيلليب; a short one is more often an Arabic word with a doubled
+    consonant: امم is not ام), and a one-syllable word's يه as ي (مون جيه إن / مون جي إن).
 
-    >>> _loose("كيم جونغ-اون"), _loose("مون جيه ان"), _loose("فيلليب")
-    ('كيمجونغاون', 'مونجيان', 'فيليب')
+    >>> _loose("كيم جونغ-اون"), _loose("مون جيه ان"), _loose("فيلليب"), _loose("الامم")
+    ('كيمجونغاون', 'مونجيان', 'فيليب', 'الامم')
     """
     words = name.replace("-", " ").split()
-    return "".join(_DOUBLED.sub(r"\1", w[:-1] if len(w) <= 3 and w.endswith("يه") else w) for w in words)
+    return "".join(
+        _DOUBLED.sub(r"\1", w) if len(w) >= 6 else w[:-1] if len(w) <= 3 and w.endswith("يه") else w for w in words
+    )
 
 
 @lru_cache(maxsize=1 << 18)

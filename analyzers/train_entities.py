@@ -69,8 +69,8 @@ def folds(sentences: list, k: int) -> list[tuple[list, list]]:
 
 def name_lists(sentences: list) -> tuple[set[str], set[str]]:
     """From tagged sentences: first names (a word that begins a person's name of two or
-    more words) and common words (seen twice or more, never in a person's name), both
-    without clitics — what :func:`akhbar.analyzers.entities.extract_entities` needs to
+    more words) and common words (seen twice or more outside names, and more often so
+    than in a person's name: سلام is "peace" more often than Salam), both without clitics — what :func:`akhbar.analyzers.entities.extract_entities` needs to
     tell a first name's unknown surname from an ordinary word after it.
 
     >>> first, common = name_lists([[("قال", "O"), ("سيرغي", "B-PERS"), ("لافروف", "I-PERS")]] * 2)
@@ -79,17 +79,17 @@ def name_lists(sentences: list) -> tuple[set[str], set[str]]:
     """
     first: set[str] = set()
     seen: dict[str, int] = {}
-    in_names: set[str] = set()
+    in_names: dict[str, int] = {}
     for sentence in sentences:
         for i, (word, tag) in enumerate(sentence):
             bare = strip_clitics(word)
             if tag == "B-PERS" and i + 1 < len(sentence) and sentence[i + 1][1] == "I-PERS":
                 first.add(bare)
             if tag.endswith("PERS"):
-                in_names.add(bare)
+                in_names[bare] = in_names.get(bare, 0) + 1
             elif tag == "O":
                 seen[bare] = seen.get(bare, 0) + 1
-    return first, {w for w, n in seen.items() if n >= 2 and w not in in_names}
+    return first, {w for w, n in seen.items() if n >= 2 and n > in_names.get(w, 0)}
 
 
 def write_name_lists(sentences: list, path: Path) -> None:

@@ -33,10 +33,12 @@ from whoosh.query import spans
 from akhbar.analyzers import AnalysisSettings, Normalizer
 from akhbar.analyzers.chains import shared_core
 from akhbar.analyzers.dates import parse_date_range
+from akhbar.analyzers.entities import name_lists
 from akhbar.analyzers.gazetteer import entity_key, lookup
 from akhbar.analyzers.names import G_LETTERS, similar_names, skeleton, strip_clitics
 from akhbar.analyzers.roots import root
 from akhbar.analyzers.stem import LightStemmer
+from akhbar.analyzers.stopwords import load_stoplist
 from akhbar.analyzers.tokenize import iter_words
 from akhbar.indexer.deadline import check as check_deadline
 from akhbar.indexer.errors import QueryError
@@ -44,6 +46,7 @@ from akhbar.indexer.schema import ENTITY_INDEX
 from akhbar.search.name_spellings import (
     MAX_SPELLINGS,
     TAGGED_SHARE,
+    TAGGED_SHARE_RARE,
     TEXT_BOOST,
     NameMatch,
     NameSpellings,
@@ -726,13 +729,17 @@ class Compiler:
         self, value: str, keys: list[str], tagged: wq.Query
     ) -> tuple[wq.Query | None, list[str], list[str], dict[str, int]]:
         assert self.names is not None and self.docs_of is not None
-        tagged_docs = self.docs_of(tagged)
-        if tagged_docs is None or not len(tagged_docs):
-            return None, [], [], {}  # the tagger never keyed the name: nothing says a text word is it
+        # the tagger's say: articles where it keyed the name, whatever type it gave
+        # (a club is tagged as a place as often as an organization: تشلسي)
+        anywhere = wq.Or([wq.Term(f, k) for f in ENTITY_INDEX.values() if f in self.reader.schema for k in keys])
+        tagged_docs = self.docs_of(anywhere)
+        if tagged_docs is None:
+            tagged_docs = np.zeros(0, dtype=np.int64)
+        common = name_lists()[1]
         candidates: dict[tuple[str, ...], None] = {}
-        own = [n for _, n, _, _, _ in self.core.words(value) if n]
+        own = [n for _, n, stem, _, _ in self.core.words(value) if n and stem]  # stop words are not indexed
         if own:
-            candidates[tuple([strip_clitics(own[0]), *own[1:]])] = None
+            candidates[tuple(own)] = None  # as the user wrote it: بوتين starts with no clitic
         for key in keys:
             for form in listed_forms(key):
                 candidates.setdefault(form)
@@ -743,19 +750,21 @@ class Compiler:
                 candidates.setdefault(tuple(key.split()))
         # a one-word name's variants each count on their own (a common word among them must
         # not ride on the name's share); a longer name's are tried together, as a phrase
-        tried: dict[tuple[tuple[str, ...], ...], None] = {}
+        tried: dict[tuple[tuple[str, ...], ...], tuple[str, ...]] = {}  # variants → the spelling they came from
+        stop = load_stoplist()
         for words in candidates:
-            if query_only(words):
+            words = tuple(w for w in words if w not in stop)
+            if not words or query_only(words):
                 continue
             if len(words) == 1:
                 variants = [v for v in self.names.variants(words[0]) if not query_only((v,))] or [words[0]]
-                tried.update(dict.fromkeys(((v,),) for v in variants))
+                for v in variants:
+                    tried.setdefault(((v,),), (v,))
             else:
-                tried.setdefault(tuple(tuple(self.names.variants(w) or [w]) for w in words))
+                tried.setdefault(tuple(tuple(self.names.variants(w) or [w]) for w in words), words)
         queries, spellings, left_out, starts = [], [], [], {}
-        for variants in list(tried)[:MAX_SPELLINGS]:
+        for variants, words in list(tried.items())[:MAX_SPELLINGS]:
             check_deadline()
-            words = [v[0] for v in variants]
             q, forms = self._spelling_query(variants)
             if q is None:
                 continue
@@ -773,8 +782,16 @@ class Compiler:
             if found is None or not len(found):
                 continue
             share = len(np.intersect1d(found, tagged_docs, assume_unique=True)) / len(found)
-            (spellings if share >= TAGGED_SHARE else left_out).append(" ".join(words))
-            if share >= TAGGED_SHARE:
+            # a common word needs the tagger's say in most articles; a rarer word in some;
+            # several words, at least half of them rare, are a name by themselves (مون جيه
+            # إن: the tagger never keys it)
+            rare = [not (w in common or strip_clitics(w) in common) for w in words]
+            if len(words) > 1:
+                use = share >= TAGGED_SHARE or 2 * sum(rare) >= len(words)
+            else:
+                use = share >= (TAGGED_SHARE_RARE if rare[0] else TAGGED_SHARE)
+            (spellings if use else left_out).append(" ".join(words))
+            if use:
                 queries.append(q)
                 for form in forms:
                     starts.setdefault(form, len(words))
