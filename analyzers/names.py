@@ -99,6 +99,8 @@ def similar_names(a: str, b: str, *, g_as_k: bool | None = None) -> bool:
     (True, False, False)
     >>> similar_names("شي جين بينغ", "شي جينبينغ"), similar_names("كيم جونغ-اون", "كيم جونج اون")
     (True, True)
+    >>> similar_names("اتليتكو مدريد", "اتلتيكو مدريد")  # the same vowel a place away
+    True
     """
     if g_as_k is None:
         g_as_k = len(a.replace("-", " ").split()) > 1 and len(b.replace("-", " ").split()) > 1
@@ -107,7 +109,24 @@ def similar_names(a: str, b: str, *, g_as_k: bool | None = None) -> bool:
     if not a or not b or not _same_letter(a[-1], b[-1], g_letters) or skeleton(a) != skeleton(b):
         return False
     short, long = sorted((a, b), key=len)
-    return len(short) >= 0.8 * len(long) and _vowels_added(short, long, g_letters)
+    return len(short) >= 0.8 * len(long) and (_vowels_added(short, long, g_letters) or _vowel_moved(a, b))
+
+
+def _vowel_moved(a: str, b: str) -> bool:
+    """Is ``b`` ``a`` with one long vowel written a place earlier or later (اتليتكو /
+    اتلتيكو)?  The same letters, so the same name; another vowel would be another name.
+
+    >>> _vowel_moved("اتليتكو", "اتلتيكو"), _vowel_moved("ماركل", "ميركل")
+    (True, False)
+    """
+    if len(a) != len(b) or a == b:
+        return False
+    for i, c in enumerate(a):
+        if c in _LONG_VOWELS and i:
+            rest = a[:i] + a[i + 1 :]
+            if any(b[j] == c and b[:j] + b[j + 1 :] == rest for j in range(1, len(b))):
+                return True
+    return False
 
 
 def drop_article(word: str) -> str:

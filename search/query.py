@@ -34,6 +34,7 @@ from akhbar.analyzers import AnalysisSettings, Normalizer
 from akhbar.analyzers.chains import shared_core
 from akhbar.analyzers.dates import parse_date_range
 from akhbar.analyzers.entities import name_lists
+from akhbar.analyzers.entity_features import TRIGGERS
 from akhbar.analyzers.gazetteer import entity_key, lookup
 from akhbar.analyzers.names import G_LETTERS, similar_names, skeleton, strip_clitics
 from akhbar.analyzers.roots import root
@@ -768,13 +769,14 @@ class Compiler:
             q, forms = self._spelling_query(variants)
             if q is None:
                 continue
-            # not where the spelling is part of another name the tagger keyed
+            # not where the spelling is part of another name the tagger keyed; a key whose
+            # other words are descriptors (منظمة, نادي) or none is this name, not another
+            spelled = {v for vs in variants for v in vs}
             others = {
                 (f, k)
-                for vs in variants
-                for v in vs
+                for v in spelled
                 for f, k in self.names.keys_with(v)
-                if k not in keys and not (len(variants) > 1 and k == " ".join(words))
+                if k not in keys and not set(k.split()) - spelled <= TRIGGERS
             }
             if others:
                 q = wq.AndNot(q, wq.Or([wq.Term(f, k) for f, k in sorted(others)]))
