@@ -8,7 +8,7 @@ merge too much (كتب: book, wrote, office, library), so roots are only a *rank
 signal: the index's frequency-only ``root`` field holds the roots of each article's
 stems, and a ``match="any"`` query adds, with a low boost, the roots of its words as a
 bonus to the articles its stems already found (``search/query.py``).  Measured in
-``benchmarks/eval_retrieval.py`` (docs/measurements.md, session 7).
+``benchmarks/eval_retrieval.py`` (its ablation: ``--ablation``).
 """
 
 from __future__ import annotations
