@@ -51,3 +51,25 @@ def expired() -> bool:
     """Whether the current time limit has passed (for work that can stop quietly)."""
     limit = _deadline.get()
     return limit is not None and time.monotonic() > limit[0]
+
+
+def remaining() -> float | None:
+    """Seconds left of the current time limit (None: no limit)."""
+    limit = _deadline.get()
+    return None if limit is None else max(0.0, limit[0] - time.monotonic())
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """Time spent in this block does not count against the current limit: for work done
+    once per index generation and reused by every later query (a query should not be
+    stopped for preparing what the next ones share)."""
+    limit = _deadline.get()
+    started = time.monotonic()
+    token = _deadline.set(None)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+        if limit is not None:
+            _deadline.set((limit[0] + time.monotonic() - started, limit[1], limit[2]))

@@ -38,6 +38,7 @@ from akhbar.search.vocabulary import Vocabulary
 
 __all__ = [
     "NameMatch",
+    "NAME_TIME",
     "NameSpellings",
     "TAGGED_SHARE",
     "TAGGED_SHARE_RARE",
@@ -59,6 +60,9 @@ them is that name."""
 TEXT_BOOST = 0.1
 """A text-only match's score, as a share of its text score: tagged mentions rank first."""
 MAX_SPELLINGS = 24  # text spellings tried per name (each costs a posting read)
+NAME_TIME = 0.2
+"""Seconds a query may spend finding a name's spellings in the text (within its own time
+limit); past it the query goes on with the spellings found so far, as "did you mean" does."""
 _SAMPLE_FIELD = "body_exact"  # where variants are looked for: the body's written forms
 
 
@@ -71,6 +75,7 @@ class NameMatch:
     spellings: list[str] = field(default_factory=list)  # also searched as text (normalized)
     left_out: list[str] = field(default_factory=list)  # found in the text, but seldom this name
     starts: dict[str, int] = field(default_factory=dict)  # a text spelling's first word as written → its words
+    stopped: bool = False  # the search for spellings ran out of time (NAME_TIME): these are the ones found
 
     def describe(self) -> str:
         parts = [f"{self.label}: keys {', '.join(self.keys) or '(none)'}"]
@@ -78,6 +83,8 @@ class NameMatch:
             parts.append(f"as text {', '.join(self.spellings)}")
         if self.left_out:
             parts.append(f"not as text (seldom this name) {', '.join(self.left_out)}")
+        if self.stopped:
+            parts.append("(stopped looking for more spellings: out of time)")
         return "; ".join(parts)
 
 
@@ -89,6 +96,7 @@ class NameSpellings:
         self._reader = reader
         self._vocabulary = vocabulary
         self._by_skeleton: dict[str, dict[str, list[str]]] = {}
+        self._variants: dict[str, list[str]] = {}
         self._keys_by_word: dict[str, list[tuple[str, str]]] | None = None
         self._lock = threading.Lock()
 
@@ -116,11 +124,11 @@ class NameSpellings:
             with self._lock:
                 found = self._by_skeleton.get(letter)
                 if found is None:
+                    # once per letter and generation, not stopped by a query's time limit:
+                    # a bucket left half-built would be built again by every query
                     found = {}
-                    for i, word in enumerate(self._vocabulary.terms(_SAMPLE_FIELD, letter)):
+                    for word in self._vocabulary.terms(_SAMPLE_FIELD, letter):
                         found.setdefault(skeleton(word), []).append(word)
-                        if i % 4096 == 4095:
-                            check_deadline()
                     self._by_skeleton[letter] = found
         return found
 
@@ -140,12 +148,18 @@ class NameSpellings:
         ...     names.variants("انجيلا"), names.variants("سوريا")
         (['انجيلا', 'انغيلا', 'انكيلا'], ['سريا', 'سوريا'])
         """
+        cached = self._variants.get(word)
+        if cached is not None:
+            return cached
         found = set(self._alike(word))
         if (_SAMPLE_FIELD, word) in self._reader:
             found.add(word)
         for v in [v for v in found if "غ" in v]:
             found.update(c for c in self._alike(v) if len(c) == len(v))
-        return sorted(found)
+        out = sorted(found)
+        if len(self._variants) < 100_000:
+            self._variants[word] = out
+        return out
 
     def _alike(self, word: str) -> list[str]:
         firsts = G_LETTERS if word[:1] in G_LETTERS else word[:1]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -42,10 +42,13 @@ from akhbar.analyzers.stem import LightStemmer
 from akhbar.analyzers.stopwords import load_stoplist
 from akhbar.analyzers.tokenize import iter_words
 from akhbar.indexer.deadline import check as check_deadline
-from akhbar.indexer.errors import QueryError
+from akhbar.indexer.deadline import paused, time_limit
+from akhbar.indexer.deadline import remaining as remaining_time
+from akhbar.indexer.errors import QueryError, QueryTimeout
 from akhbar.indexer.schema import ENTITY_INDEX
 from akhbar.search.name_spellings import (
     MAX_SPELLINGS,
+    NAME_TIME,
     TAGGED_SHARE,
     TAGGED_SHARE_RARE,
     TEXT_BOOST,
@@ -718,9 +721,10 @@ class Compiler:
         cache_key = ("text", value, tuple(keys))
         cached = self.cache.get(cache_key)
         if cached is None:
-            cached = self._name_in_text(value, keys, tagged)
-            if len(self.cache) < 4096:
+            cached, complete = self._name_in_text(value, keys, tagged)
+            if complete and len(self.cache) < 4096:  # a later query may find the rest
                 self.cache[cache_key] = cached
+            match.stopped = not complete
         query, spellings, left_out, starts = cached
         match.spellings, match.left_out, match.starts = spellings, left_out, starts
         self.highlights.exact |= set(starts)
@@ -728,12 +732,17 @@ class Compiler:
 
     def _name_in_text(
         self, value: str, keys: list[str], tagged: wq.Query
-    ) -> tuple[wq.Query | None, list[str], list[str], dict[str, int]]:
+    ) -> tuple[tuple[wq.Query | None, list[str], list[str], dict[str, int]], bool]:
+        """The text query, the spellings used and left out, their first words; and
+        whether the search for them finished in its time (else: what was found)."""
         assert self.names is not None and self.docs_of is not None
         # the tagger's say: articles where it keyed the name, whatever type it gave
         # (a club is tagged as a place as often as an organization: تشلسي)
         anywhere = wq.Or([wq.Term(f, k) for f in ENTITY_INDEX.values() if f in self.reader.schema for k in keys])
-        tagged_docs = self.docs_of(anywhere)
+        try:
+            tagged_docs = self.docs_of(anywhere)
+        except QueryTimeout:
+            return (None, [], [], {}), False
         if tagged_docs is None:
             tagged_docs = np.zeros(0, dtype=np.int64)
         common = name_lists()[1]
@@ -753,6 +762,26 @@ class Compiler:
         # not ride on the name's share); a longer name's are tried together, as a phrase
         tried: dict[tuple[tuple[str, ...], ...], tuple[str, ...]] = {}  # variants → the spelling they came from
         stop = load_stoplist()
+        queries, spellings, left_out, starts = [], [], [], {}
+        # the variants come from the vocabulary's words by skeleton, grouped once per letter and
+        # generation; the articles of each spelling are read under a budget (when the query has
+        # a time limit), each spelling's verdict kept for the next query of the generation
+        with paused():  # the written forms by skeleton and the keys by word: once per generation
+            self._spellings_tried(candidates, stop, tried)
+            self.names.keys_with("")
+        left = remaining_time()
+        try:
+            with time_limit(None if left is None else min(NAME_TIME, left), "finding a name's spellings"):
+                self._spellings_used(keys, tried, tagged_docs, common, queries, spellings, left_out, starts)
+            complete = True
+        except QueryTimeout:
+            complete = False
+        query = None if not queries else queries[0] if len(queries) == 1 else wq.Or(queries)
+        return (query, spellings, left_out, starts), complete
+
+    def _spellings_tried(self, candidates: Iterable[tuple[str, ...]], stop: frozenset[str], tried: dict) -> None:
+        """Each candidate spelling with its words' variants, into ``tried``."""
+        assert self.names is not None
         for words in candidates:
             words = tuple(w for w in words if w not in stop)
             if not words or query_only(words):
@@ -763,49 +792,81 @@ class Compiler:
                     tried.setdefault(((v,),), (v,))
             else:
                 tried.setdefault(tuple(tuple(self.names.variants(w) or [w]) for w in words), words)
-        queries, spellings, left_out, starts = [], [], [], {}
+
+    def _spellings_used(
+        self,
+        keys: list[str],
+        tried: dict,
+        tagged_docs: np.ndarray,
+        common: frozenset[str],
+        queries: list,
+        spellings: list[str],
+        left_out: list[str],
+        starts: dict[str, int],
+    ) -> None:
+        """The spellings the tagger agrees are this name, their queries into ``queries``."""
+        assert self.names is not None and self.docs_of is not None
         for variants, words in list(tried.items())[:MAX_SPELLINGS]:
             check_deadline()
-            q, forms = self._spelling_query(variants)
+            verdict_key = ("spelling", variants, tuple(keys))
+            verdict = self.cache.get(verdict_key)
+            if verdict is None:
+                verdict = self._verdict(keys, variants, words, tagged_docs, common)
+                if len(self.cache) < 4096:
+                    self.cache[verdict_key] = verdict
+            q, forms, use = verdict
             if q is None:
                 continue
-            # not where the spelling is part of another name the tagger keyed; a key whose
-            # other words are descriptors (منظمة, نادي) or none is this name, not another
-            spelled = {v for vs in variants for v in vs}
-            others = {
-                (f, k)
-                for v in spelled
-                for f, k in self.names.keys_with(v)
-                if k not in keys and not set(k.split()) - spelled <= TRIGGERS
-            }
-            if others:
-                q = wq.AndNot(q, wq.Or([wq.Term(f, k) for f, k in sorted(others)]))
-            found = self.docs_of(q)
-            if found is None or not len(found):
-                continue
-            share = len(np.intersect1d(found, tagged_docs, assume_unique=True)) / len(found)
-            # a common word needs the tagger's say in most articles; a rarer word in some;
-            # several words, at least half of them rare, are a name by themselves (مون جيه
-            # إن: the tagger never keys it)
-            rare = [not (w in common or strip_clitics(w) in common) for w in words]
-            if len(words) > 1:
-                use = share >= TAGGED_SHARE or 2 * sum(rare) >= len(words)
-            else:
-                use = share >= (TAGGED_SHARE_RARE if rare[0] else TAGGED_SHARE)
             (spellings if use else left_out).append(" ".join(words))
             if use:
                 queries.append(q)
                 for form in forms:
                     starts.setdefault(form, len(words))
-        if not queries:
-            return None, spellings, left_out, starts
-        return (queries[0] if len(queries) == 1 else wq.Or(queries)), spellings, left_out, starts
+
+    def _verdict(
+        self,
+        keys: list[str],
+        variants: tuple[tuple[str, ...], ...],
+        words: tuple[str, ...],
+        tagged_docs: np.ndarray,
+        common: frozenset[str],
+    ) -> tuple[wq.Query | None, set[str], bool]:
+        """A spelling's text query, its first word's written forms, and whether the
+        tagger agrees it is this name (None for a spelling no article holds)."""
+        assert self.names is not None and self.docs_of is not None
+        q, forms = self._spelling_query(variants)
+        if q is None:
+            return None, set(), False
+        # not where the spelling is part of another name the tagger keyed; a key whose
+        # other words are descriptors (منظمة, نادي) or none is this name, not another
+        spelled = {v for vs in variants for v in vs}
+        others = {
+            (f, k)
+            for v in spelled
+            for f, k in self.names.keys_with(v)
+            if k not in keys and not set(k.split()) - spelled <= TRIGGERS
+        }
+        if others:
+            q = wq.AndNot(q, wq.Or([wq.Term(f, k) for f, k in sorted(others)]))
+        found = self.docs_of(q)
+        if found is None or not len(found):
+            return None, set(), False
+        share = len(np.intersect1d(found, tagged_docs, assume_unique=True)) / len(found)
+        # a common word needs the tagger's say in most articles; a rarer word in some;
+        # several words, at least half of them rare, are a name by themselves (مون جيه
+        # إن: the tagger never keys it)
+        rare = [not (w in common or strip_clitics(w) in common) for w in words]
+        if len(words) > 1:
+            use = share >= TAGGED_SHARE or 2 * sum(rare) >= len(words)
+        else:
+            use = share >= (TAGGED_SHARE_RARE if rare[0] else TAGGED_SHARE)
+        return q, forms, use
 
     def _spelling_query(self, variants: tuple[tuple[str, ...], ...]) -> tuple[wq.Query | None, set[str]]:
         """One spelling of a name in the title or body, given each word's variants:
-        each word in any of its variants and written forms; several words as a phrase
-        of their stems, each word's written form required.  Also the written forms of
-        its first word."""
+        each word in any of its variants and written forms; several words all present,
+        and as a phrase of their stems when one of them is a common word.  Also the
+        written forms of its first word."""
         assert self.names is not None
         per_field, forms = [], set()
         for fieldname in ("title", "body"):
@@ -822,6 +883,12 @@ class Compiler:
             ]
             if len(variants) == 1:
                 per_field.append(required[0])
+                continue
+            common = name_lists()[1]
+            if not any(v in common for vs in variants for v in vs):
+                # rare words found together are the name: no positions to read (a name's
+                # words apart in one article are rarer than the cost of a phrase on each query)
+                per_field.append(wq.And(required))
                 continue
             positions = []
             for w in written:
