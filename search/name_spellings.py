@@ -154,7 +154,7 @@ class NameSpellings:
         found = set(self._alike(word))
         if (_SAMPLE_FIELD, word) in self._reader:
             found.add(word)
-        for v in [v for v in found if "غ" in v]:
+        for v in [v for v in found if "غ" in v and len(v) >= 4]:  # (جي/غي/قي/كي: syllables, not one name)
             found.update(c for c in self._alike(v) if len(c) == len(v))
         out = sorted(found)
         if len(self._variants) < 100_000:

@@ -791,7 +791,12 @@ class Compiler:
                 for v in variants:
                     tried.setdefault(((v,),), (v,))
             else:
-                tried.setdefault(tuple(tuple(self.names.variants(w) or [w]) for w in words), words)
+                # a word of a longer name takes no variant that is a common word (جيه is not كي)
+                common = name_lists()[1]
+                tried.setdefault(
+                    tuple(tuple(v for v in self.names.variants(w) if v == w or v not in common) or (w,) for w in words),
+                    words,
+                )
 
     def _spellings_used(
         self,
@@ -842,7 +847,7 @@ class Compiler:
         spelled = {v for vs in variants for v in vs}
         others = {
             (f, k)
-            for v in spelled
+            for v in words
             for f, k in self.names.keys_with(v)
             if k not in keys and not set(k.split()) - spelled <= TRIGGERS
         }
