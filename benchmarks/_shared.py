@@ -71,10 +71,16 @@ def run_label() -> dict:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
         "python": platform.python_version(),
         "versions": versions,
-        "command": " ".join(
-            ["python -m " + Path(sys.argv[0]).stem if sys.argv[0].endswith(".py") else sys.argv[0]] + sys.argv[1:]
-        ),
+        "command": " ".join([_program(), *sys.argv[1:]]),
     }
+
+
+def _program() -> str:
+    """How this script was started: ``python -m benchmarks.x`` for a module of this tree."""
+    path = Path(sys.argv[0]).resolve()
+    if path.suffix == ".py" and path.is_relative_to(ROOT):
+        return "python -m " + ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    return sys.argv[0]
 
 
 def write_result(path: Path, result: dict | list) -> None:

@@ -549,3 +549,21 @@ def test_a_first_name_and_the_unknown_surname_after_it_are_one_person() -> None:
     assert people[0] == "سيرغي سكريبال"
     # an ordinary word after a first name is not a surname
     assert [m.text for m in extract_entities("قال جورج إن الوفد وصل.") if m.type == "person"] in ([], ["جورج"])
+
+
+def test_looking_for_spellings_stops_within_the_query_budget(names_engine: Engine, monkeypatch) -> None:
+    """With no time left for spellings, the query still answers (the tagged articles)
+    and says it stopped; nothing half-done is kept, so a query with time finds the rest."""
+    import akhbar.search.query as query_module
+
+    fresh = Engine.in_memory(time_limit=0.45)
+    fresh.add([Article(i, t, b) for i, t, b in NAME_TEXTS])
+    monkeypatch.setattr(query_module, "NAME_TIME", 0.0)
+    hurried = fresh.search("person:زيلينسكي", limit=20)
+    assert hurried.names[0].stopped
+    assert {h.id for h in hurried} <= {"z1", "z2", "z3", "z4", "z5"}
+    assert all(_tagged(h, set(hurried.names[0].keys)) for h in hurried), "no text-only match without the spellings"
+    monkeypatch.setattr(query_module, "NAME_TIME", 5.0)
+    patient = fresh.search("person:زيلينسكي", limit=20)
+    assert not patient.names[0].stopped
+    assert {h.id for h in patient} == {"z1", "z2", "z3", "z4", "z5"}
