@@ -41,7 +41,7 @@ from whoosh.scoring import BM25F
 from akhbar.indexer.deadline import check as check_deadline
 from akhbar.indexer.whoosh_internals.postings import Unsupported, field_b, field_lengths, leaf_postings
 
-__all__ = ["Accumulator", "Scored", "matching", "top"]
+__all__ = ["Accumulator", "DocSet", "Scored", "matching", "top"]
 
 SCORED_FIELDS = frozenset(
     {"title", "body", "title_exact", "body_exact", "lead", "root", "person", "place", "org", "source", "category", "id"}
@@ -53,6 +53,61 @@ CACHED_POSTINGS = 3_000_000  # ~36 MB of document numbers and scores
 
 Scored = tuple[np.ndarray, np.ndarray]  # document numbers (ascending, int64) and their scores
 _NOTHING: Scored = (np.zeros(0, dtype=np.int64), np.zeros(0))
+
+
+class DocSet(wq.Query):
+    """Articles known by number (across the index), each scoring ``score``: what an
+    earlier evaluation of one index generation found, matched again without reading a
+    posting (the text matches of a name's spellings).  A Whoosh query through its
+    public interface: each leaf searcher gets a :class:`~whoosh.matching.ListMatcher`
+    of its own documents.
+
+    >>> from whoosh import fields
+    >>> from whoosh.filedb.filestore import RamStorage
+    >>> ix = RamStorage().create_index(fields.Schema(body=fields.TEXT))
+    >>> with ix.writer() as w:
+    ...     for text in ("a", "b", "c"):
+    ...         w.add_document(body=text)
+    >>> with ix.searcher() as s:
+    ...     sorted(s.docs_for_query(DocSet(np.array([0, 2]), 0.5)))
+    [0, 2]
+    """
+
+    def __init__(self, ids: np.ndarray, score: float, label: str = "") -> None:
+        self.ids = np.asarray(ids, dtype=np.int64)
+        self.score = float(score)
+        self.boost = 1.0
+        self.label = label
+
+    def __repr__(self) -> str:
+        return f"DocSet({len(self.ids)} articles{': ' + self.label if self.label else ''})"
+
+    __str__ = __repr__
+
+    def __eq__(self, other) -> bool:
+        return (
+            type(other) is DocSet
+            and self.score == other.score
+            and len(self.ids) == len(other.ids)
+            and bool((self.ids == other.ids).all())
+        )
+
+    def __hash__(self) -> int:
+        return hash((len(self.ids), self.score, self.label))
+
+    def estimate_size(self, ixreader) -> int:
+        return len(self.ids)
+
+    def matcher(self, searcher, context=None):
+        from whoosh.matching import ListMatcher, NullMatcher
+
+        offset, size = 0, searcher.doc_count_all()
+        if searcher.has_parent():
+            offset = next((o for s, o in searcher.get_parent().leaf_searchers() if s is searcher), 0)
+        local = self.ids[(self.ids >= offset) & (self.ids < offset + size)] - offset
+        if not len(local):
+            return NullMatcher()
+        return ListMatcher(local.tolist(), all_weights=self.score)
 
 
 class Accumulator:
@@ -127,6 +182,9 @@ class Accumulator:
             return _NOTHING
         if isinstance(q, wq.Phrase | spans.SpanNear2):
             return self._phrase(q, within)
+        if isinstance(q, DocSet):
+            ids = q.ids if within is None else np.intersect1d(q.ids, within, assume_unique=True)
+            return ids, np.full(len(ids), q.score)
         if type(q) is wq.Every and q.fieldname in (None, "*"):
             ids = self._live()  # NOT x alone is Every minus x
         elif isinstance(q, wq.NumericRange) and q.constantscore:

@@ -20,7 +20,7 @@ many names).  A spelling of several words, at least half of them rare, is a name
 An article where the spelling is part of another name the tagger keyed (ترامب in
 «إيفانكا ترامب», سوريا in «قوات سوريا الديمقراطية») and this name is not tagged is not a
 text match.
-Text-only matches score :data:`TEXT_BOOST` of a tagged match, so tagged articles rank first.
+Text-only matches score :data:`TEXT_SCORE`, below a tagged match, so tagged articles rank first.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ __all__ = [
     "NameSpellings",
     "TAGGED_SHARE",
     "TAGGED_SHARE_RARE",
-    "TEXT_BOOST",
+    "TEXT_SCORE",
     "listed_forms",
     "query_only",
     "shortened_name_keys",
@@ -57,8 +57,9 @@ TAGGED_SHARE_RARE = 0.25
 """The share for a rarer word: the tagger misses names it does not know in many articles
 (تشيلسي, keyed in about two fifths), but a rare word it keys as the name in a quarter of
 them is that name."""
-TEXT_BOOST = 0.1
-"""A text-only match's score, as a share of its text score: tagged mentions rank first."""
+TEXT_SCORE = 0.05
+"""A text-only match's score: below a tagged match's (a key's BM25 score is above it unless
+the name is in nearly every article), so tagged articles rank first."""
 MAX_SPELLINGS = 24  # text spellings tried per name (each costs a posting read)
 NAME_TIME = 0.2
 """Seconds a query may spend finding a name's spellings in the text (within its own time

@@ -46,12 +46,13 @@ from akhbar.indexer.deadline import paused, time_limit
 from akhbar.indexer.deadline import remaining as remaining_time
 from akhbar.indexer.errors import QueryError, QueryTimeout
 from akhbar.indexer.schema import ENTITY_INDEX
+from akhbar.search.accumulate import DocSet
 from akhbar.search.name_spellings import (
     MAX_SPELLINGS,
     NAME_TIME,
     TAGGED_SHARE,
     TAGGED_SHARE_RARE,
-    TEXT_BOOST,
+    TEXT_SCORE,
     NameMatch,
     NameSpellings,
     listed_forms,
@@ -776,7 +777,16 @@ class Compiler:
             complete = True
         except QueryTimeout:
             complete = False
-        query = None if not queries else queries[0] if len(queries) == 1 else wq.Or(queries)
+        # the text matches as the articles they found, minus those tagged in the asked field
+        # (their key scores them): matched again without reading a posting
+        query = None
+        if queries:
+            found = np.unique(np.concatenate(queries))
+            asked = self.docs_of(tagged)
+            if asked is not None and len(asked):
+                found = np.setdiff1d(found, asked, assume_unique=True)
+            if len(found):
+                query = DocSet(found, TEXT_SCORE, "the name as text, untagged")
         return (query, spellings, left_out, starts), complete
 
     def _spellings_tried(self, candidates: Iterable[tuple[str, ...]], stop: frozenset[str], tried: dict) -> None:
@@ -809,7 +819,7 @@ class Compiler:
         left_out: list[str],
         starts: dict[str, int],
     ) -> None:
-        """The spellings the tagger agrees are this name, their queries into ``queries``."""
+        """The spellings the tagger agrees are this name, the articles they are in into ``queries``."""
         assert self.names is not None and self.docs_of is not None
         for variants, words in list(tried.items())[:MAX_SPELLINGS]:
             check_deadline()
@@ -819,12 +829,12 @@ class Compiler:
                 verdict = self._verdict(keys, variants, words, tagged_docs, common)
                 if len(self.cache) < 4096:
                     self.cache[verdict_key] = verdict
-            q, forms, use = verdict
-            if q is None:
+            found, forms, use = verdict
+            if found is None:
                 continue
             (spellings if use else left_out).append(" ".join(words))
             if use:
-                queries.append(q)
+                queries.append(found)
                 for form in forms:
                     starts.setdefault(form, len(words))
 
@@ -835,9 +845,9 @@ class Compiler:
         words: tuple[str, ...],
         tagged_docs: np.ndarray,
         common: frozenset[str],
-    ) -> tuple[wq.Query | None, set[str], bool]:
-        """A spelling's text query, its first word's written forms, and whether the
-        tagger agrees it is this name (None for a spelling no article holds)."""
+    ) -> tuple[np.ndarray | None, set[str], bool]:
+        """The articles that hold a spelling, its first word's written forms, and whether
+        the tagger agrees it is this name (None for a spelling no article holds)."""
         assert self.names is not None and self.docs_of is not None
         q, forms = self._spelling_query(variants)
         if q is None:
@@ -865,7 +875,7 @@ class Compiler:
             use = share >= TAGGED_SHARE or 2 * sum(rare) >= len(words)
         else:
             use = share >= (TAGGED_SHARE_RARE if rare[0] else TAGGED_SHARE)
-        return q, forms, use
+        return found, forms, use
 
     def _spelling_query(self, variants: tuple[tuple[str, ...], ...]) -> tuple[wq.Query | None, set[str]]:
         """One spelling of a name in the title or body, given each word's variants:
@@ -928,7 +938,7 @@ class Compiler:
             match = NameMatch(f"{node.field}:{value}", sorted(keys))
             self.name_matches.append(match)
             text = self.name_in_text(value, sorted(keys), tagged, match)
-            return tagged if text is None else wq.Or([tagged, _boosted(text, TEXT_BOOST)])
+            return tagged if text is None else wq.Or([tagged, text])
         if node.field in DATE_FIELDS:
             try:
                 start, stop = parse_date_range(node.value, today=self.today)
