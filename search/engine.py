@@ -33,11 +33,9 @@ from whoosh import query as wquery
 from whoosh import scoring, sorting
 
 from akhbar.analyzers import AnalysisSettings, Normalizer
-from akhbar.analyzers.chains import shared_core
+from akhbar.analyzers.chains import AnalysisCore, shared_core
 from akhbar.analyzers.dates import parse_date_end
 from akhbar.analyzers.dates import since as since_date
-from akhbar.analyzers.normalization import normalize
-from akhbar.analyzers.tokenize import iter_words
 from akhbar.indexer import Article, BuildReport, Rejected, Store, update_index
 from akhbar.indexer.deadline import expired, time_limit
 from akhbar.indexer.errors import ArticleNotFound, IndexCorrupt, QueryError
@@ -311,11 +309,11 @@ def _make_hit(
             for b, e, t, f, to, k in stored.get("mentions") or []
         ],
         entities=entities,
-        matched=[_matched(m, entities, title, body) for m in names],
+        matched=[_matched(m, entities, title, body, highlighter.core) for m in names],
     )
 
 
-def _matched(name: NameMatch, entities: list[dict], title: str, body: str) -> dict:
+def _matched(name: NameMatch, entities: list[dict], title: str, body: str, core: AnalysisCore) -> dict:
     """Which spelling of an entity value an article holds: a tagged mention's text, or
     where the name is written as text (``tagged`` False); a ``spelling`` of None when
     neither is found (an article the query matched in another way: ``A OR person:B``)."""
@@ -324,18 +322,12 @@ def _matched(name: NameMatch, entities: list[dict], title: str, body: str) -> di
         if e["key"] in keys:
             return {"query": name.label, "spelling": e["text"], "tagged": True, "in": e["in"], "start": e["start"]}
     for where, text in (("title", title), ("body", body)):
-        words = list(iter_words(text))
-        for i, m in enumerate(words):
-            size = name.starts.get(normalize(m.group()))
+        words = [(start, end, n) for _, n, _, start, end in core.words(text)]  # as the index read them
+        for i, (start, _, n) in enumerate(words):
+            size = name.starts.get(n)
             if size:
-                end = words[min(i + size, len(words)) - 1].end()
-                return {
-                    "query": name.label,
-                    "spelling": text[m.start() : end],
-                    "tagged": False,
-                    "in": where,
-                    "start": m.start(),
-                }
+                end = words[min(i + size, len(words)) - 1][1]
+                return {"query": name.label, "spelling": text[start:end], "tagged": False, "in": where, "start": start}
     return {"query": name.label, "spelling": None, "tagged": False, "in": None, "start": None}
 
 

@@ -103,6 +103,10 @@ class NameSpellings:
 
     def keys_with(self, word: str) -> list[tuple[str, str]]:
         """The indexed entity keys that have ``word`` as one of their words, as (field, key)."""
+        return self.keys_by_word().get(word, [])
+
+    def keys_by_word(self) -> dict[str, list[tuple[str, str]]]:
+        """Every entity key of the generation under each of its words (built on first use)."""
         if self._keys_by_word is None:
             with self._lock:
                 if self._keys_by_word is None:
@@ -117,7 +121,7 @@ class NameSpellings:
                             if i % 4096 == 4095:
                                 check_deadline()
                     self._keys_by_word = by_word
-        return self._keys_by_word.get(word, [])
+        return self._keys_by_word
 
     def _bucket(self, letter: str) -> dict[str, list[str]]:
         found = self._by_skeleton.get(letter)

@@ -734,8 +734,9 @@ class Compiler:
     def _name_in_text(
         self, value: str, keys: list[str], tagged: wq.Query
     ) -> tuple[tuple[wq.Query | None, list[str], list[str], dict[str, int]], bool]:
-        """The text query, the spellings used and left out, their first words; and
-        whether the search for them finished in its time (else: what was found)."""
+        """The untagged articles the name's text spellings found (a :class:`DocSet`),
+        the spellings used and left out, their first words; and whether the search for
+        them finished in its time (else: what was found)."""
         assert self.names is not None and self.docs_of is not None
         # the tagger's say: articles where it keyed the name, whatever type it gave
         # (a club is tagged as a place as often as an organization: تشلسي)
@@ -752,36 +753,36 @@ class Compiler:
         if own:
             candidates[tuple(own)] = None  # as the user wrote it: بوتين starts with no clitic
         for key in keys:
-            for form in listed_forms(key):
-                candidates.setdefault(form)
-            for form in listed_forms(key):
+            forms = listed_forms(key)
+            candidates.update(dict.fromkeys(forms))  # the listed forms first, then their shorter forms
+            for form in forms:
                 for shorter in shorter_forms(list(form)):
                     candidates.setdefault(tuple(shorter))
             if lookup(key.split()) is None:  # an unlisted name's key is its clitic-free spelling
                 candidates.setdefault(tuple(key.split()))
         # a one-word name's variants each count on their own (a common word among them must
-        # not ride on the name's share); a longer name's are tried together, as a phrase
+        # not ride on the name's share); a longer name's are tried together
         tried: dict[tuple[tuple[str, ...], ...], tuple[str, ...]] = {}  # variants → the spelling they came from
         stop = load_stoplist()
-        queries, spellings, left_out, starts = [], [], [], {}
+        found_sets, spellings, left_out, starts = [], [], [], {}
         # the variants come from the vocabulary's words by skeleton, grouped once per letter and
         # generation; the articles of each spelling are read under a budget (when the query has
         # a time limit), each spelling's verdict kept for the next query of the generation
         with paused():  # the written forms by skeleton and the keys by word: once per generation
-            self._spellings_tried(candidates, stop, tried)
-            self.names.keys_with("")
+            self._spellings_tried(candidates, stop, common, tried)
+            self.names.keys_by_word()
         left = remaining_time()
         try:
             with time_limit(None if left is None else min(NAME_TIME, left), "finding a name's spellings"):
-                self._spellings_used(keys, tried, tagged_docs, common, queries, spellings, left_out, starts)
+                self._spellings_used(keys, tried, tagged_docs, common, found_sets, spellings, left_out, starts)
             complete = True
         except QueryTimeout:
             complete = False
         # the text matches as the articles they found, minus those tagged in the asked field
         # (their key scores them): matched again without reading a posting
         query = None
-        if queries:
-            found = np.unique(np.concatenate(queries))
+        if found_sets:
+            found = np.unique(np.concatenate(found_sets))
             asked = self.docs_of(tagged)
             if asked is not None and len(asked):
                 found = np.setdiff1d(found, asked, assume_unique=True)
@@ -789,7 +790,9 @@ class Compiler:
                 query = DocSet(found, TEXT_SCORE, "the name as text, untagged")
         return (query, spellings, left_out, starts), complete
 
-    def _spellings_tried(self, candidates: Iterable[tuple[str, ...]], stop: frozenset[str], tried: dict) -> None:
+    def _spellings_tried(
+        self, candidates: Iterable[tuple[str, ...]], stop: frozenset[str], common: frozenset[str], tried: dict
+    ) -> None:
         """Each candidate spelling with its words' variants, into ``tried``."""
         assert self.names is not None
         for words in candidates:
@@ -802,7 +805,6 @@ class Compiler:
                     tried.setdefault(((v,),), (v,))
             else:
                 # a word of a longer name takes no variant that is a common word (جيه is not كي)
-                common = name_lists()[1]
                 tried.setdefault(
                     tuple(tuple(v for v in self.names.variants(w) if v == w or v not in common) or (w,) for w in words),
                     words,
@@ -814,12 +816,12 @@ class Compiler:
         tried: dict,
         tagged_docs: np.ndarray,
         common: frozenset[str],
-        queries: list,
+        found_sets: list[np.ndarray],
         spellings: list[str],
         left_out: list[str],
         starts: dict[str, int],
     ) -> None:
-        """The spellings the tagger agrees are this name, the articles they are in into ``queries``."""
+        """The spellings the tagger agrees are this name, the articles they are in into ``found_sets``."""
         assert self.names is not None and self.docs_of is not None
         for variants, words in list(tried.items())[:MAX_SPELLINGS]:
             check_deadline()
@@ -834,7 +836,7 @@ class Compiler:
                 continue
             (spellings if use else left_out).append(" ".join(words))
             if use:
-                queries.append(found)
+                found_sets.append(found)
                 for form in forms:
                     starts.setdefault(form, len(words))
 
