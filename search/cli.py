@@ -119,7 +119,12 @@ def search(
     ] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Published on or before (inclusive).")] = None,
     since: Annotated[str | None, typer.Option("--since", help="Only the last 7d, 2w, 3m or 1y (up to today).")] = None,
-    facets: Annotated[bool, typer.Option("--facets", help="Also count all hits by source and by month.")] = False,
+    facets: Annotated[
+        bool,
+        typer.Option(
+            "--facets", help="Also count all hits by source and month, and list who and where they mention most."
+        ),
+    ] = False,
     json_: JsonOpt = False,
     all_: Annotated[
         bool, typer.Option("--all", help="Write every hit, not one page (as --format says; progress on stderr).")

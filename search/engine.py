@@ -37,13 +37,14 @@ from akhbar.analyzers.chains import AnalysisCore, shared_core
 from akhbar.analyzers.dates import parse_date_end
 from akhbar.analyzers.dates import since as since_date
 from akhbar.indexer import Article, BuildReport, Rejected, Store, update_index
-from akhbar.indexer.deadline import expired, time_limit
+from akhbar.indexer.deadline import expired, paused, time_limit
 from akhbar.indexer.errors import ArticleNotFound, IndexCorrupt, QueryError
 from akhbar.indexer.schema import unpack_mentions
 from akhbar.indexer.whoosh_internals.codec import BLOCK_ERRORS
 from akhbar.indexer.whoosh_internals.collecting import search_counting
 from akhbar.search.accumulate import SCORED_FIELDS, Accumulator, matching, top
-from akhbar.search.entity_counts import EntityCount, count_entities
+from akhbar.search.entity_counts import EntityCount, EntityPostings, count_entities
+from akhbar.search.facets import FacetColumns, facet_counts, no_facets
 from akhbar.search.highlight import Highlighter
 from akhbar.search.name_spellings import NameMatch, NameSpellings
 from akhbar.search.query import MAX_FUZZY_CHARS, Compiled, Highlights, Ranking, compile_query
@@ -437,6 +438,8 @@ class Engine:
         self._vocabulary: Vocabulary | None = None  # written forms for fuzzy words and suggestions
         self._expansions: dict = {}  # costly query expansions (person-name variants) of this generation
         self._names: NameSpellings | None = None  # written forms by name skeleton, for entity queries
+        self._entity_postings: EntityPostings | None = None  # every entity key's articles, for counting
+        self._facet_columns: FacetColumns | None = None  # every article's source and month, for facets
 
     # --- construction ----------------------------------------------------------
 
@@ -516,6 +519,8 @@ class Engine:
             self._vocabulary = Vocabulary(self._searcher.reader())
             self._expansions = {}
             self._names = NameSpellings(self._searcher.reader(), self._vocabulary)
+            self._entity_postings = None
+            self._facet_columns = None
             self._settings = meta.analysis
             self._highlighter = Highlighter(shared_core(meta.analysis))
             reader = self._searcher.reader()
@@ -557,7 +562,8 @@ class Engine:
             or ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``: the first day it covers)
         :param date_to: only articles published on or before this day (inclusive)
         :param since: only articles of the last ``7d``, ``2w``, ``3m`` or ``1y`` (up to today)
-        :param facets: also count all hits by source and by year-month
+        :param facets: also count all hits by source and by year-month, and list the
+            people, places and organizations most mentioned among them (see :mod:`akhbar.search.facets`)
         :param suggest: when few articles match, suggest a respelled query
         :param snippet_width: characters of snippet (0: no snippets)
         """
@@ -712,18 +718,16 @@ class Engine:
             kwargs["filter"] = set.intersection(*(self._docs(searcher, q) for q in allowed))
         if allowed and not kwargs["filter"]:
             # nothing can match (Whoosh would take an empty filter for none and match everything)
-            facets_of_none = {"source": {}, "month": {}} if facets else {}
-            return _Ranked([], 0, compiled.highlights, str(wq), compiled.dropped, facets_of_none, compiled.names)
+            return _Ranked(
+                [], 0, compiled.highlights, str(wq), compiled.dropped, no_facets() if facets else {}, compiled.names
+            )
         if sort != "relevance":
             kwargs["sortedby"] = sorting.FieldFacet("date", reverse=(sort == "newest"))
-        if facets:
-            kwargs["groupedby"] = {"source": sorting.FieldFacet("source"), "month": sorting.FieldFacet("month")}
-            kwargs["maptype"] = sorting.Count
         bonus = compiled.bonus if sort == "relevance" else []
         if depth is not None and bonus:
             depth = max(depth, RERANK)
         accumulator = self._accumulator(searcher)
-        accumulated = None if facets or sort != "relevance" or accumulator is None else accumulator.scores(wq)
+        accumulated = None if sort != "relevance" or accumulator is None else accumulator.scores(wq)
         if accumulated is not None:
             if "filter" in kwargs:
                 ids, scores = accumulated
@@ -732,23 +736,20 @@ class Engine:
                 accumulated = ids[inside], scores[inside]
             total = len(accumulated[0])
             ranked = top(accumulated, total if depth is None else depth)
+            hit_ids = accumulated[0]
         else:
-            results = search_counting(searcher, wq, depth, kwargs)
+            # facets need every hit; the order is Whoosh's (score, or date then index order)
+            results = search_counting(searcher, wq, None if facets else depth, kwargs)
             total = len(results)
-            # facets collect every hit; the order is Whoosh's (score, or date then index order)
             ranked = [(hit.docnum, hit.score) for hit in (results if depth is None else results[:depth])]
+            if facets:
+                hit_ids = np.fromiter((hit.docnum for hit in results), dtype=np.int64, count=total)
         if bonus:
             # the bonuses re-score the best candidates (as many as a page needs, at least RERANK);
             # they only add, so the re-sorted head still ranks above the rest
             head = RERANK if depth is None else depth
             ranked = _with_bonus(searcher, ranked[:head], bonus, accumulator) + ranked[head:]
-        counted = {}
-        if facets:
-            for name in ("source", "month"):
-                groups = results.groups(name)
-                counted[name] = dict(sorted(((k or "(none)"), v) for k, v in groups.items()))
-                if name == "source":
-                    counted[name] = dict(sorted(counted[name].items(), key=lambda kv: (-kv[1], kv[0])))
+        counted = self._facets(searcher, hit_ids) if facets else {}
         return _Ranked(
             hits=ranked,
             total=total,
@@ -758,6 +759,13 @@ class Engine:
             facets=counted,
             names=compiled.names,
         )
+
+    def _facets(self, searcher, ids: np.ndarray) -> dict[str, dict[str, int]]:
+        """The facets of the hits ``ids``; this generation's columns are read on first use."""
+        if self._facet_columns is None:
+            with paused():  # a one-time read for this generation, not the query's own work
+                self._facet_columns = FacetColumns(searcher.reader())
+        return facet_counts(searcher, ids, self._facet_columns, functools.partial(self._postings_of_entities, searcher))
 
     def _accumulator(self, searcher) -> Accumulator | None:
         """The term-at-a-time scorer of this generation (it keeps per-document length factors)."""
@@ -913,7 +921,14 @@ class Engine:
                     hits = set(searcher.docs_for_query(compiled.restricted))
                     if compiled.hits is not None:
                         hits &= set(searcher.docs_for_query(compiled.hits))
-            return count_entities(searcher, hits, wanted, top)
+            return count_entities(searcher, hits, wanted, top, functools.partial(self._postings_of_entities, searcher))
+
+    def _postings_of_entities(self, searcher) -> EntityPostings:
+        """This generation's :class:`EntityPostings`, read on first use (the lock is held)."""
+        if self._entity_postings is None:
+            with paused():  # a one-time read for this generation, not the query's own work
+                self._entity_postings = EntityPostings(searcher)
+        return self._entity_postings
 
     @_reads_index
     def similar(self, id: str, *, limit: int = 10) -> Results:

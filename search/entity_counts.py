@@ -1,21 +1,25 @@
 """Who and what the hits of a query mention most (:meth:`akhbar.search.engine.Engine.entities`).
 
 Counts are exact.  Up to :data:`STORED_COUNT` hits, every hit's stored mentions are
-read; beyond, the counts come from the entity keyword fields (each key's postings,
-within the hits) and each listed entity's spellings from the stored mentions of up to
+read; beyond, the counts come from the entity keyword fields (:class:`EntityPostings`:
+every key's articles, read once per index generation and counted within the hits in
+numpy) and each listed entity's spellings from the stored mentions of up to
 :data:`SPELLING_SAMPLE` of its articles.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+
+import numpy as np
 
 from akhbar.analyzers import normalize
 from akhbar.analyzers.gazetteer import display_name
 from akhbar.indexer.schema import ENTITY_INDEX, unpack_mentions
+from akhbar.indexer.whoosh_internals.postings import leaf_postings
 
-__all__ = ["SPELLING_SAMPLE", "STORED_COUNT", "EntityCount", "count_entities"]
+__all__ = ["SPELLING_SAMPLE", "STORED_COUNT", "EntityCount", "EntityPostings", "count_entities", "readable_names"]
 
 
 @dataclass(frozen=True)
@@ -49,9 +53,9 @@ def _display(key: str, spellings: dict[str, int]) -> str:
     return max(written, key=lambda s: spellings[s])
 
 
-STORED_COUNT = 5000
+STORED_COUNT = 500
 """Up to this many hits, :meth:`Engine.entities` reads each hit's stored mentions (~40 µs
-an article); beyond, it counts the entity fields' postings (~2 µs a posting)."""
+an article); beyond, it counts the entity fields' postings, held in numpy arrays."""
 SPELLING_SAMPLE = 50
 """Articles whose stored mentions give a listed entity's spellings, when the hits are many."""
 
@@ -82,40 +86,100 @@ def _mentions_in(
     return counts, spellings
 
 
-def _indexed_counts(reader, hits: set[int] | None, kind: str | None) -> EntityCounts:
-    """Articles mentioning each (type, key), from the entity keyword fields: among
-    ``hits``, or in the whole index (deleted articles left out)."""
-    counts: EntityCounts = {}
-    exact = hits is None and not reader.has_deletions()
-    for k, fieldname in ENTITY_INDEX.items():
-        if kind is not None and k != kind:
-            continue
-        for term in reader.lexicon(fieldname):
-            if exact:
-                n = reader.doc_frequency(fieldname, term)
-            else:
-                ids = reader.postings(fieldname, term).all_ids()
-                n = sum(1 for _ in ids) if hits is None else sum(1 for d in ids if d in hits)
-            if n:
-                counts[k, term.decode("utf-8")] = n
-    return counts
+class EntityPostings:
+    """Every entity key's articles, per type as two parallel arrays (the key's number and the
+    article's number of each posting): counting the keys among any set of hits is then one
+    ``bincount`` rather than a walk of every key's postings (seconds for a broad query).
+    Built from one searcher; deleted articles are left out."""
+
+    def __init__(self, searcher) -> None:
+        self.size = searcher.doc_count_all()
+        self.keys: dict[str, list[str]] = {}
+        self._key_of: dict[str, np.ndarray] = {}
+        self._doc_of: dict[str, np.ndarray] = {}
+        self._names: dict[tuple[str, str], str] = {}
+        self._number: dict[str, dict[str, int]] = {}
+        leaves = list(searcher.leaf_searchers())
+        for kind, fieldname in ENTITY_INDEX.items():
+            number: dict[bytes, int] = {}
+            key_of: list[np.ndarray] = []
+            doc_of: list[np.ndarray] = []
+            for leaf, offset in leaves:
+                if fieldname in leaf.schema:
+                    for key, ids in _field_postings(leaf.reader(), fieldname):
+                        doc_of.append(ids + offset)
+                        key_of.append(np.full(len(ids), number.setdefault(key, len(number)), dtype=np.int32))
+            self.keys[kind] = [key.decode("utf-8") for key in number]
+            self._number[kind] = {key: i for i, key in enumerate(self.keys[kind])}
+            self._key_of[kind] = np.concatenate(key_of) if key_of else np.zeros(0, dtype=np.int32)
+            self._doc_of[kind] = np.concatenate(doc_of) if doc_of else np.zeros(0, dtype=np.int64)
+
+    def name(self, searcher, kind: str, key: str) -> str:
+        """A readable name for ``key`` (see :func:`_display`), from the stored mentions of
+        up to :data:`FACET_SAMPLE` of its articles across the index; kept once found."""
+        found = self._names.get((kind, key))
+        if found is None:
+            ids = self._doc_of[kind][self._key_of[kind] == self._number[kind][key]]
+            sample = ids[:: -(-len(ids) // FACET_SAMPLE) or 1].tolist()
+            spellings = _mentions_in(searcher, sample, kind, key)[1].get((kind, key)) or {key: 1}
+            found = self._names[kind, key] = _display(key, spellings)
+        return found
+
+    def counts(self, hits: set[int] | None, kind: str | None) -> EntityCounts:
+        """Articles mentioning each (type, key): among ``hits``, or in the whole index."""
+        inside = None
+        if hits is not None:
+            inside = np.zeros(self.size, dtype=bool)
+            inside[np.fromiter(hits, dtype=np.int64, count=len(hits))] = True
+        counts: EntityCounts = {}
+        for k, keys in self.keys.items():
+            if kind is not None and k != kind:
+                continue
+            key_of = self._key_of[k] if inside is None else self._key_of[k][inside[self._doc_of[k]]]
+            for i in np.flatnonzero(n := np.bincount(key_of, minlength=len(keys))):
+                counts[k, keys[i]] = int(n[i])
+        return counts
 
 
-def _spellings_of(searcher, kind: str, key: str, hits: set[int] | None) -> dict[str, int]:
-    """How ``key`` was written, in up to SPELLING_SAMPLE of the articles (among ``hits``)
+def _field_postings(reader, fieldname: str) -> Iterator[tuple[bytes, np.ndarray]]:
+    """Each term of a field of one segment with its live articles, in term order: most
+    entity keys are rare and their postings are inlined in the term's entry, read in
+    the same pass instead of being looked up term by term."""
+    deleted = None
+    if reader.has_deletions():
+        live = np.fromiter(reader.all_doc_ids(), dtype=np.int64)
+        deleted = np.setdiff1d(np.arange(reader.doc_count_all()), live)
+    for key, info in reader.iter_field(fieldname):
+        if info.is_inlined():
+            ids = np.array(info.inlined_postings()[0], dtype=np.int64)
+            if deleted is not None:
+                ids = ids[~np.isin(ids, deleted)]
+        else:
+            ids = leaf_postings(reader.postings(fieldname, key))[0]
+        if len(ids):
+            yield key, ids
+
+
+def _spellings_of(
+    searcher, kind: str, key: str, hits: set[int] | None, sample_size: int = SPELLING_SAMPLE
+) -> dict[str, int]:
+    """How ``key`` was written, in up to ``sample_size`` of the articles (among ``hits``)
     that mention it, taken at even steps through them."""
     ids = [d for d in searcher.reader().postings(ENTITY_INDEX[kind], key).all_ids() if hits is None or d in hits]
-    sample = ids[:: -(-len(ids) // SPELLING_SAMPLE) or 1]  # spread over the index, not its first articles
+    sample = ids[:: -(-len(ids) // sample_size) or 1]  # spread over the index, not its first articles
     return _mentions_in(searcher, sample, kind, key)[1].get((kind, key), {})
 
 
-def count_entities(searcher, hits: set[int] | None, kind: str | None, top: int) -> list[EntityCount]:
+def count_entities(
+    searcher, hits: set[int] | None, kind: str | None, top: int, postings: Callable[[], EntityPostings]
+) -> list[EntityCount]:
     """The ``top`` entities (of type ``kind``, or all) most mentioned among ``hits`` (None:
-    the whole index), with the spellings seen."""
+    the whole index), with the spellings seen; ``postings`` gives the searcher's
+    :class:`EntityPostings` (built once, when many hits are counted)."""
     if hits is not None and len(hits) <= STORED_COUNT:
         counts, spellings = _mentions_in(searcher, sorted(hits), kind)
     else:
-        counts = _indexed_counts(searcher.reader(), hits, kind)
+        counts = postings().counts(hits, kind)
         spellings = {}
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
     for (found, key), _ in ranked:
@@ -131,3 +195,19 @@ def count_entities(searcher, hits: set[int] | None, kind: str | None, top: int) 
         )
         for (found, key), n in ranked
     ]
+
+
+FACET_SAMPLE = 10
+"""Articles whose stored mentions give a facet's readable name (see :func:`_display`)."""
+
+
+def readable_names(searcher, counts: EntityCounts, postings: EntityPostings, top: int) -> dict[str, dict[str, int]]:
+    """The ``top`` entities of each type in ``counts``, as {readable name: articles}."""
+    named: dict[str, dict[str, int]] = {kind: {} for kind in ENTITY_INDEX}
+    for (kind, key), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        shown = named[kind]
+        if len(shown) < top:
+            shown.setdefault(postings.name(searcher, kind, key), n)  # two keys read alike: the commoner stands
+        elif all(len(names) >= top for names in named.values()):
+            break
+    return named

@@ -31,7 +31,7 @@ COMMANDS: dict[str, str] = {
     ":prev": "the previous page of results",
     ":open N": "the whole article N of the last results",
     ":similar N": "articles like article N of the last results",
-    ":facets": "counts of the last query's hits by source and month",
+    ":facets": "the last query's hits by source and month, and the people, places, organizations they mention most",
     ":entities [person|place|org]": "who and what the last query's hits mention most",
     ":timeline [month|day]": "the last query's hits per month (or day)",
     ":sort newest|oldest|relevance": "order of results",

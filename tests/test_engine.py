@@ -243,9 +243,10 @@ def test_a_date_range_without_articles_matches_nothing_in_every_order(mini_engin
 
 
 @pytest.mark.parametrize("query", ["NOT هدنة", "date:2016", "date:2017..2018 -حمص", "NOT NOT هدنة", "-هدنة -حمص"])
-def test_negations_and_date_ranges_alone_rank_as_whoosh_does(mini_engine: Engine, query: str) -> None:
+def test_negations_and_date_ranges_alone_rank_as_whoosh_does(mini_engine: Engine, query: str, monkeypatch) -> None:
     fast = mini_engine.search(query, limit=50)
-    whoosh = mini_engine.search(query, limit=50, facets=True)  # facets take Whoosh's own matchers
+    monkeypatch.setattr(Engine, "_accumulator", lambda self, searcher: None)  # Whoosh's own matchers
+    whoosh = mini_engine.search(query, limit=50)
     assert fast.total == whoosh.total > 0
     assert [(h.id, round(h.score, 6)) for h in fast] == [(h.id, round(h.score, 6)) for h in whoosh]
 

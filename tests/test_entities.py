@@ -567,3 +567,14 @@ def test_looking_for_spellings_stops_within_the_query_budget(names_engine: Engin
     patient = fresh.search("person:زيلينسكي", limit=20)
     assert not patient.names[0].stopped
     assert {h.id for h in patient} == {"z1", "z2", "z3", "z4", "z5"}
+
+
+@pytest.mark.parametrize("query", ["هلسنكي OR مرسي OR جنيف", "NOT هلسنكي", "ترامب"])
+def test_search_facets_list_the_hits_people_places_and_organizations(engine: Engine, query: str, monkeypatch) -> None:
+    """A search's entity facets are the listing's counts among its hits, whichever way the hits were found."""
+    facets = engine.search(query, facets=True).facets
+    for kind, listed in (("person", "person"), ("place", "place"), ("organization", "org")):
+        assert facets[kind] == {e.name: e.articles for e in engine.entities(query, type=listed, top=10)}
+    assert any(facets[kind] for kind in ("person", "place", "organization"))
+    monkeypatch.setattr(Engine, "_accumulator", lambda self, searcher: None)  # Whoosh's own matchers
+    assert engine.search(query, facets=True).facets == facets
