@@ -7,14 +7,13 @@ Exit codes: 0 something matched, 1 nothing matched, 2 an error, 130 interrupted.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated
 
 import typer
 from tqdm import tqdm
@@ -22,7 +21,8 @@ from tqdm import tqdm
 from akhbar.analyzers import analyze as analyze_text
 from akhbar.indexer import AkhbarError, Store, read_corpus
 from akhbar.indexer.errors import ArticleNotFound, IndexIncompatible, IndexNotFound, QueryTimeout
-from akhbar.search.engine import SORTS, TIME_LIMIT, Engine, Hit, HitStream
+from akhbar.search.engine import SORTS, TIME_LIMIT, Engine, HitStream
+from akhbar.search.export import EXPORT_FORMATS, csv_lines, jsonl_lines
 from akhbar.search.locations import default_index_path, sample_corpus
 from akhbar.search.query import SYNTAX
 from akhbar.search.render import Renderer
@@ -103,7 +103,6 @@ TimeLimitOpt = Annotated[
         "--time-limit", min=0.01, help=f"Seconds a query may run before it is stopped (default {TIME_LIMIT:g})."
     ),
 ]
-EXPORT_FORMATS = ("jsonl", "csv")
 
 
 @app.command()
@@ -182,44 +181,12 @@ def export(hits: HitStream, fmt: str) -> None:
     out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=False)
     progress = _progress(hits, "exporting", unit=" hits", total=hits.total)
     try:
-        if fmt == "csv":
-            write_csv(progress, out)
-        else:
-            for hit in progress:
-                out.write(json.dumps(hit.to_json(), ensure_ascii=False) + "\n")
+        out.writelines(csv_lines(progress) if fmt == "csv" else jsonl_lines(progress))
         out.flush()
     except BrokenPipeError:  # the reader (head, a closed pager) stopped reading: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     finally:
         out.detach()
-
-
-def write_csv(hits: Iterable[Hit], out: TextIO) -> None:
-    """CSV with a header row and a byte-order mark (spreadsheets read it as UTF-8, not
-    as the system's code page).  A cell that would start with = + - @ is prefixed
-    with ' so that a spreadsheet shows it as text instead of running it as a formula."""
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for hit in hits:
-        writer.writerow(
-            [
-                hit.id,
-                hit.date.isoformat() if hit.date else "",
-                _cell(hit.source or ""),
-                _cell(hit.title),
-                _cell(hit.url or ""),
-                f"{hit.score:.4f}",
-                _cell(hit.snippet),
-            ]
-        )
-
-
-CSV_COLUMNS = ("id", "date", "source", "title", "url", "score", "snippet")
-
-
-def _cell(text: str) -> str:
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @app.command()
@@ -364,6 +331,48 @@ def repl(
             run_lines(session, sys.stdin)
     except AkhbarError as e:
         raise fail(_message(e)) from None
+
+
+@app.command()
+def serve(
+    index: IndexOpt = None,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (other than 127.0.0.1: reachable from other machines).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8700,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=64, help="Processes answering requests side by side.")
+    ] = 1,
+    token: Annotated[
+        str | None,
+        typer.Option("--token", envvar="AKHBAR_TOKEN", help="Require this token on every request ($AKHBAR_TOKEN)."),
+    ] = None,
+    time_limit: TimeLimitOpt = None,
+) -> None:
+    """Serve the index to a browser and to programs: a web page at / and a JSON API at /api."""
+    try:
+        from akhbar.search.server import ServeSettings, run
+    except ImportError as e:
+        raise fail(
+            f"akhbar serve needs the web server packages ({e.name} is missing): pip install 'akhbar[serve]'"
+        ) from None
+    if token is not None and len(token) < 16:
+        raise fail(
+            "--token must be at least 16 characters (for example: python -c 'import secrets; print(secrets.token_urlsafe())')"
+        )
+    try:
+        with open_engine(index, time_limit) as engine:
+            len(engine)  # the index opens (and the sample index is built) before the server starts
+            path = str(engine.store.path)
+    except AkhbarError as e:
+        raise fail(_message(e)) from None
+    settings = ServeSettings(
+        index=path, host=host, port=port, workers=workers, token=token, time_limit=time_limit or TIME_LIMIT
+    )
+    try:
+        run(settings)
+    except OSError as e:  # the port is taken, the address is not this machine's
+        raise fail(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
 
 
 @app.command("help-query")

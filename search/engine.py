@@ -124,7 +124,8 @@ class Results:
 
 @dataclass(frozen=True)
 class Doc:
-    """One whole article, as stored."""
+    """One whole article, as stored, with what its text mentions (and, when a query is
+    given to :meth:`Engine.doc`, the words the query matched)."""
 
     id: str
     title: str
@@ -133,6 +134,10 @@ class Doc:
     source: str | None
     category: str | None
     url: str | None
+    entities: list[dict] = field(default_factory=list)  # people, places, organizations, with spans
+    mentioned: list[dict] = field(default_factory=list)  # dates the body mentions, with spans
+    matches: list[tuple[int, int]] = field(default_factory=list)  # in the body: the query's words
+    title_spans: list[tuple[int, int]] = field(default_factory=list)  # in the title
 
     def to_json(self) -> dict:
         return {
@@ -143,6 +148,10 @@ class Doc:
             "category": self.category,
             "url": self.url,
             "body": self.body,
+            "entities": self.entities,
+            "mentioned": self.mentioned,
+            "matches": [list(s) for s in self.matches],
+            "title_spans": [list(s) for s in self.title_spans],
         }
 
 
@@ -962,20 +971,31 @@ class Engine:
             return list(self._known.get(field, []))
 
     @_reads_index
-    def doc(self, id: str) -> Doc | None:
-        """The whole stored article with this id, or None."""
+    def doc(self, id: str, *, query: str | None = None, match: str = "all") -> Doc | None:
+        """The whole stored article with this id, or None; with ``query``, the words of
+        its title and body that the query matches are marked (``matches``, ``title_spans``)."""
         with self._lock:
-            stored = self._current().document(id=id)
-        if stored is None:
-            return None
+            searcher = self._current()
+            stored = searcher.document(id=id)
+            if stored is None:
+                return None
+            highlights = Highlights()
+            if query:
+                with time_limit(self.time_limit, "the query"):
+                    highlights = self._compile(searcher, query, match, ranking=False).highlights
+            hit = self._hit(stored, None, 0, highlights, 0)
         return Doc(
-            id=stored["id"],
-            title=stored.get("title", ""),
+            id=hit.id,
+            title=hit.title,
             body=stored.get("body", ""),
-            date=_date(stored.get("date")),
-            source=stored.get("source"),
-            category=stored.get("category"),
-            url=stored.get("url"),
+            date=hit.date,
+            source=hit.source,
+            category=hit.category,
+            url=hit.url,
+            entities=hit.entities,
+            mentioned=hit.mentioned,
+            matches=hit.matches,
+            title_spans=hit.title_spans,
         )
 
 
