@@ -341,8 +341,11 @@ def serve(
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8700,
     workers: Annotated[
-        int, typer.Option("--workers", min=1, max=64, help="Processes answering requests side by side.")
-    ] = 1,
+        int | None,
+        typer.Option(
+            "--workers", min=1, max=64, help="Processes answering requests side by side (default: one a core, up to 4)."
+        ),
+    ] = None,
     token: Annotated[
         str | None,
         typer.Option("--token", envvar="AKHBAR_TOKEN", help="Require this token on every request ($AKHBAR_TOKEN)."),
@@ -367,12 +370,17 @@ def serve(
     except AkhbarError as e:
         raise fail(_message(e)) from None
     settings = ServeSettings(
-        index=path, host=host, port=port, workers=workers, token=token, time_limit=time_limit or TIME_LIMIT
+        index=path,
+        host=host,
+        port=port,
+        workers=workers or min(os.cpu_count() or 1, 4),
+        token=token,
+        time_limit=time_limit or TIME_LIMIT,
     )
     try:
         run(settings)
     except OSError as e:  # the port is taken, the address is not this machine's
-        raise fail(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+        raise fail(f"cannot listen on {host}:{port}: {e.strerror or e} (choose another --port or --host)") from None
 
 
 @app.command("help-query")

@@ -541,6 +541,17 @@ class Engine:
         return self._searcher
 
     @_reads_index
+    def prepare(self) -> None:
+        """Read the current generation's tables that queries build on first use (facet
+        columns, entity postings, entity keys by word) now: a server calls this before
+        its first request, so that no user waits for them."""
+        with self._lock:
+            searcher = self._current()
+            assert self._names is not None
+            self._facets(searcher, np.zeros(0, dtype=np.int64))
+            self._names.keys_by_word()
+
+    @_reads_index
     def __len__(self) -> int:
         with self._lock:
             return self._current().doc_count()

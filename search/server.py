@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import re
+import socket
 import sys
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -336,7 +337,9 @@ SETTINGS_VARIABLE = "AKHBAR_SERVE_SETTINGS"
 def app_from_environment() -> FastAPI:
     """The application of one worker process (uvicorn's factory when ``--workers`` > 1)."""
     settings = ServeSettings(**json.loads(os.environ[SETTINGS_VARIABLE]))
-    return create_app(Engine.open(settings.index, time_limit=settings.time_limit), token=settings.token)
+    engine = Engine.open(settings.index, time_limit=settings.time_limit)
+    engine.prepare()
+    return create_app(engine, token=settings.token)
 
 
 def is_loopback(host: str) -> bool:
@@ -352,6 +355,7 @@ def run(settings: ServeSettings) -> None:
     """Serve until interrupted (uvicorn; ``workers`` processes)."""
     import uvicorn
 
+    _check_address(settings.host, settings.port)
     if not is_loopback(settings.host):
         guarded = "a token is required on every request" if settings.token else "no token is required (see --token)"
         print(
@@ -366,7 +370,17 @@ def run(settings: ServeSettings) -> None:
         uvicorn.run(f"{__name__}:app_from_environment", factory=True, workers=settings.workers, **options)
     else:
         engine = Engine.open(settings.index, time_limit=settings.time_limit)
+        engine.prepare()
         uvicorn.run(create_app(engine, token=settings.token), **options)
+
+
+def _check_address(host: str, port: int) -> None:
+    """Raise OSError now if ``host:port`` cannot be listened on (taken, or not this
+    machine's), rather than after the workers have started."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
 
 
 def _url_host(host: str) -> str:

@@ -277,3 +277,12 @@ def test_the_library_names_its_parameters_and_the_cli_its_flags(
     args = [arg for name, value in options.items() for arg in (flags[name], value)]
     result = CliRunner().invoke(app, ["search", "هدنة", "--index", str(tmp_index), *args])
     assert result.exit_code == 2 and result.stderr.startswith(f"akhbar: {cli}")
+
+
+def test_prepare_reads_ahead_without_changing_answers(tmp_index: Path) -> None:
+    cold = Engine.open(tmp_index).search("هدنة OR الأمطار", facets=True)
+    warm_engine = Engine.open(tmp_index)
+    warm_engine.prepare()
+    warm = warm_engine.search("هدنة OR الأمطار", facets=True)
+    assert warm.facets == cold.facets and [h.id for h in warm] == [h.id for h in cold]
+    Engine.in_memory().prepare()  # an empty index too

@@ -327,3 +327,18 @@ def test_serve_without_the_extra_says_what_to_install(monkeypatch, tmp_path: Pat
     monkeypatch.setattr(builtins, "__import__", no_server)
     result = CliRunner().invoke(app, ["serve", "--index", str(tmp_path)])
     assert result.exit_code == 2 and "pip install 'akhbar[serve]'" in result.output
+
+
+def test_a_port_in_use_is_one_line(tmp_index: Path) -> None:
+    import socket
+
+    from typer.testing import CliRunner
+
+    from akhbar.search.cli import app
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(app, ["serve", "--index", str(tmp_index), "--port", str(port)])
+    assert result.exit_code == 2 and f"cannot listen on 127.0.0.1:{port}" in result.output
