@@ -15,6 +15,8 @@ from whoosh.writing import IndexWriter
 
 from akhbar.analyzers import AnalysisSettings
 from akhbar.indexer.article import Article, Rejected
+from akhbar.indexer.entity_table import read_from_index, write_arrays
+from akhbar.indexer.name_table import build_table, write_table
 from akhbar.indexer.prepare import Prepared, Preparer
 from akhbar.indexer.store import Store
 from akhbar.indexer.whoosh_internals.writer import BulkSegmentWriter
@@ -157,5 +159,9 @@ def update_index(
                 gc.enable()
         with ix.reader() as reader:
             report.total = meta.articles = reader.doc_count()
+            folder = store.generation_folder(meta)
+            if folder is not None:  # what entity queries and facets read, made once here
+                write_table(folder, build_table(reader))
+                write_arrays(folder, *read_from_index(reader))
         store.publish(meta)
     return report

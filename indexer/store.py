@@ -176,6 +176,10 @@ class Store:
         except Exception as e:  # unpickling a damaged TOC can raise nearly anything
             raise IndexCorrupt(f"index at {self.path} is damaged ({type(e).__name__}); {self.hint()}") from None
 
+    def generation_folder(self, meta: Meta) -> Path | None:
+        """The folder of ``meta``'s generation (None for an index in memory)."""
+        return None if self.path is None else self.path / meta.generation
+
     # --- writing ---------------------------------------------------------------
 
     @contextlib.contextmanager

@@ -39,7 +39,8 @@ from akhbar.analyzers.dates import since as since_date
 from akhbar.indexer import Article, BuildReport, Rejected, Store, update_index
 from akhbar.indexer.deadline import expired, paused, time_limit
 from akhbar.indexer.errors import ArticleNotFound, IndexCorrupt, QueryError
-from akhbar.indexer.schema import unpack_mentions
+from akhbar.indexer.name_table import NameTable
+from akhbar.indexer.schema import ENTITY_INDEX, unpack_mentions
 from akhbar.indexer.whoosh_internals.codec import BLOCK_ERRORS
 from akhbar.indexer.whoosh_internals.collecting import search_counting
 from akhbar.search.accumulate import SCORED_FIELDS, Accumulator, matching, top
@@ -401,6 +402,15 @@ class _Ranked:
     names: list[NameMatch] = field(default_factory=list)
 
 
+def _entity_keys(q: wquery.Query) -> list[tuple[str, str]] | None:
+    """The (field, key) pairs of a query that is only entity keys (a key, or keys OR-ed), else None."""
+    terms = q.subqueries if isinstance(q, wquery.Or) else [q]
+    fields = set(ENTITY_INDEX.values())
+    if terms and all(isinstance(t, wquery.Term) and t.fieldname in fields and t.boost == 1 for t in terms):
+        return [(t.fieldname, t.text.decode("utf-8") if isinstance(t.text, bytes) else t.text) for t in terms]
+    return None
+
+
 def _check_sort(sort: str) -> None:
     if sort not in SORTS:
         raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
@@ -449,6 +459,7 @@ class Engine:
         self._names: NameSpellings | None = None  # written forms by name skeleton, for entity queries
         self._entity_postings: EntityPostings | None = None  # every entity key's articles, for counting
         self._facet_columns: FacetColumns | None = None  # every article's source and month, for facets
+        self._folder: Path | None = None  # the current generation's folder (None in memory)
 
     # --- construction ----------------------------------------------------------
 
@@ -527,7 +538,9 @@ class Engine:
             self._accumulated = None
             self._vocabulary = Vocabulary(self._searcher.reader())
             self._expansions = {}
-            self._names = NameSpellings(self._searcher.reader(), self._vocabulary)
+            self._folder = self.store.generation_folder(meta)
+            table = NameTable.open(self._folder) if self._folder is not None else None
+            self._names = NameSpellings(self._searcher.reader(), self._vocabulary, table)
             self._entity_postings = None
             self._facet_columns = None
             self._settings = meta.analysis
@@ -704,6 +717,9 @@ class Engine:
         accumulator = self._accumulator(searcher)
 
         def docs_of(q: wquery.Query) -> np.ndarray | None:
+            keys = _entity_keys(q)
+            if keys is not None:  # the tagger's keys: many at once from the entity arrays
+                return self._postings_of_entities(searcher).docs_with(keys)
             scored = accumulator.scores(q) if accumulator is not None else None
             return None if scored is None else scored[0]
 
@@ -947,7 +963,7 @@ class Engine:
         """This generation's :class:`EntityPostings`, read on first use (the lock is held)."""
         if self._entity_postings is None:
             with paused():  # a one-time read for this generation, not the query's own work
-                self._entity_postings = EntityPostings(searcher)
+                self._entity_postings = EntityPostings.of(searcher, self._folder)
         return self._entity_postings
 
     @_reads_index

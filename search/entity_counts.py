@@ -9,15 +9,16 @@ numpy) and each listed entity's spellings from the stored mentions of up to
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from akhbar.analyzers import normalize
 from akhbar.analyzers.gazetteer import display_name
+from akhbar.indexer.entity_table import EntityArrays, read_arrays, read_from_index
 from akhbar.indexer.schema import ENTITY_INDEX, unpack_mentions
-from akhbar.indexer.whoosh_internals.postings import leaf_postings
 
 __all__ = ["SPELLING_SAMPLE", "STORED_COUNT", "EntityCount", "EntityPostings", "count_entities", "readable_names"]
 
@@ -92,27 +93,37 @@ class EntityPostings:
     ``bincount`` rather than a walk of every key's postings (seconds for a broad query).
     Built from one searcher; deleted articles are left out."""
 
-    def __init__(self, searcher) -> None:
-        self.size = searcher.doc_count_all()
-        self.keys: dict[str, list[str]] = {}
-        self._key_of: dict[str, np.ndarray] = {}
-        self._doc_of: dict[str, np.ndarray] = {}
+    def __init__(self, size: int, arrays: dict[str, EntityArrays]) -> None:
+        """:param size: the index's articles, deleted ones counted (document numbers are below it)"""
+        self.size = size
+        self.keys = {kind: a.keys for kind, a in arrays.items()}
+        self._key_of = {kind: a.key_of for kind, a in arrays.items()}
+        self._doc_of = {kind: a.doc_of for kind, a in arrays.items()}
+        self._number = {kind: {key: i for i, key in enumerate(keys)} for kind, keys in self.keys.items()}
         self._names: dict[tuple[str, str], str] = {}
-        self._number: dict[str, dict[str, int]] = {}
-        leaves = list(searcher.leaf_searchers())
-        for kind, fieldname in ENTITY_INDEX.items():
-            number: dict[bytes, int] = {}
-            key_of: list[np.ndarray] = []
-            doc_of: list[np.ndarray] = []
-            for leaf, offset in leaves:
-                if fieldname in leaf.schema:
-                    for key, ids in _field_postings(leaf.reader(), fieldname):
-                        doc_of.append(ids + offset)
-                        key_of.append(np.full(len(ids), number.setdefault(key, len(number)), dtype=np.int32))
-            self.keys[kind] = [key.decode("utf-8") for key in number]
-            self._number[kind] = {key: i for i, key in enumerate(self.keys[kind])}
-            self._key_of[kind] = np.concatenate(key_of) if key_of else np.zeros(0, dtype=np.int32)
-            self._doc_of[kind] = np.concatenate(doc_of) if doc_of else np.zeros(0, dtype=np.int64)
+
+    @classmethod
+    def of(cls, searcher, folder: Path | None) -> EntityPostings:
+        """The searcher's arrays: stored with its generation in ``folder``, else read from the postings."""
+        size = searcher.doc_count_all()
+        stored = read_arrays(folder, size) if folder is not None else None
+        if stored is not None:
+            return cls(size, stored)
+        return cls(*read_from_index(searcher.reader()))
+
+    def docs_with(self, keys: Iterable[tuple[str, str]]) -> np.ndarray:
+        """The articles (ascending) that mention any of ``keys``, as (index field, key)."""
+        kinds = {fieldname: kind for kind, fieldname in ENTITY_INDEX.items()}
+        found = []
+        wanted: dict[str, list[int]] = {}
+        for fieldname, key in keys:
+            kind = kinds.get(fieldname)
+            number = self._number.get(kind, {}).get(key) if kind else None
+            if number is not None:
+                wanted.setdefault(kind, []).append(number)
+        for kind, numbers in wanted.items():
+            found.append(self._doc_of[kind][np.isin(self._key_of[kind], numbers)])
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
     def name(self, searcher, kind: str, key: str) -> str:
         """A readable name for ``key`` (see :func:`_display`), from the stored mentions of
@@ -139,25 +150,6 @@ class EntityPostings:
             for i in np.flatnonzero(n := np.bincount(key_of, minlength=len(keys))):
                 counts[k, keys[i]] = int(n[i])
         return counts
-
-
-def _field_postings(reader, fieldname: str) -> Iterator[tuple[bytes, np.ndarray]]:
-    """Each term of a field of one segment with its live articles, in term order: most
-    entity keys are rare and their postings are inlined in the term's entry, read in
-    the same pass instead of being looked up term by term."""
-    deleted = None
-    if reader.has_deletions():
-        live = np.fromiter(reader.all_doc_ids(), dtype=np.int64)
-        deleted = np.setdiff1d(np.arange(reader.doc_count_all()), live)
-    for key, info in reader.iter_field(fieldname):
-        if info.is_inlined():
-            ids = np.array(info.inlined_postings()[0], dtype=np.int64)
-            if deleted is not None:
-                ids = ids[~np.isin(ids, deleted)]
-        else:
-            ids = leaf_postings(reader.postings(fieldname, key))[0]
-        if len(ids):
-            yield key, ids
 
 
 def _spellings_of(

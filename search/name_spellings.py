@@ -33,6 +33,7 @@ from akhbar.analyzers.gazetteer import gazetteer
 from akhbar.analyzers.names import CLITICS, G_LETTERS, similar_names, skeleton
 from akhbar.analyzers.normalization import normalize
 from akhbar.indexer.deadline import check as check_deadline
+from akhbar.indexer.name_table import FIELD, NameTable
 from akhbar.indexer.schema import ENTITY_INDEX
 from akhbar.search.vocabulary import Vocabulary
 
@@ -64,7 +65,7 @@ MAX_SPELLINGS = 24  # text spellings tried per name (each costs a posting read)
 NAME_TIME = 0.2
 """Seconds a query may spend finding a name's spellings in the text (within its own time
 limit); past it the query goes on with the spellings found so far, as "did you mean" does."""
-_SAMPLE_FIELD = "body_exact"  # where variants are looked for: the body's written forms
+_SAMPLE_FIELD = FIELD  # where variants are looked for: the body's written forms
 
 
 @dataclass
@@ -93,9 +94,11 @@ class NameSpellings:
     """The written forms of one index generation grouped by name skeleton (by first
     letter, when first needed), and the text queries of a name's spellings."""
 
-    def __init__(self, reader, vocabulary: Vocabulary) -> None:
+    def __init__(self, reader, vocabulary: Vocabulary, table: NameTable | None = None) -> None:
+        """:param table: the generation's stored groups (built at index time), if it has them"""
         self._reader = reader
         self._vocabulary = vocabulary
+        self._table = table
         self._by_skeleton: dict[str, dict[str, list[str]]] = {}
         self._variants: dict[str, list[str]] = {}
         self._keys_by_word: dict[str, list[tuple[str, str]]] | None = None
@@ -128,12 +131,15 @@ class NameSpellings:
         if found is None:
             with self._lock:
                 found = self._by_skeleton.get(letter)
+                if found is None and self._table is not None:
+                    found = self._table.letter(letter)
                 if found is None:
                     # once per letter and generation, not stopped by a query's time limit:
                     # a bucket left half-built would be built again by every query
                     found = {}
                     for word in self._vocabulary.terms(_SAMPLE_FIELD, letter):
                         found.setdefault(skeleton(word), []).append(word)
+                if letter not in self._by_skeleton:
                     self._by_skeleton[letter] = found
         return found
 

@@ -863,9 +863,13 @@ class Compiler:
             for f, k in self.names.keys_with(v)
             if k not in keys and not set(k.split()) - spelled <= TRIGGERS
         }
-        if others:
-            q = wq.AndNot(q, wq.Or([wq.Term(f, k) for f, k in sorted(others)]))
         found = self.docs_of(q)
+        if others and found is not None and len(found):
+            elsewhere = self.docs_of(wq.Or([wq.Term(f, k) for f, k in sorted(others)]))
+            if elsewhere is None:
+                found = self.docs_of(wq.AndNot(q, wq.Or([wq.Term(f, k) for f, k in sorted(others)])))
+            else:
+                found = np.setdiff1d(found, elsewhere, assume_unique=True)
         if found is None or not len(found):
             return None, set(), False
         share = len(np.intersect1d(found, tagged_docs, assume_unique=True)) / len(found)

@@ -13,6 +13,7 @@ from akhbar.analyzers.names import similar_names, skeleton
 from akhbar.analyzers.sentences import sentences_of
 from akhbar.indexer import Article
 from akhbar.search import Engine, QueryError
+from akhbar.search.name_spellings import NameSpellings
 from tests.conftest import MINI
 
 SENTENCES = [
@@ -578,3 +579,36 @@ def test_search_facets_list_the_hits_people_places_and_organizations(engine: Eng
     assert any(facets[kind] for kind in ("person", "place", "organization"))
     monkeypatch.setattr(Engine, "_accumulator", lambda self, searcher: None)  # Whoosh's own matchers
     assert engine.search(query, facets=True).facets == facets
+
+
+def test_the_stored_tables_are_those_a_query_would_make(tmp_path) -> None:
+    """The spelling groups and entity arrays written with each generation are the ones built
+    from the index, and an index without them (written before they existed) answers the same."""
+    from akhbar.indexer.entity_table import FILE as ENTITY_FILE
+    from akhbar.indexer.entity_table import read_arrays, read_from_index
+    from akhbar.indexer.name_table import FILE, NameTable
+
+    e = Engine.create(tmp_path / "ix")
+    e.add(DOCS)
+    folder = e.store.generation_folder(e.store.read_meta())
+    stored = NameTable.open(folder)
+    assert stored is not None
+    reader = e._current().reader()
+    built = NameSpellings(reader, e._vocabulary)  # no table: groups made from the vocabulary
+    letters = {term.decode("utf-8")[0] for term in reader.lexicon("body_exact")}
+    assert len(letters) > 5
+    for letter in letters:
+        assert stored.letter(letter) == built._bucket(letter)
+    stored_arrays = read_arrays(folder, reader.doc_count_all())
+    size, from_postings = read_from_index(reader)
+    assert stored_arrays is not None and read_arrays(folder, size + 1) is None  # not another index's
+    for kind, arrays in from_postings.items():
+        assert stored_arrays[kind].keys == arrays.keys and arrays.keys
+        assert stored_arrays[kind].key_of.tolist() == arrays.key_of.tolist()
+        assert stored_arrays[kind].doc_of.tolist() == arrays.doc_of.tolist()
+    queries = ["person:ترامب", "person:مرسي", "place:حلب", 'entity:"دي ميستورا"', "هلسنكي OR مرسي"]
+    with_tables = [([h.id for h in e.search(q)], e.search(q, facets=True).facets) for q in queries]
+    (folder / FILE).unlink()
+    (folder / ENTITY_FILE).unlink()
+    without = Engine.open(tmp_path / "ix")
+    assert [([h.id for h in without.search(q)], without.search(q, facets=True).facets) for q in queries] == with_tables
