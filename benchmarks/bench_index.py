@@ -90,17 +90,24 @@ def tree_rss_kb(pid: int) -> int:
 # With --without: a sitecustomize on the child's PYTHONPATH (inherited by akhbar's analysis
 # workers) replaces stages with no-ops before indexer.prepare imports them.
 STUBS = {
-    "entities": "import analyzers.entities as m; m.extract_entities = lambda text, words=None: []; "
-    "m.extract_entities_batch = lambda texts: [[] for _ in texts]",
-    "dates": "import analyzers.mentions as m; m.extract_dates = lambda text, published, words=None: []",
+    # prepare binds the extractors when it is imported (from-imports): both names are replaced;
+    # the tables written beside each generation for entity queries are entity work too
+    "entities": "import akhbar.analyzers.entities as m, akhbar.indexer.prepare as p, akhbar.indexer.build as b; "
+    "m.extract_entities = p.extract_entities = lambda text, words=None: []; "
+    "m.extract_entities_batch = p.extract_entities_batch = lambda texts: [[] for _ in texts]; "
+    "b.build_table = lambda reader: {}; b.read_from_index = lambda reader: (reader.doc_count_all(), {})",
+    "dates": "import akhbar.analyzers.mentions as m, akhbar.indexer.prepare as p; "
+    "m.extract_dates = p.extract_dates = lambda text, published, words=None: []",
     # extraction runs, but nothing it finds reaches the index: what the entity fields cost
-    "entity-fields": "import indexer.prepare as p; p._add_entities = lambda doc, in_title, in_body: None",
+    "entity-fields": "import akhbar.indexer.prepare as p; p._add_entities = lambda doc, in_title, in_body: None",
     # the entity fields one part at a time: the stored mentions, the keyword fields
-    "entity-store": "import indexer.prepare as p; _a = p._add_entities; "
+    "entity-store": "import akhbar.indexer.prepare as p; _a = p._add_entities; "
     "p._add_entities = lambda doc, t, b: (_a(doc, t, b), doc.pop('entities', None))",
-    "entity-keys": "import indexer.prepare as p; _a = p._add_entities; "
+    "entity-keys": "import akhbar.indexer.prepare as p; _a = p._add_entities; "
     "p._add_entities = lambda doc, t, b: (_a(doc, t, b), [doc.pop(f, None) for f in ('person', 'place', 'org')])",
 }
+"""Stages a build can leave out (``--without``).  They patch the installed package, ``akhbar.*``:
+the repository's folders imported by their own names would be other module objects."""
 
 
 # Every akhbar build: each process that prepares articles (the workers, and the writer for

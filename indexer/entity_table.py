@@ -81,10 +81,10 @@ def write_arrays(folder: Path, size: int, arrays: dict[str, EntityArrays]) -> No
     for kind, a in arrays.items():
         parts[f"{kind}.keys"] = np.frombuffer("\n".join(a.keys).encode("utf-8"), dtype=np.uint8)
         parts[f"{kind}.key_of"] = a.key_of
-        parts[f"{kind}.doc_of"] = a.doc_of
+        parts[f"{kind}.doc_of"] = a.doc_of.astype(np.int32)  # article numbers: half the file
     tmp = folder / f".{FILE}.{os.getpid()}.tmp"
     with open(tmp, "wb") as f:
-        np.savez(f, **parts)
+        np.savez_compressed(f, **parts)
     os.replace(tmp, folder / FILE)
 
 
@@ -99,7 +99,9 @@ def read_arrays(folder: Path, size: int) -> dict[str, EntityArrays] | None:
             for kind in ENTITY_INDEX:
                 text = stored[f"{kind}.keys"].tobytes().decode("utf-8")
                 out[kind] = EntityArrays(
-                    text.split("\n") if text else [], stored[f"{kind}.key_of"], stored[f"{kind}.doc_of"]
+                    text.split("\n") if text else [],
+                    stored[f"{kind}.key_of"],
+                    stored[f"{kind}.doc_of"].astype(np.int64),
                 )
             return out
     except (OSError, ValueError, KeyError, UnicodeDecodeError):

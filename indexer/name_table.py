@@ -49,10 +49,11 @@ def build_table(reader) -> Table:
     table: Table = {}
     if FIELD not in reader.schema:
         return table
+    of = skeleton.__wrapped__  # each word once: not through the queries' cache
     for term in reader.lexicon(FIELD):
         word = term.decode("utf-8") if isinstance(term, bytes) else term
         if word:
-            table.setdefault(word[0], {}).setdefault(skeleton(word), []).append(word)
+            table.setdefault(word[0], {}).setdefault(of(word), []).append(word)
     return table
 
 
