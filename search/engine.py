@@ -37,7 +37,7 @@ from akhbar.analyzers.chains import AnalysisCore, shared_core
 from akhbar.analyzers.dates import parse_date_end
 from akhbar.analyzers.dates import since as since_date
 from akhbar.indexer import Article, BuildReport, Rejected, Store, update_index
-from akhbar.indexer.deadline import expired, paused, time_limit
+from akhbar.indexer.deadline import paused, time_limit
 from akhbar.indexer.errors import ArticleNotFound, IndexCorrupt, QueryError
 from akhbar.indexer.name_table import NameTable
 from akhbar.indexer.schema import ENTITY_INDEX, unpack_mentions
@@ -838,46 +838,49 @@ class Engine:
 
         A suggestion is a courtesy: it gets :data:`SUGGEST_TIME` seconds and the first
         :data:`SUGGEST_WORDS` unknown words, and words longer than any a person
-        misspells are left as they are."""
+        misspells are left as they are; out of time, the query is answered without one."""
+        try:
+            with time_limit(SUGGEST_TIME, "did you mean"):
+                return self._respelled(query, searcher)
+        except QueryError:  # out of time (QueryTimeout), or a respelling that is no query
+            return None
+
+    def _respelled(self, query: str, searcher) -> str | None:
+        """:meth:`_suggest`'s work, under its time limit."""
         assert self._settings is not None and self._vocabulary is not None
         norm = Normalizer(self._settings.rules)
         reader = searcher.reader()
         changed = False
         tried = 0
         out = []
-        with time_limit(SUGGEST_TIME, "did you mean"):
-            for piece in re.split(r"(\s+)", query):
-                word = piece.strip()
-                bare = word.strip('"()+-=*~')
-                if not bare or ":" in bare or bare in ("OR", "AND", "NOT", "أو"):
-                    out.append(piece)
-                    continue
-                n = norm(bare)
-                if (
-                    not n
-                    or len(n) > MAX_FUZZY_CHARS
-                    or tried >= SUGGEST_WORDS
-                    or expired()
-                    or reader.doc_frequency("body_exact", n)
-                    or reader.doc_frequency("title_exact", n)
-                ):
-                    out.append(piece)
-                    continue
-                tried += 1
-                best = self._respell(reader, n)
-                if best:
-                    out.append(piece.replace(bare, best))
-                    changed = True
-                else:
-                    out.append(piece)
-            if not changed or expired():
-                return None
-            suggestion = "".join(out)
-            try:
-                compiled = self._compile(searcher, suggestion, "all", ranking=False)
-                found = searcher.search(compiled.restricted, limit=1).scored_length()
-            except QueryError:  # a bad query, or out of time: no suggestion
-                return None
+        for piece in re.split(r"(\s+)", query):
+            word = piece.strip()
+            bare = word.strip('"()+-=*~')
+            if not bare or ":" in bare or bare in ("OR", "AND", "NOT", "أو"):
+                out.append(piece)
+                continue
+            n = norm(bare)
+            if (
+                not n
+                or len(n) > MAX_FUZZY_CHARS
+                or tried >= SUGGEST_WORDS
+                or reader.doc_frequency("body_exact", n)
+                or reader.doc_frequency("title_exact", n)
+            ):
+                out.append(piece)
+                continue
+            tried += 1
+            best = self._respell(reader, n)
+            if best:
+                out.append(piece.replace(bare, best))
+                changed = True
+            else:
+                out.append(piece)
+        if not changed:
+            return None
+        suggestion = "".join(out)
+        compiled = self._compile(searcher, suggestion, "all", ranking=False)
+        found = searcher.search(compiled.restricted, limit=1).scored_length()
         return suggestion if found else None
 
     def _respell(self, reader, word: str) -> str | None:

@@ -286,3 +286,20 @@ def test_prepare_reads_ahead_without_changing_answers(tmp_index: Path) -> None:
     warm = warm_engine.search("هدنة OR الأمطار", facets=True)
     assert warm.facets == cold.facets and [h.id for h in warm] == [h.id for h in cold]
     Engine.in_memory().prepare()  # an empty index too
+
+
+def test_a_suggestion_out_of_time_never_fails_the_query(mini_engine: Engine, monkeypatch) -> None:
+    """"Did you mean" has a tenth of a second; a respelling still looking when it runs out
+    (a cold vocabulary, a loaded machine) leaves the query answered without a suggestion."""
+    import time
+
+    from akhbar.indexer.deadline import check
+
+    def slow(self, reader, word):
+        time.sleep(0.15)
+        check()
+        return "هدنة"
+
+    monkeypatch.setattr(Engine, "_respell", slow)
+    results = mini_engine.search("هدنتنا الطويلة جدا")
+    assert results.total == 0 and results.suggestion is None
