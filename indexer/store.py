@@ -42,7 +42,10 @@ from akhbar.indexer.errors import (
     NotAnIndex,
 )
 from akhbar.indexer.schema import FORMAT_VERSION, make_schema
+from akhbar.indexer.whoosh_internals.storage import read_in_place
 from akhbar.indexer.whoosh_internals.toc import create_index, open_index
+
+read_in_place()  # compound segments read through their memory map, not copied into each process
 
 
 class _RamStorage(RamStorage):

@@ -289,7 +289,7 @@ def test_prepare_reads_ahead_without_changing_answers(tmp_index: Path) -> None:
 
 
 def test_a_suggestion_out_of_time_never_fails_the_query(mini_engine: Engine, monkeypatch) -> None:
-    """"Did you mean" has a tenth of a second; a respelling still looking when it runs out
+    """ "Did you mean" has a tenth of a second; a respelling still looking when it runs out
     (a cold vocabulary, a loaded machine) leaves the query answered without a suggestion."""
     import time
 

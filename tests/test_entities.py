@@ -612,4 +612,3 @@ def test_the_stored_tables_are_those_a_query_would_make(tmp_path) -> None:
     (folder / ENTITY_FILE).unlink()
     without = Engine.open(tmp_path / "ix")
     assert [([h.id for h in without.search(q)], without.search(q, facets=True).facets) for q in queries] == with_tables
-

@@ -23,6 +23,8 @@ are the guard.
   ``_perdoc``, ``_lenfield``, the byte column's ``_dbfile``/``_basepos``/``_count``),
   BM25F's per-field B (``_field_B``).
 - :mod:`.collecting` — one counting pass: a collector's ``child`` and ``replace``.
+- :mod:`.storage` — compound segments read in place: ``whoosh.filedb.compound.BufferFile``
+  replaced by a subclass whose ``file`` reads the memory map without copying it.
 """
 
 RELIED_ON = (
