@@ -980,7 +980,8 @@ class Engine:
                 raise ArticleNotFound(f"no article with id '{id}' in this index")
             stored = searcher.stored_fields(docnum)
             text = f"{stored.get('title', '')}\n{stored.get('body', '')}"
-            found = searcher.more_like(docnum, "body", text=text, top=limit, numterms=25)
+            with time_limit(self.time_limit, "finding similar articles"):
+                found = searcher.more_like(docnum, "body", text=text, top=limit, numterms=25)
             hits = [
                 self._hit(hit.fields(), hit.score, rank, Highlights(), 220) for rank, hit in enumerate(found, start=1)
             ]
