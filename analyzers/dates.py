@@ -25,6 +25,15 @@ class DateError(ValueError):
     """A date string that is not a date in any accepted format."""
 
 
+def _quoted(text: str, most: int = 40) -> str:
+    """``text`` in quotes for an error message, cut short: an error is one line, whatever was typed.
+
+    >>> _quoted("2016-13"), _quoted("x" * 50, most=10)
+    ("'2016-13'", "'xxxxxxxxx…'")
+    """
+    return f"'{text}'" if len(text) <= most else f"'{text[: most - 1]}…'"
+
+
 @cache
 def month_names() -> dict[str, tuple[int, str]]:
     """Normalized month spelling → (month number, system).
@@ -138,13 +147,13 @@ def parse_date_end(text: str, *, end: bool) -> dt.date:
     """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` as the first (or, with ``end``, last) day it covers."""
     m = _DATE_END.match(text)
     if not m:
-        raise ValueError(f"'{text}' is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)")
+        raise ValueError(f"{_quoted(text)} is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)")
     year, month, day = int(m[1]), m[2], m[3]
     if month is None:
         return dt.date(year, 12, 31) if end else dt.date(year, 1, 1)
     mo = int(month)
     if not 1 <= mo <= 12:
-        raise ValueError(f"'{text}': there is no month {mo}")
+        raise ValueError(f"{_quoted(text)}: there is no month {mo}")
     if day is None:
         if not end:
             return dt.date(year, mo, 1)
@@ -152,7 +161,7 @@ def parse_date_end(text: str, *, end: bool) -> dt.date:
     try:
         return dt.date(year, mo, int(day))
     except ValueError:
-        raise ValueError(f"'{text}' is not a real date") from None
+        raise ValueError(f"{_quoted(text)} is not a real date") from None
 
 
 def _back(today: dt.date, n: int, unit: str) -> dt.date:
@@ -174,7 +183,7 @@ def since(spec: str, today: dt.date) -> dt.date:
     """
     m = _SINCE.match(spec.strip().lower())
     if not m or int(m[1]) < 1:
-        raise ValueError(f"'{spec}' is not a period (use e.g. 7d, 2w, 3m or 1y)")
+        raise ValueError(f"{_quoted(spec)} is not a period (use e.g. 7d, 2w, 3m or 1y)")
     return _back(today, int(m[1]), {"d": "day", "w": "week", "m": "month", "y": "year"}[m[2]])
 
 
@@ -197,7 +206,7 @@ def _arabic_span(text: str, today: dt.date | None) -> tuple[dt.date, dt.date]:
     if m := _LAST_N.match(norm):
         unit = _UNITS.get(m[2])
         if unit is None:
-            raise ValueError(f"'{m[2]}' is not a unit of time (أيام، أسابيع، أشهر، سنوات)")
+            raise ValueError(f"{_quoted(m[2])} is not a unit of time (أيام، أسابيع، أشهر، سنوات)")
         if today is None:
             raise ValueError("a relative date needs today's date")
         return _back(today, int(m[1]), unit), today
@@ -208,7 +217,7 @@ def _arabic_span(text: str, today: dt.date | None) -> tuple[dt.date, dt.date]:
     covered = sum(m.finish - m.begin for m in mentions)
     if len(mentions) == 1 and covered >= len(text.strip()) - 3:
         return mentions[0].start, mentions[0].end
-    raise ValueError(f"'{text}' is not a date (e.g. 2016-10, تشرين الأول 2016, 20 أكتوبر 2016, آخر 7 أيام)")
+    raise ValueError(f"{_quoted(text)} is not a date (e.g. 2016-10, تشرين الأول 2016, 20 أكتوبر 2016, آخر 7 أيام)")
 
 
 def parse_date_range(text: str, *, today: dt.date | None = None) -> tuple[dt.date | None, dt.date | None]:

@@ -303,3 +303,10 @@ def test_any_input_is_answered_or_refused_in_one_line(mini_engine: Engine, query
         assert str(e) and "\n" not in str(e) and len(str(e)) < 400
     else:
         assert results.total >= 0
+
+
+def test_a_long_bad_date_is_quoted_short(mini_engine: Engine) -> None:
+    """Found by the property above in CI: the date's error quoted all of it."""
+    with pytest.raises(QueryError) as e:
+        mini_engine.search("date:" + "2016..date:" * 40)
+    assert len(str(e.value)) < 400 and "is not a date" in str(e.value)
