@@ -17,6 +17,7 @@ time limit (``--time-limit``).
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 import json
@@ -31,8 +32,10 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import FastAPI, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
@@ -74,6 +77,38 @@ class ServeSettings:
     time_limit: float = TIME_LIMIT
 
 
+class ErrorBody(BaseModel):
+    """What every error answers: one line a person can act on."""
+
+    error: str
+    position: int | None = None  # in the query, 0-based, when the problem is at one place
+
+
+ERROR_RESPONSES: dict = {
+    400: {
+        "model": ErrorBody,
+        "description": "A query or parameter that cannot be used (or a query stopped at the time limit).",
+    },
+    401: {"model": ErrorBody, "description": "The server needs its token."},
+    404: {"model": ErrorBody, "description": "No such article, or no such route."},
+}
+
+
+def _schema(app: FastAPI) -> dict:
+    """FastAPI's OpenAPI schema without its 422 answers: a bad parameter is a 400 here."""
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+
+        schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                operation.get("responses", {}).pop("422", None)
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(name, None)
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
 class Problem(Exception):
     """A request that cannot be answered: the status and the one line said."""
 
@@ -104,9 +139,9 @@ def problem_of(e: AkhbarError) -> Problem:
     return Problem(503, f"the index cannot be read: {e}")
 
 
-def _json_error(status: int, message: str, **extra) -> JSONResponse:
+def _json_error(status: int, message: str, headers: dict | None = None, **extra) -> JSONResponse:
     body = {"error": message, **{k: v for k, v in extra.items() if v is not None}}
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -129,6 +164,7 @@ def create_app(engine: Engine, *, token: str | None = None) -> FastAPI:
     from akhbar.search import pages
 
     app = FastAPI(
+        responses=ERROR_RESPONSES,
         title="akhbar",
         summary="Search an Arabic news archive: the JSON API behind akhbar's web page.",
         version="1",
@@ -176,8 +212,10 @@ def create_app(engine: Engine, *, token: str | None = None) -> FastAPI:
     async def on_http(request: Request, exc: StarletteHTTPException):
         message = "no such page" if exc.status_code == 404 else str(exc.detail)
         if request.url.path.startswith("/api/") or not request.url.path.startswith("/"):
-            return _json_error(exc.status_code, message)
-        return pages.error_page(request, exc.status_code, message)
+            return _json_error(exc.status_code, message, headers=exc.headers)  # a 405's Allow
+        response = pages.error_page(request, exc.status_code, message)
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(Exception)
     async def on_failure(request: Request, exc: Exception):
@@ -189,6 +227,7 @@ def create_app(engine: Engine, *, token: str | None = None) -> FastAPI:
 
     _api_routes(app, engine)
     pages.add_routes(app, engine)
+    app.openapi = functools.partial(_schema, app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
@@ -196,8 +235,12 @@ def create_app(engine: Engine, *, token: str | None = None) -> FastAPI:
 # the API's parameters
 Q = Annotated[str, Query(min_length=1, description="The query (the language of `akhbar help-query`).")]
 Match = Annotated[bool, Query(description="Rank articles matching any word (default: all words).")]
-From = Annotated[str | None, Query(alias="from", description="Published on or after (YYYY, YYYY-MM, YYYY-MM-DD).")]
-To = Annotated[str | None, Query(description="Published on or before (inclusive).")]
+DAY = r"^(\d{4}(-\d{2}(-\d{2})?)?)?$"  # YYYY, YYYY-MM or YYYY-MM-DD (or empty: not given)
+From = Annotated[
+    str | None, Query(alias="from", pattern=DAY, description="Published on or after (YYYY, YYYY-MM, YYYY-MM-DD).")
+]
+To = Annotated[str | None, Query(pattern=DAY, description="Published on or before (inclusive).")]
+Id = Annotated[str, PathParam(min_length=1, max_length=MAX_ID, description="The article's id.")]
 Since = Annotated[str | None, Query(description="Only the last 7d, 2w, 3m or 1y.")]
 Sort = Annotated[Literal[SORTS], Query(description="relevance, newest or oldest.")]  # type: ignore[valid-type]
 
@@ -229,9 +272,9 @@ def _api_routes(app: FastAPI, engine: Engine) -> None:
             limit=limit,
             sort=sort,
             match="any" if any else "all",
-            date_from=date_from,
-            date_to=to,
-            since=since,
+            date_from=date_from or None,
+            date_to=to or None,
+            since=since or None,
             facets=facets,
         )
         return {
@@ -258,7 +301,7 @@ def _api_routes(app: FastAPI, engine: Engine) -> None:
         return doc.to_json()
 
     @app.get("/api/similar/{id:path}", tags=["articles"])
-    def similar(id: str, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> dict:
+    def similar(id: Id, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> dict:
         """The articles most like this one."""
         results = call(engine.similar, check_id(id), limit=limit)
         return {"id": id, "hits": [hit.to_json() for hit in results.hits]}
@@ -272,7 +315,9 @@ def _api_routes(app: FastAPI, engine: Engine) -> None:
         to: To = None,
     ) -> dict:
         """Hits per month (or day), oldest first, with the empty periods between."""
-        periods = call(engine.timeline, q, by=by, match="any" if any else "all", date_from=date_from, date_to=to)
+        periods = call(
+            engine.timeline, q, by=by, match="any" if any else "all", date_from=date_from or None, date_to=to or None
+        )
         return {"query": q, "by": by, "periods": [{"period": p, "count": n} for p, n in periods]}
 
     @app.get("/api/entities", tags=["search"])
@@ -302,7 +347,17 @@ def _api_routes(app: FastAPI, engine: Engine) -> None:
             ]
         }
 
-    @app.get("/api/export", tags=["search"])
+    @app.get(
+        "/api/export",
+        tags=["search"],
+        response_class=StreamingResponse,
+        responses={
+            200: {
+                "description": "Every hit: JSON Lines (one hit's fields a line) or CSV with a header row.",
+                "content": {"application/x-ndjson": {}, "text/csv": {}},
+            }
+        },
+    )
     def export(
         q: Q,
         format: Literal["jsonl", "csv"] = "jsonl",
@@ -314,7 +369,13 @@ def _api_routes(app: FastAPI, engine: Engine) -> None:
     ) -> StreamingResponse:
         """Every hit, streamed: JSON Lines, or CSV as `akhbar search --all --format csv` writes it."""
         hits = call(
-            engine.iter_hits, q, sort=sort, match="any" if any else "all", date_from=date_from, date_to=to, since=since
+            engine.iter_hits,
+            q,
+            sort=sort,
+            match="any" if any else "all",
+            date_from=date_from or None,
+            date_to=to or None,
+            since=since or None,
         )
 
         def lines() -> Iterator[str]:

@@ -342,3 +342,21 @@ def test_a_port_in_use_is_one_line(tmp_index: Path) -> None:
         port = taken.getsockname()[1]
         result = CliRunner().invoke(app, ["serve", "--index", str(tmp_index), "--port", str(port)])
     assert result.exit_code == 2 and f"cannot listen on 127.0.0.1:{port}" in result.output
+
+
+def test_empty_optional_parameters_are_not_given(client: TestClient) -> None:
+    """A form sends its empty fields: from= to= since= mean no date window."""
+    plain = api(client, "/api/search", q="حلب")["total"]
+    assert api(client, "/api/search", q="حلب", **{"from": "", "to": "", "since": ""})["total"] == plain
+    assert api(client, "/api/timeline", q="حلب", **{"from": "", "to": ""})["periods"]
+
+
+def test_the_schema_documents_the_errors_it_gives(client: TestClient) -> None:
+    schema = api(client, "/openapi.json")
+    search = schema["paths"]["/api/search"]["get"]["responses"]
+    assert {"200", "400", "401", "404"} <= set(search) and "422" not in search
+    assert {"text/csv", "application/x-ndjson"} <= set(
+        schema["paths"]["/api/export"]["get"]["responses"]["200"]["content"]
+    )
+    response = client.post("/api/search?q=x")
+    assert response.status_code == 405 and "GET" in response.headers["allow"]
