@@ -207,3 +207,16 @@ def test_a_bad_query_shows_its_problem(page, base_url: str) -> None:
     page.goto(base_url + "/search?q=" + "ترامب AND (")
     assert "parenthesis" in page.locator("p.error").inner_text()
     assert unquote(page.locator('input[type="search"]').input_value()) == "ترامب AND ("
+
+
+def test_dates_typed_in_narrow_the_search(page, base_url: str) -> None:
+    page.goto(base_url + "/search?q=" + TASK_QUERY)
+    everything = total_of(page)
+    page.fill('form.sort input[name="from"]', "2018-02")
+    page.fill('form.sort input[name="to"]', "2018-02")
+    page.locator("form.sort button").click()
+    page.wait_for_load_state()
+    assert query_of(page)["from"] == ["2018-02"] and query_of(page)["to"] == ["2018-02"]
+    assert 0 < total_of(page) < everything
+    assert all(d.startswith("2018-02") for d in page.locator("ol.hits time").all_inner_texts())
+    assert page.problems == []

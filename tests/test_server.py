@@ -360,3 +360,11 @@ def test_the_schema_documents_the_errors_it_gives(client: TestClient) -> None:
     )
     response = client.post("/api/search?q=x")
     assert response.status_code == 405 and "GET" in response.headers["allow"]
+
+
+def test_the_results_page_narrows_by_dates_typed_in(client: TestClient) -> None:
+    html = client.get("/search", params={"q": "حلب", "from": "2018-03", "to": ""}).text
+    assert 'name="from" value="2018-03"' in html and 'name="to" value=""' in html
+    assert "من 2018-03 إلى النهاية" in html
+    bad = client.get("/search", params={"q": "حلب", "from": "2018-13"})
+    assert bad.status_code == 400 and "no month 13" in bad.text
