@@ -16,15 +16,17 @@ themselves.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import zstandard
 
 from akhbar.analyzers.names import skeleton
 
-__all__ = ["FIELD", "FILE", "NameTable", "build_table", "write_table"]
+__all__ = ["FIELD", "FILE", "NameTable", "build_table", "groups", "write_table"]
 
 FILE = "name_skeletons.akhbar"
 FIELD = "body_exact"
@@ -46,15 +48,20 @@ def build_table(reader) -> Table:
     ...     build_table(r)["م"][skeleton("ميركل")]
     ['ماركل', 'ميركل', 'ميركيل']
     """
-    table: Table = {}
     if FIELD not in reader.schema:
-        return table
+        return {}
+    words = (t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.lexicon(FIELD))
+    # the lexicon is sorted, so each first letter's words come together
+    return {letter: groups(same) for letter, same in itertools.groupby(filter(None, words), key=lambda w: w[0])}
+
+
+def groups(words: Iterable[str]) -> dict[str, list[str]]:
+    """{skeleton: words, in the order given}: one first letter's words as a query needs them."""
     of = skeleton.__wrapped__  # each word once: not through the queries' cache
-    for term in reader.lexicon(FIELD):
-        word = term.decode("utf-8") if isinstance(term, bytes) else term
-        if word:
-            table.setdefault(word[0], {}).setdefault(of(word), []).append(word)
-    return table
+    found: dict[str, list[str]] = {}
+    for word in words:
+        found.setdefault(of(word), []).append(word)
+    return found
 
 
 def write_table(folder: Path, table: Table) -> None:

@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -398,19 +399,7 @@ def analyze(
     tokens = analyze_text(text)
     if json_:
         for t in tokens:
-            print(
-                json.dumps(
-                    {
-                        "original": t.original,
-                        "normalized": t.normalized,
-                        "stem": t.stem,
-                        "start": t.start,
-                        "end": t.end,
-                        "position": t.position,
-                    },
-                    ensure_ascii=False,
-                )
-            )
+            print(json.dumps(asdict(t), ensure_ascii=False))
         return
     for t in tokens:
         stem = t.stem if t.stem is not None else "(stop word)"

@@ -801,7 +801,7 @@ class Engine:
         if self._facet_columns is None:
             with paused():  # a one-time read for this generation, not the query's own work
                 self._facet_columns = FacetColumns(searcher.reader())
-        return facet_counts(searcher, ids, self._facet_columns, functools.partial(self._postings_of_entities, searcher))
+        return facet_counts(searcher, ids, self._facet_columns, self._postings_of_entities(searcher))
 
     def _accumulator(self, searcher) -> Accumulator | None:
         """The term-at-a-time scorer of this generation (it keeps per-document length factors)."""

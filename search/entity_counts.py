@@ -59,6 +59,8 @@ STORED_COUNT = 500
 an article); beyond, it counts the entity fields' postings, held in numpy arrays."""
 SPELLING_SAMPLE = 50
 """Articles whose stored mentions give a listed entity's spellings, when the hits are many."""
+FACET_SAMPLE = 10
+"""Articles whose stored mentions give a facet's readable name (see :func:`_display`)."""
 
 EntityCounts = dict[tuple[str, str], int]
 Spellings = dict[tuple[str, str], dict[str, int]]
@@ -136,12 +138,12 @@ class EntityPostings:
             found = self._names[kind, key] = _display(key, spellings)
         return found
 
-    def counts(self, hits: set[int] | None, kind: str | None) -> EntityCounts:
-        """Articles mentioning each (type, key): among ``hits``, or in the whole index."""
+    def counts(self, hits: set[int] | np.ndarray | None, kind: str | None) -> EntityCounts:
+        """Articles mentioning each (type, key): among ``hits`` (document numbers), or in the whole index."""
         inside = None
         if hits is not None:
             inside = np.zeros(self.size, dtype=bool)
-            inside[np.fromiter(hits, dtype=np.int64, count=len(hits))] = True
+            inside[hits if isinstance(hits, np.ndarray) else np.fromiter(hits, dtype=np.int64, count=len(hits))] = True
         counts: EntityCounts = {}
         for k, keys in self.keys.items():
             if kind is not None and k != kind:
@@ -152,13 +154,11 @@ class EntityPostings:
         return counts
 
 
-def _spellings_of(
-    searcher, kind: str, key: str, hits: set[int] | None, sample_size: int = SPELLING_SAMPLE
-) -> dict[str, int]:
-    """How ``key`` was written, in up to ``sample_size`` of the articles (among ``hits``)
+def _spellings_of(searcher, kind: str, key: str, hits: set[int] | None) -> dict[str, int]:
+    """How ``key`` was written, in up to SPELLING_SAMPLE of the articles (among ``hits``)
     that mention it, taken at even steps through them."""
     ids = [d for d in searcher.reader().postings(ENTITY_INDEX[kind], key).all_ids() if hits is None or d in hits]
-    sample = ids[:: -(-len(ids) // sample_size) or 1]  # spread over the index, not its first articles
+    sample = ids[:: -(-len(ids) // SPELLING_SAMPLE) or 1]  # spread over the index, not its first articles
     return _mentions_in(searcher, sample, kind, key)[1].get((kind, key), {})
 
 
@@ -187,10 +187,6 @@ def count_entities(
         )
         for (found, key), n in ranked
     ]
-
-
-FACET_SAMPLE = 10
-"""Articles whose stored mentions give a facet's readable name (see :func:`_display`)."""
 
 
 def readable_names(searcher, counts: EntityCounts, postings: EntityPostings, top: int) -> dict[str, dict[str, int]]:

@@ -9,8 +9,6 @@ entity keys' articles into :class:`~akhbar.search.entity_counts.EntityPostings`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from akhbar.search.entity_counts import EntityPostings, readable_names
@@ -55,12 +53,11 @@ def no_facets() -> dict[str, dict[str, int]]:
 
 
 def facet_counts(
-    searcher, ids: np.ndarray, columns: FacetColumns, postings: Callable[[], EntityPostings]
+    searcher, ids: np.ndarray, columns: FacetColumns, entities: EntityPostings
 ) -> dict[str, dict[str, int]]:
     """Every facet of the hits ``ids`` (document numbers)."""
     facets = columns.counts(ids)
-    entities = postings()
-    counts = entities.counts(set(ids.tolist()), None)
+    counts = entities.counts(ids, None)
     for kind, names in readable_names(searcher, counts, entities, ENTITY_FACETS).items():
         facets[kind] = names
     return facets

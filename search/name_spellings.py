@@ -33,7 +33,7 @@ from akhbar.analyzers.gazetteer import gazetteer
 from akhbar.analyzers.names import CLITICS, G_LETTERS, similar_names, skeleton
 from akhbar.analyzers.normalization import normalize
 from akhbar.indexer.deadline import check as check_deadline
-from akhbar.indexer.name_table import FIELD, NameTable
+from akhbar.indexer.name_table import FIELD, NameTable, groups
 from akhbar.indexer.schema import ENTITY_INDEX
 from akhbar.search.vocabulary import Vocabulary
 
@@ -65,7 +65,6 @@ MAX_SPELLINGS = 24  # text spellings tried per name (each costs a posting read)
 NAME_TIME = 0.2
 """Seconds a query may spend finding a name's spellings in the text (within its own time
 limit); past it the query goes on with the spellings found so far, as "did you mean" does."""
-_SAMPLE_FIELD = FIELD  # where variants are looked for: the body's written forms
 
 
 @dataclass
@@ -131,15 +130,12 @@ class NameSpellings:
         if found is None:
             with self._lock:
                 found = self._by_skeleton.get(letter)
-                if found is None and self._table is not None:
-                    found = self._table.letter(letter)
                 if found is None:
-                    # once per letter and generation, not stopped by a query's time limit:
-                    # a bucket left half-built would be built again by every query
-                    found = {}
-                    for word in self._vocabulary.terms(_SAMPLE_FIELD, letter):
-                        found.setdefault(skeleton(word), []).append(word)
-                if letter not in self._by_skeleton:
+                    found = self._table.letter(letter) if self._table is not None else None
+                    if found is None:  # an index written before the stored groups (or a damaged file)
+                        # once per letter and generation, not stopped by a query's time limit:
+                        # a bucket left half-built would be built again by every query
+                        found = groups(self._vocabulary.terms(FIELD, letter))
                     self._by_skeleton[letter] = found
         return found
 
@@ -163,7 +159,7 @@ class NameSpellings:
         if cached is not None:
             return cached
         found = set(self._alike(word))
-        if (_SAMPLE_FIELD, word) in self._reader:
+        if (FIELD, word) in self._reader:
             found.add(word)
         for v in [v for v in found if "غ" in v and len(v) >= 4]:  # (جي/غي/قي/كي: syllables, not one name)
             found.update(c for c in self._alike(v) if len(c) == len(v))

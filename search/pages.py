@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 from akhbar.analyzers.gazetteer import display_name
 from akhbar.indexer.errors import AkhbarError, ArticleNotFound
 from akhbar.search.engine import SORTS, Doc, Engine
+from akhbar.search.http_problems import check_id, problem_of
 from akhbar.search.query import SYNTAX
 
 __all__ = ["add_routes", "error_page", "unauthorized"]
@@ -246,8 +247,6 @@ def add_routes(app: FastAPI, engine: Engine) -> None:
                 facets=True,
             )
         except AkhbarError as e:
-            from akhbar.search.server import problem_of
-
             problem = problem_of(e)
             return _render("search.html", problem.status, form=form, results=None, error=str(problem))
         return _render(
@@ -266,19 +265,12 @@ def add_routes(app: FastAPI, engine: Engine) -> None:
 
     @app.get("/articles/{id:path}", include_in_schema=False)
     def article(request: Request, id: str):
-        from akhbar.search.server import Problem, check_id, problem_of
-
+        # an unknown id or a bad query raises: the application answers it with an error page
         q = request.query_params.get("q", "").strip()
-        try:
-            doc = engine.doc(check_id(id), query=q or None)
-            if doc is None:
-                raise ArticleNotFound(f"no article with id '{id}' in this index")
-            similar = engine.similar(id, limit=6).hits
-        except AkhbarError as e:
-            problem = problem_of(e)
-            return error_page(request, problem.status, str(problem))
-        except Problem as e:
-            return error_page(request, e.status, str(e))
+        doc = engine.doc(check_id(id), query=q or None)
+        if doc is None:
+            raise ArticleNotFound(f"no article with id '{id}' in this index")
+        similar = engine.similar(id, limit=6).hits
         return _render(
             "article.html",
             form=SearchForm(q=q),

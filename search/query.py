@@ -865,9 +865,10 @@ class Compiler:
         }
         found = self.docs_of(q)
         if others and found is not None and len(found):
-            elsewhere = self.docs_of(wq.Or([wq.Term(f, k) for f, k in sorted(others)]))
+            keyed = wq.Or([wq.Term(f, k) for f, k in sorted(others)])
+            elsewhere = self.docs_of(keyed)
             if elsewhere is None:
-                found = self.docs_of(wq.AndNot(q, wq.Or([wq.Term(f, k) for f, k in sorted(others)])))
+                found = self.docs_of(wq.AndNot(q, keyed))
             else:
                 found = np.setdiff1d(found, elsewhere, assume_unique=True)
         if found is None or not len(found):

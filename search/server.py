@@ -40,16 +40,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
 from akhbar.analyzers import analyze as analyze_text
-from akhbar.indexer.errors import AkhbarError, ArticleNotFound, QueryError, QueryTimeout
+from akhbar.indexer.errors import AkhbarError
+from akhbar.search import pages
 from akhbar.search.engine import SORTS, TIME_LIMIT, Engine
 from akhbar.search.export import csv_lines, jsonl_lines
+from akhbar.search.http_problems import MAX_ID, Problem, check_id, problem_of
 
 __all__ = ["ServeSettings", "create_app", "run"]
 
 log = logging.getLogger("akhbar.serve")
 
 STATIC = Path(__file__).parent / "static"
-MAX_ID = 300
 MAX_ANALYZE = 10_000
 """Characters of text ``/api/analyze`` takes."""
 TOKEN_COOKIE = "akhbar_token"
@@ -109,36 +110,6 @@ def _schema(app: FastAPI) -> dict:
     return app.openapi_schema
 
 
-class Problem(Exception):
-    """A request that cannot be answered: the status and the one line said."""
-
-    def __init__(self, status: int, message: str, **extra) -> None:
-        super().__init__(message)
-        self.status = status
-        self.extra = extra
-
-
-def check_id(id: str) -> str:
-    """An article id as a request gives it: text of a sensible length, no control characters."""
-    if not id or len(id) > MAX_ID or any(ord(c) < 32 or ord(c) == 127 for c in id):
-        raise Problem(400, f"not an article id: ids are 1 to {MAX_ID} printable characters")
-    return id
-
-
-def problem_of(e: AkhbarError) -> Problem:
-    """The HTTP answer to an error of the engine."""
-    if isinstance(e, ArticleNotFound):
-        return Problem(404, str(e))
-    if isinstance(e, QueryTimeout):
-        return Problem(400, f"{e}: narrow the query (fewer phrases, prefixes or OR-ed words; rarer words)")
-    if isinstance(e, QueryError):
-        message = str(e)
-        for name in e.parameters:  # the engine's parameter names, as this API calls them
-            message = message.replace(name, {"date_from": "from", "date_to": "to"}.get(name, name))
-        return Problem(400, message, position=e.position)
-    return Problem(503, f"the index cannot be read: {e}")
-
-
 def _json_error(status: int, message: str, headers: dict | None = None, **extra) -> JSONResponse:
     body = {"error": message, **{k: v for k, v in extra.items() if v is not None}}
     return JSONResponse(body, status_code=status, headers=headers)
@@ -161,8 +132,6 @@ def _token_ok(request: Request, token: str) -> bool:
 
 def create_app(engine: Engine, *, token: str | None = None) -> FastAPI:
     """The application serving ``engine`` (the token, when given, is required on every request)."""
-    from akhbar.search import pages
-
     app = FastAPI(
         responses=ERROR_RESPONSES,
         title="akhbar",
@@ -200,6 +169,10 @@ def create_app(engine: Engine, *, token: str | None = None) -> FastAPI:
         if request.url.path.startswith("/api/"):
             return _json_error(exc.status, str(exc), **exc.extra)
         return pages.error_page(request, exc.status, str(exc))
+
+    @app.exception_handler(AkhbarError)
+    async def on_engine_error(request: Request, exc: AkhbarError):
+        return await on_problem(request, problem_of(exc))
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError):
@@ -246,12 +219,6 @@ Sort = Annotated[Literal[SORTS], Query(description="relevance, newest or oldest.
 
 
 def _api_routes(app: FastAPI, engine: Engine) -> None:
-    def call(method, *args, **kwargs):
-        try:
-            return method(*args, **kwargs)
-        except AkhbarError as e:
-            raise problem_of(e) from None
-
     @app.get("/api/search", tags=["search"])
     def search(
         q: Q,
@@ -265,8 +232,7 @@ def _api_routes(app: FastAPI, engine: Engine) -> None:
         facets: Annotated[bool, Query(description="Counts by source, month, person, place, organization.")] = False,
     ) -> dict:
         """One page of ranked hits, each with the fields of `akhbar search --json`."""
-        results = call(
-            engine.search,
+        results = engine.search(
             q,
             page=page,
             limit=limit,
@@ -295,7 +261,7 @@ def _api_routes(app: FastAPI, engine: Engine) -> None:
         id: str, q: Annotated[str | None, Query(description="Mark the words this query matches.")] = None
     ) -> dict:
         """The whole article, with its entities and mentioned dates and their spans."""
-        doc = call(engine.doc, check_id(id), query=q or None)
+        doc = engine.doc(check_id(id), query=q or None)
         if doc is None:
             raise Problem(404, f"no article with id '{id}' in this index")
         return doc.to_json()
@@ -303,7 +269,7 @@ def _api_routes(app: FastAPI, engine: Engine) -> None:
     @app.get("/api/similar/{id:path}", tags=["articles"])
     def similar(id: Id, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> dict:
         """The articles most like this one."""
-        results = call(engine.similar, check_id(id), limit=limit)
+        results = engine.similar(check_id(id), limit=limit)
         return {"id": id, "hits": [hit.to_json() for hit in results.hits]}
 
     @app.get("/api/timeline", tags=["search"])
@@ -315,8 +281,8 @@ def _api_routes(app: FastAPI, engine: Engine) -> None:
         to: To = None,
     ) -> dict:
         """Hits per month (or day), oldest first, with the empty periods between."""
-        periods = call(
-            engine.timeline, q, by=by, match="any" if any else "all", date_from=date_from or None, date_to=to or None
+        periods = engine.timeline(
+            q, by=by, match="any" if any else "all", date_from=date_from or None, date_to=to or None
         )
         return {"query": q, "by": by, "periods": [{"period": p, "count": n} for p, n in periods]}
 
@@ -327,25 +293,13 @@ def _api_routes(app: FastAPI, engine: Engine) -> None:
         top: Annotated[int, Query(ge=1, le=1000)] = 20,
     ) -> dict:
         """The most mentioned people, places and organizations, with the spellings seen."""
-        found = call(engine.entities, q or None, type=type, top=top)
+        found = engine.entities(q or None, type=type, top=top)
         return {"query": q, "type": type, "entities": [e.to_json() for e in found]}
 
     @app.get("/api/analyze", tags=["analysis"])
     def analyze(text: Annotated[str, Query(min_length=1, max_length=MAX_ANALYZE)]) -> dict:
         """What the analyzer does to each word: normalized form, stem, offsets."""
-        return {
-            "tokens": [
-                {
-                    "original": t.original,
-                    "normalized": t.normalized,
-                    "stem": t.stem,
-                    "start": t.start,
-                    "end": t.end,
-                    "position": t.position,
-                }
-                for t in analyze_text(text)
-            ]
-        }
+        return {"tokens": [asdict(t) for t in analyze_text(text)]}
 
     @app.get(
         "/api/export",
@@ -368,8 +322,7 @@ def _api_routes(app: FastAPI, engine: Engine) -> None:
         since: Since = None,
     ) -> StreamingResponse:
         """Every hit, streamed: JSON Lines, or CSV as `akhbar search --all --format csv` writes it."""
-        hits = call(
-            engine.iter_hits,
+        hits = engine.iter_hits(
             q,
             sort=sort,
             match="any" if any else "all",
