@@ -198,7 +198,7 @@ def _later(date_from: str | dt.date | None, other: dt.date) -> dt.date:
     return max(date_from, other)
 
 
-def _fill(counts: dict[str, int], by: str) -> list[tuple[str, int]]:
+def fill_periods(counts: dict[str, int], by: str) -> list[tuple[str, int]]:
     """Every period from the first to the last, zeros included (a gap is news too)."""
     keys = sorted(counts)
     out = []
@@ -928,7 +928,7 @@ class Engine:
             counts[label] = counts.get(label, 0) + n
         if not counts:
             return []
-        return _fill(counts, by)
+        return fill_periods(counts, by)
 
     @_reads_index
     def entities(

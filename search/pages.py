@@ -23,7 +23,8 @@ from markupsafe import Markup, escape
 
 from akhbar.analyzers.gazetteer import display_name
 from akhbar.indexer.errors import AkhbarError, ArticleNotFound
-from akhbar.search.engine import SORTS, Doc, Engine
+from akhbar.search.engine import SORTS, Doc, Engine, fill_periods
+from akhbar.search.facets import NONE
 from akhbar.search.http_problems import check_id, problem_of
 from akhbar.search.query import SYNTAX
 
@@ -166,21 +167,6 @@ class SearchForm:
         return self.link(q=self.q if clause in self.q else f"{self.q} {clause}".strip())
 
 
-def _months(counts: dict[str, int]) -> list[tuple[str, int]]:
-    """Every month from the first to the last with hits, with its hits (0 between)."""
-    known = sorted(m for m in counts if len(m) == 7 and m[4] == "-")
-    if not known:
-        return []
-    year, month = int(known[0][:4]), int(known[0][5:])
-    out = []
-    while True:
-        label = f"{year:04d}-{month:02d}"
-        out.append((label, counts.get(label, 0)))
-        if label >= known[-1] or len(out) > 1200:
-            return out
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-
-
 @dataclass(frozen=True)
 class Bar:
     label: str
@@ -192,9 +178,10 @@ class Bar:
 
 def chart(form: SearchForm, months: dict[str, int], *, width: float = 600, height: float = 80) -> list[Bar]:
     """The bars of hits per month, each narrowing the search to its month."""
-    filled = _months(months)
-    if not filled:
+    dated = {m: n for m, n in months.items() if m != NONE}
+    if not dated:
         return []
+    filled = fill_periods(dated, "month")  # the months between, with no hits, too
     top = max(n for _, n in filled) or 1
     step = width / len(filled)
     return [
