@@ -350,7 +350,11 @@ SETTINGS_VARIABLE = "AKHBAR_SERVE_SETTINGS"
 
 def app_from_environment() -> FastAPI:
     """The application of one worker process (uvicorn's factory when ``--workers`` > 1)."""
-    settings = ServeSettings(**json.loads(os.environ[SETTINGS_VARIABLE]))
+    return _app(ServeSettings(**json.loads(os.environ[SETTINGS_VARIABLE])))
+
+
+def _app(settings: ServeSettings) -> FastAPI:
+    """The application over an Engine of the settings' index, its tables read before the first request."""
     engine = Engine.open(settings.index, time_limit=settings.time_limit)
     engine.prepare()
     return create_app(engine, token=settings.token)
@@ -383,9 +387,7 @@ def run(settings: ServeSettings) -> None:
         os.environ[SETTINGS_VARIABLE] = json.dumps(asdict(settings))
         uvicorn.run(f"{__name__}:app_from_environment", factory=True, workers=settings.workers, **options)
     else:
-        engine = Engine.open(settings.index, time_limit=settings.time_limit)
-        engine.prepare()
-        uvicorn.run(create_app(engine, token=settings.token), **options)
+        uvicorn.run(_app(settings), **options)
 
 
 def _check_address(host: str, port: int) -> None:
