@@ -37,7 +37,7 @@ class EntityArrays:
 
 def read_from_index(reader) -> tuple[int, dict[str, EntityArrays]]:
     """(articles in the index, deleted ones counted; {type: arrays}) read from the postings."""
-    leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+    leaves = reader.leaf_readers()  # (segment reader, its first document number)
     out = {}
     for kind, fieldname in ENTITY_INDEX.items():
         number: dict[bytes, int] = {}
