@@ -28,7 +28,6 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from hashlib import md5
 from itertools import chain
 from operator import sub
@@ -188,10 +187,19 @@ BLOCK_ERRORS = (zstandard.ZstdError, zlib.error)
 """What reading a damaged compressed block raises."""
 
 
-@cache
+_compressors = threading.local()
+
+
 def _compressor(level: int) -> zstandard.ZstdCompressor:
-    """One compressor per level and process (each writes one block at a time)."""
-    return zstandard.ZstdCompressor(level=level)
+    """One compressor per level and thread: each writes one block at a time, and a
+    compressor used by two threads at once corrupts memory (a sharded archive's
+    shards are written by threads of one process)."""
+    found = getattr(_compressors, "by_level", None)
+    if found is None:
+        found = _compressors.by_level = {}
+    if level not in found:
+        found[level] = zstandard.ZstdCompressor(level=level)
+    return found[level]
 
 
 def _decompress(data: bytes) -> bytes:
