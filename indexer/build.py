@@ -18,7 +18,7 @@ from akhbar.indexer.article import Article, Rejected
 from akhbar.indexer.entity_table import read_from_index, write_arrays
 from akhbar.indexer.name_table import build_table, write_table
 from akhbar.indexer.prepare import Prepared, Preparer
-from akhbar.indexer.store import Store
+from akhbar.indexer.store import Meta, Store
 from akhbar.indexer.whoosh_internals.writer import BulkSegmentWriter
 
 Record = Article | Rejected
@@ -91,6 +91,7 @@ def update_index(
     report_problem: Reporter | None = None,
     limitmb: int = 768,
     workers: int | None = None,
+    publish: Callable[[Meta], None] | None = None,
 ) -> BuildReport:
     """Add ``records`` to the index in ``store`` (replacing it with ``rebuild``).
 
@@ -100,6 +101,7 @@ def update_index(
     is left as it was.  ``workers`` analysis processes run beside the writer
     (default: one per core on a multi-core machine, up to 3; 0 analyses in this process).
     ``limitmb`` bounds the postings held in memory; beyond it a segment is written.
+    ``publish`` replaces :meth:`Store.publish` (a sharded archive publishes all its shards at once).
     """
     report = BuildReport()
     say = report_problem or (lambda message: None)
@@ -163,5 +165,5 @@ def update_index(
             if folder is not None:  # what entity queries and facets read, made once here
                 write_table(folder, build_table(reader))
                 write_arrays(folder, *read_from_index(reader))
-        store.publish(meta)
+        (publish or store.publish)(meta)
     return report

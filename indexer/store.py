@@ -193,23 +193,8 @@ class Store:
             return
         if self.path.is_dir() and not self.exists() and any(p.name != LOCK for p in self.path.iterdir()):
             self.read_meta()  # raises NotAnIndex: never write into someone else's directory
-        self.path.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
-                raise IndexLocked(
-                    f"index at {self.path} is being updated by another process"
-                    + (f" (pid {holder})" if holder else "")
-                    + "; try again when it has finished"
-                ) from None
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, str(os.getpid()).encode(), 0)
+        with hold_lock(self.path, "index"):
             yield
-        finally:
-            os.close(fd)  # closing releases the flock, also when the process dies
 
     @contextlib.contextmanager
     def new_generation(self, *, rebuild: bool, settings: AnalysisSettings) -> Iterator[tuple[whoosh_index.Index, Meta]]:
@@ -255,19 +240,19 @@ class Store:
         if self.path is None:
             self._ram_meta = meta
             return
+        self.sync(meta)
+        write_json_atomically(self.path / META, meta.to_json())
+        self._remove_leftovers(keep={meta.generation}, keep_previous=True)
+
+    def sync(self, meta: Meta) -> None:
+        """Put ``meta.generation``'s files on disk: before anything names it."""
+        if self.path is None:
+            return
         gen_dir = self.path / meta.generation
-        for f in gen_dir.iterdir():  # the generation's files must be on disk before it is named
+        for f in gen_dir.iterdir():
             with open(f, "rb") as fh:
                 os.fsync(fh.fileno())
         _fsync_dir(gen_dir)
-        tmp = self.path / f".{META}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(meta.to_json(), f, ensure_ascii=False, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.path / META)
-        _fsync_dir(self.path)
-        self._remove_leftovers(keep={meta.generation}, keep_previous=True)
 
     def _remove_leftovers(self, keep: set[str], keep_previous: bool) -> None:
         """Delete generations other than ``keep`` (and the newest older one)."""
@@ -281,6 +266,40 @@ class Store:
         for g in gens:
             if g.name not in keep and g.name != previous:
                 shutil.rmtree(g, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def hold_lock(folder: Path, what: str) -> Iterator[None]:
+    """Hold ``folder``'s write lock (an flock on its ``write.lock``, released also when the
+    process dies); a second writer gets :class:`IndexLocked` at once."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
+            raise IndexLocked(
+                f"{what} at {folder} is being updated by another process"
+                + (f" (pid {holder})" if holder else "")
+                + "; try again when it has finished"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def write_json_atomically(path: Path, data: dict) -> None:
+    """Replace ``path`` by ``data`` in one rename, on disk before it returns."""
+    tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
 
 
 def _fsync_dir(path: Path) -> None:
