@@ -12,7 +12,7 @@ scores them with the same BM25F formula (the same IDF, average and per-document
 lengths, so the same figures up to the order of floating-point additions) and
 combines (document numbers, scores) arrays: ``Or`` adds into a dense array the size
 of the archive, ``And`` intersects, ``AndNot`` removes.  The result's length is the
-exact number of hits; :func:`top` takes the best.  Queries with anything else — phrases, prefixes, fields
+exact number of hits; :class:`~akhbar.search.ordering.HitOrder` orders them.  Queries with anything else — phrases, prefixes, fields
 other than title and body — return ``None`` and go through Whoosh's matchers.
 
 >>> from whoosh import fields, query as wq
@@ -41,7 +41,7 @@ from whoosh.scoring import BM25F
 from akhbar.indexer.deadline import check as check_deadline
 from akhbar.indexer.whoosh_internals.postings import Unsupported, field_b, field_lengths, leaf_postings
 
-__all__ = ["Accumulator", "DocSet", "Scored", "matching", "top"]
+__all__ = ["Accumulator", "DocSet", "Scored", "matching"]
 
 SCORED_FIELDS = frozenset(
     {"title", "body", "title_exact", "body_exact", "lead", "root", "person", "place", "org", "source", "category", "id"}
@@ -426,21 +426,3 @@ def _among(ids: np.ndarray, scores: np.ndarray, wanted: np.ndarray) -> Scored:
     at[at == len(ids)] = 0
     hit = ids[at] == wanted
     return wanted[hit], scores[at[hit]]
-
-
-def top(scored: Scored, k: int) -> list[tuple[int, float]]:
-    """The ``k`` best (docnum, score): highest score first, then the lower document
-    number (what ``heapq.nsmallest(k, …, key=(-score, docnum))`` gives).
-
-    >>> top((np.array([1, 2, 3, 4]), np.array([0.5, 2.0, 0.5, 1.0])), 3)
-    [(2, 2.0), (4, 1.0), (1, 0.5)]
-    """
-    ids, scores = scored
-    if k <= 0 or not len(ids):
-        return []
-    if len(ids) > k:
-        kth = np.partition(-scores, k - 1)[k - 1]
-        keep = np.flatnonzero(-scores <= kth)  # ties at the k-th score all stay for the sort
-        ids, scores = ids[keep], scores[keep]
-    order = np.lexsort((ids, -scores))[:k]
-    return list(zip(ids[order].tolist(), scores[order].tolist(), strict=True))

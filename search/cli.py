@@ -22,6 +22,7 @@ from tqdm import tqdm
 from akhbar.analyzers import analyze as analyze_text
 from akhbar.indexer import AkhbarError, Store, read_corpus
 from akhbar.indexer.errors import ArticleNotFound, IndexIncompatible, IndexNotFound, QueryTimeout
+from akhbar.indexer.shards import MAX_SHARDS
 from akhbar.search.engine import SORTS, TIME_LIMIT, Engine, HitStream
 from akhbar.search.export import EXPORT_FORMATS, csv_lines, jsonl_lines
 from akhbar.search.locations import default_index_path, sample_corpus
@@ -201,11 +202,20 @@ def index(
         int | None,
         typer.Option("--workers", min=0, help="Analysis processes beside the writer (default: one per core, up to 3)."),
     ] = None,
+    shards: Annotated[
+        int | None,
+        typer.Option(
+            "--shards",
+            min=1,
+            max=MAX_SHARDS,
+            help="Split a new archive into N shards, each a complete index (an existing one keeps its count).",
+        ),
+    ] = None,
 ) -> None:
     """Build or update an index from corpus files (update by id)."""
     target = index or default_index_path()
     try:
-        engine = Engine.at(target)
+        engine = Engine.at(target, shards=shards)
         try:
             before = len(engine)
         except AkhbarError:

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from whoosh import classify, scoring
 from whoosh import query as wquery
-from whoosh import scoring, sorting
 
 from akhbar.analyzers import AnalysisSettings, Normalizer
 from akhbar.analyzers.chains import AnalysisCore, shared_core
@@ -41,13 +41,15 @@ from akhbar.indexer.deadline import paused, time_limit
 from akhbar.indexer.errors import ArticleNotFound, IndexCorrupt, QueryError
 from akhbar.indexer.name_table import NameTable
 from akhbar.indexer.schema import ENTITY_INDEX, unpack_mentions
+from akhbar.indexer.shards import ShardedStore, open_store, update_archive
 from akhbar.indexer.whoosh_internals.codec import BLOCK_ERRORS
 from akhbar.indexer.whoosh_internals.collecting import search_counting
-from akhbar.search.accumulate import SCORED_FIELDS, Accumulator, matching, top
+from akhbar.search.accumulate import SCORED_FIELDS, Accumulator, matching
 from akhbar.search.entity_counts import EntityCount, EntityPostings, count_entities
 from akhbar.search.facets import FacetColumns, facet_counts, no_facets
 from akhbar.search.highlight import Highlighter
 from akhbar.search.name_spellings import NameMatch, NameSpellings
+from akhbar.search.ordering import HitOrder
 from akhbar.search.query import MAX_FUZZY_CHARS, Compiled, Highlights, Ranking, compile_query
 from akhbar.search.vocabulary import Vocabulary
 
@@ -256,7 +258,11 @@ SUGGEST_WORDS = 8
 
 
 def _with_bonus(
-    searcher, ranked: list[tuple[int, float]], bonus: list[wquery.Query], accumulator: Accumulator | None = None
+    searcher,
+    ranked: list[tuple[int, float]],
+    bonus: list[wquery.Query],
+    order: HitOrder,
+    accumulator: Accumulator | None = None,
 ) -> list[tuple[int, float]]:
     """``ranked`` (docnum, score) re-scored with the bonus queries and re-sorted.
 
@@ -266,22 +272,17 @@ def _with_bonus(
     candidates only — more than half fewer postings visited on the 30k index.
     """
     scores = dict(ranked)
-    order = sorted(scores)
+    docnums = sorted(scores)
     context = searcher.context()
     for q in bonus:
         if accumulator is not None and isinstance(q, wquery.Term) and q.fieldname in SCORED_FIELDS:
-            for docnum, score in accumulator.cached_scores(q, order).items():
+            for docnum, score in accumulator.cached_scores(q, docnums).items():
                 scores[docnum] += score
             continue
         m = q.matcher(searcher, context)
-        for docnum in matching(m, order):
+        for docnum in matching(m, docnums):
             scores[docnum] += m.score()
-    return sorted(scores.items(), key=_by_score)
-
-
-def _by_score(item: tuple[int, float]) -> tuple[float, int]:
-    """Best score first, then the earlier document — Whoosh's order."""
-    return (-item[1], item[0])
+    return order.rescored(scores)
 
 
 def _make_hit(
@@ -459,6 +460,7 @@ class Engine:
         self._names: NameSpellings | None = None  # written forms by name skeleton, for entity queries
         self._entity_postings: EntityPostings | None = None  # every entity key's articles, for counting
         self._facet_columns: FacetColumns | None = None  # every article's source and month, for facets
+        self._order: HitOrder | None = None  # every article's rank by id and date, for the order of hits
         self._folder: Path | None = None  # the current generation's folder (None in memory)
 
     # --- construction ----------------------------------------------------------
@@ -466,14 +468,14 @@ class Engine:
     @classmethod
     def open(cls, path: str | os.PathLike, **options) -> Engine:
         """Open an existing index; raises IndexNotFound / NotAnIndex / IndexIncompatible."""
-        store = Store(path)
+        store = open_store(path)
         store.read_meta()  # fail early, with the store's own error
         return cls(store, **options)
 
     @classmethod
     def create(cls, path: str | os.PathLike, *, settings: AnalysisSettings | None = None, **options) -> Engine:
         """Create an empty index at ``path`` (or open it if it is one already)."""
-        store = Store(path)
+        store = open_store(path)
         if not store.exists():
             if Path(path).exists() and any(Path(path).iterdir()):
                 store.read_meta()  # raises NotAnIndex for a foreign directory
@@ -481,10 +483,12 @@ class Engine:
         return cls(store, **options)
 
     @classmethod
-    def at(cls, path: str | os.PathLike, **options) -> Engine:
+    def at(cls, path: str | os.PathLike, *, shards: int | None = None, **options) -> Engine:
         """An engine for ``path`` whether or not an index is there yet: for
-        :meth:`add` (``rebuild=True`` also replaces an index of an older format)."""
-        return cls(Store(path), **options)
+        :meth:`add` (``rebuild=True`` also replaces an index of an older format).
+        ``shards``: a new archive at ``path`` is split into this many shards (see
+        :mod:`akhbar.indexer.shards`); an existing archive keeps its own count."""
+        return cls(open_store(path, shards=shards), **options)
 
     @classmethod
     def in_memory(cls, *, settings: AnalysisSettings | None = None, **options) -> Engine:
@@ -516,7 +520,8 @@ class Engine:
         """Add or update articles (by id); returns what was done.  The index is
         replaced only when everything has committed.  ``workers``: analysis
         processes beside the writer (default: one per core on a multi-core machine, up to 3)."""
-        report = update_index(self.store, records, rebuild=rebuild, report_problem=report_problem, workers=workers)
+        update = update_archive if isinstance(self.store, ShardedStore) else update_index
+        report = update(self.store, records, rebuild=rebuild, report_problem=report_problem, workers=workers)
         with self._lock:
             self.close()
             self._signature = None
@@ -543,6 +548,7 @@ class Engine:
             self._names = NameSpellings(self._searcher.reader(), self._vocabulary, table)
             self._entity_postings = None
             self._facet_columns = None
+            self._order = None
             self._settings = meta.analysis
             self._highlighter = Highlighter(shared_core(meta.analysis))
             reader = self._searcher.reader()
@@ -562,6 +568,7 @@ class Engine:
             searcher = self._current()
             assert self._names is not None
             self._facets(searcher, np.zeros(0, dtype=np.int64))
+            self._hit_order(searcher).dates()
             self._names.keys_by_word()
 
     @_reads_index
@@ -757,34 +764,34 @@ class Engine:
             return _Ranked(
                 [], 0, compiled.highlights, str(wq), compiled.dropped, no_facets() if facets else {}, compiled.names
             )
-        if sort != "relevance":
-            kwargs["sortedby"] = sorting.FieldFacet("date", reverse=(sort == "newest"))
         bonus = compiled.bonus if sort == "relevance" else []
         if depth is not None and bonus:
             depth = max(depth, RERANK)
         accumulator = self._accumulator(searcher)
-        accumulated = None if sort != "relevance" or accumulator is None else accumulator.scores(wq)
-        if accumulated is not None:
+        found = None if accumulator is None else accumulator.scores(wq)
+        if found is not None:
+            ids, scores = found
             if "filter" in kwargs:
-                ids, scores = accumulated
                 keep = kwargs["filter"]
                 inside = np.isin(ids, np.fromiter(keep, dtype=np.int64, count=len(keep)))
-                accumulated = ids[inside], scores[inside]
-            total = len(accumulated[0])
-            ranked = top(accumulated, total if depth is None else depth)
-            hit_ids = accumulated[0]
+                ids, scores = ids[inside], scores[inside]
         else:
-            # facets need every hit; the order is Whoosh's (score, or date then index order)
-            results = search_counting(searcher, wq, None if facets else depth, kwargs)
-            total = len(results)
-            ranked = [(hit.docnum, hit.score) for hit in (results if depth is None else results[:depth])]
-            if facets:
-                hit_ids = np.fromiter((hit.docnum for hit in results), dtype=np.int64, count=total)
+            # every hit, counted in one pass; ordered below, as the accumulator's are
+            pairs = search_counting(searcher, wq, None, kwargs).top_n  # (score, docnum)
+            ids = np.fromiter((docnum for _, docnum in pairs), dtype=np.int64, count=len(pairs))
+            scores = np.fromiter((score or 0.0 for score, _ in pairs), dtype=np.float64, count=len(pairs))
+        total = len(ids)
+        order = self._hit_order(searcher)
+        if sort == "relevance":
+            ranked = order.best(ids, scores, depth)
+        else:
+            ranked = order.by_date(ids, scores, newest=sort == "newest", k=depth)
+        hit_ids = ids
         if bonus:
             # the bonuses re-score the best candidates (as many as a page needs, at least RERANK);
             # they only add, so the re-sorted head still ranks above the rest
             head = RERANK if depth is None else depth
-            ranked = _with_bonus(searcher, ranked[:head], bonus, accumulator) + ranked[head:]
+            ranked = _with_bonus(searcher, ranked[:head], bonus, order, accumulator) + ranked[head:]
         counted = self._facets(searcher, hit_ids) if facets else {}
         return _Ranked(
             hits=ranked,
@@ -801,7 +808,24 @@ class Engine:
         if self._facet_columns is None:
             with paused():  # a one-time read for this generation, not the query's own work
                 self._facet_columns = FacetColumns(searcher.reader())
-        return facet_counts(searcher, ids, self._facet_columns, self._postings_of_entities(searcher))
+        return facet_counts(
+            searcher, ids, self._facet_columns, self._postings_of_entities(searcher), self._hit_order(searcher).rank
+        )
+
+    def _all_matching(self, searcher, q: wquery.Query) -> np.ndarray:
+        """Every article ``q`` matches, as document numbers."""
+        accumulator = self._accumulator(searcher)
+        found = None if accumulator is None else accumulator.scores(q)
+        if found is not None:
+            return found[0]
+        return np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
+
+    def _hit_order(self, searcher) -> HitOrder:
+        """This generation's :class:`HitOrder`, read on first use."""
+        if self._order is None:
+            with paused():  # a one-time read for this generation, not the query's own work
+                self._order = HitOrder(searcher.reader())
+        return self._order
 
     def _accumulator(self, searcher) -> Accumulator | None:
         """The term-at-a-time scorer of this generation (it keeps per-document length factors)."""
@@ -817,9 +841,7 @@ class Engine:
         if docs is None:
             # the accumulator unites a range's trie terms in numpy; Whoosh walks them as a
             # tree of unions a document at a time (a year of the 30k index: 0.03 s against 0.4 s)
-            accumulator = self._accumulator(searcher)
-            found = accumulator.scores(q) if accumulator is not None else None
-            docs = set(found[0].tolist()) if found is not None else set(searcher.docs_for_query(q))
+            docs = set(self._all_matching(searcher, q).tolist())
             if len(self._filters) >= 32:
                 self._filters.pop(next(iter(self._filters)))
             self._filters[key] = docs
@@ -915,17 +937,10 @@ class Engine:
             window = date_window(date_from, date_to)
             if window is not None:
                 wq = wquery.And([wq, window])
-            facet = sorting.FieldFacet("month") if by == "month" else sorting.FieldFacet("date")
-            results = searcher.search(
-                wq, limit=1, groupedby={"period": facet}, maptype=sorting.Count, filter=compiled.hits
-            )
-            groups = results.groups("period")
-        counts: dict[str, int] = {}
-        for key, n in groups.items():
-            if not key:  # articles without a date (None, or "" from the month column)
-                continue
-            label = key if by == "month" else _date(key).isoformat()
-            counts[label] = counts.get(label, 0) + n
+            ids = self._all_matching(searcher, wq)
+            if compiled.hits is not None:
+                ids = np.intersect1d(ids, self._all_matching(searcher, compiled.hits))
+            counts = self._hit_order(searcher).periods(ids, by)
         if not counts:
             return []
         return fill_periods(counts, by)
@@ -960,7 +975,14 @@ class Engine:
                     hits = set(searcher.docs_for_query(compiled.restricted))
                     if compiled.hits is not None:
                         hits &= set(searcher.docs_for_query(compiled.hits))
-            return count_entities(searcher, hits, wanted, top, functools.partial(self._postings_of_entities, searcher))
+            return count_entities(
+                searcher,
+                hits,
+                wanted,
+                top,
+                functools.partial(self._postings_of_entities, searcher),
+                self._hit_order(searcher).rank,
+            )
 
     def _postings_of_entities(self, searcher) -> EntityPostings:
         """This generation's :class:`EntityPostings`, read on first use (the lock is held)."""
@@ -981,9 +1003,10 @@ class Engine:
             stored = searcher.stored_fields(docnum)
             text = f"{stored.get('title', '')}\n{stored.get('body', '')}"
             with time_limit(self.time_limit, "finding similar articles"):
-                found = searcher.more_like(docnum, "body", text=text, top=limit, numterms=25)
+                found = self._like(searcher, docnum, text, limit)
             hits = [
-                self._hit(hit.fields(), hit.score, rank, Highlights(), 220) for rank, hit in enumerate(found, start=1)
+                self._hit(searcher.stored_fields(n), score, rank, Highlights(), 220)
+                for rank, (n, score) in enumerate(found, start=1)
             ]
         return Results(
             query=f"similar:{id}",
@@ -993,6 +1016,20 @@ class Engine:
             limit=limit,
             elapsed=time.perf_counter() - started,
         )
+
+    def _like(self, searcher, docnum: int, text: str, limit: int) -> list[tuple[int, float]]:
+        """The ``limit`` articles best matching the 25 key terms of ``text`` (Whoosh's
+        ``more_like``, Bo1 weights), the article itself left out, ties by id."""
+        terms = searcher.key_terms_from_text("body", text, numterms=25, model=classify.Bo1Model, normalize=False)
+        q = wquery.Or([wquery.Term("body", word, boost=weight) for word, weight in terms])
+        accumulator = self._accumulator(searcher)
+        found = None if accumulator is None else accumulator.scores(q)
+        if found is None:
+            pairs = searcher.search(q, limit=None).top_n
+            found = (np.array([n for _, n in pairs], dtype=np.int64), np.array([s for s, _ in pairs], dtype=np.float64))
+        ids, scores = found
+        other = ids != docnum
+        return self._hit_order(searcher).best(ids[other], scores[other], limit)
 
     @_reads_index
     def values(self, field: str) -> list[str]:

@@ -51,7 +51,7 @@ def _display(key: str, spellings: dict[str, int]) -> str:
     if listed:
         return listed
     written = [s for s in spellings if normalize(s) == key] or list(spellings)
-    return max(written, key=lambda s: spellings[s])
+    return min(written, key=lambda s: (-spellings[s], s))
 
 
 STORED_COUNT = 500
@@ -127,13 +127,13 @@ class EntityPostings:
             found.append(self._doc_of[kind][np.isin(self._key_of[kind], numbers)])
         return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
-    def name(self, searcher, kind: str, key: str) -> str:
+    def name(self, searcher, kind: str, key: str, rank: np.ndarray) -> str:
         """A readable name for ``key`` (see :func:`_display`), from the stored mentions of
         up to :data:`FACET_SAMPLE` of its articles across the index; kept once found."""
         found = self._names.get((kind, key))
         if found is None:
             ids = self._doc_of[kind][self._key_of[kind] == self._number[kind][key]]
-            sample = ids[:: -(-len(ids) // FACET_SAMPLE) or 1].tolist()
+            sample = spread(ids, FACET_SAMPLE, rank)
             spellings = _mentions_in(searcher, sample, kind, key)[1].get((kind, key)) or {key: 1}
             found = self._names[kind, key] = _display(key, spellings)
         return found
@@ -154,20 +154,38 @@ class EntityPostings:
         return counts
 
 
-def _spellings_of(searcher, kind: str, key: str, hits: set[int] | None) -> dict[str, int]:
+def spread(ids: np.ndarray, n: int, rank: np.ndarray) -> list[int]:
+    """Up to ``n`` of the documents ``ids``, at even steps through them in the order of
+    their article ids (``rank``, see :class:`~akhbar.search.ordering.HitOrder`): spread over
+    the archive rather than its first articles, and the same wherever the articles are stored.
+
+    >>> spread(np.array([0, 1, 2, 3, 4]), 2, np.array([4, 3, 2, 1, 0]))
+    [4, 1]
+    """
+    ids = ids[np.argsort(rank[ids], kind="stable")]
+    return ids[:: -(-len(ids) // n) or 1].tolist()
+
+
+def _spellings_of(searcher, kind: str, key: str, hits: set[int] | None, rank: np.ndarray) -> dict[str, int]:
     """How ``key`` was written, in up to SPELLING_SAMPLE of the articles (among ``hits``)
-    that mention it, taken at even steps through them."""
+    that mention it, spread over them."""
     ids = [d for d in searcher.reader().postings(ENTITY_INDEX[kind], key).all_ids() if hits is None or d in hits]
-    sample = ids[:: -(-len(ids) // SPELLING_SAMPLE) or 1]  # spread over the index, not its first articles
+    sample = spread(np.array(ids, dtype=np.int64), SPELLING_SAMPLE, rank)
     return _mentions_in(searcher, sample, kind, key)[1].get((kind, key), {})
 
 
 def count_entities(
-    searcher, hits: set[int] | None, kind: str | None, top: int, postings: Callable[[], EntityPostings]
+    searcher,
+    hits: set[int] | None,
+    kind: str | None,
+    top: int,
+    postings: Callable[[], EntityPostings],
+    rank: np.ndarray,
 ) -> list[EntityCount]:
     """The ``top`` entities (of type ``kind``, or all) most mentioned among ``hits`` (None:
     the whole index), with the spellings seen; ``postings`` gives the searcher's
-    :class:`EntityPostings` (built once, when many hits are counted)."""
+    :class:`EntityPostings` (built once, when many hits are counted); ``rank``, each
+    document's rank by id, picks the articles whose spellings are read (:func:`spread`)."""
     if hits is not None and len(hits) <= STORED_COUNT:
         counts, spellings = _mentions_in(searcher, sorted(hits), kind)
     else:
@@ -176,26 +194,28 @@ def count_entities(
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
     for (found, key), _ in ranked:
         if (found, key) not in spellings:
-            spellings[found, key] = _spellings_of(searcher, found, key, hits)
+            spellings[found, key] = _spellings_of(searcher, found, key, hits, rank)
     return [
         EntityCount(
             found,
             _display(key, spellings[(found, key)]),
             n,
-            sorted(spellings[(found, key)], key=lambda s: -spellings[(found, key)][s]),
+            sorted(spellings[(found, key)], key=lambda s: (-spellings[(found, key)][s], s)),
             key,
         )
         for (found, key), n in ranked
     ]
 
 
-def readable_names(searcher, counts: EntityCounts, postings: EntityPostings, top: int) -> dict[str, dict[str, int]]:
+def readable_names(
+    searcher, counts: EntityCounts, postings: EntityPostings, top: int, rank: np.ndarray
+) -> dict[str, dict[str, int]]:
     """The ``top`` entities of each type in ``counts``, as {readable name: articles}."""
     named: dict[str, dict[str, int]] = {kind: {} for kind in ENTITY_INDEX}
     for (kind, key), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         shown = named[kind]
         if len(shown) < top:
-            shown.setdefault(postings.name(searcher, kind, key), n)  # two keys read alike: the commoner stands
+            shown.setdefault(postings.name(searcher, kind, key, rank), n)  # two keys read alike: the commoner stands
         elif all(len(names) >= top for names in named.values()):
             break
     return named

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from akhbar.indexer.whoosh_internals.columns import column_values
 from akhbar.search.entity_counts import EntityPostings, readable_names
 
 __all__ = ["COLUMNS", "ENTITY_FACETS", "FacetColumns", "facet_counts", "no_facets"]
@@ -29,9 +30,10 @@ class FacetColumns:
         self._codes: dict[str, np.ndarray] = {}
         for name in COLUMNS:
             code: dict[str, int] = {}
-            column = reader.column_reader(name) if reader.has_column(name) else ()
             self._codes[name] = np.fromiter(
-                (code.setdefault(v or NONE, len(code)) for v in column), dtype=np.int32, count=len(column)
+                (code.setdefault(v or NONE, len(code)) for v in column_values(reader, name)),
+                dtype=np.int32,
+                count=reader.doc_count_all(),
             )
             self._values[name] = list(code)
 
@@ -53,11 +55,11 @@ def no_facets() -> dict[str, dict[str, int]]:
 
 
 def facet_counts(
-    searcher, ids: np.ndarray, columns: FacetColumns, entities: EntityPostings
+    searcher, ids: np.ndarray, columns: FacetColumns, entities: EntityPostings, rank: np.ndarray
 ) -> dict[str, dict[str, int]]:
-    """Every facet of the hits ``ids`` (document numbers)."""
+    """Every facet of the hits ``ids`` (document numbers); ``rank``: each document's rank by id."""
     facets = columns.counts(ids)
     counts = entities.counts(ids, None)
-    for kind, names in readable_names(searcher, counts, entities, ENTITY_FACETS).items():
+    for kind, names in readable_names(searcher, counts, entities, ENTITY_FACETS, rank).items():
         facets[kind] = names
     return facets

@@ -303,3 +303,38 @@ def test_a_suggestion_out_of_time_never_fails_the_query(mini_engine: Engine, mon
     monkeypatch.setattr(Engine, "_respell", slow)
     results = mini_engine.search("هدنتنا الطويلة جدا")
     assert results.total == 0 and results.suggestion is None
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+def test_ties_are_ordered_by_id_whatever_order_the_articles_were_added_in(sort: str) -> None:
+    """Equal scores (or equal dates) are ordered by id: the order an index happens to hold
+    articles in (which two builds, or an index and its shards, do not share) never shows."""
+    day = dt.date(2020, 5, 1)
+    articles = [Article(f"t{n}", "خبر", "هدنة في حلب", date=day) for n in (3, 1, 4, 0, 2)]
+    orders = []
+    for added in (articles, articles[::-1]):
+        with Engine.in_memory() as engine:
+            engine.add(added)
+            orders.append([ids(engine.search("هدنة", sort=sort, limit=2, page=p)) for p in (1, 2, 3)])
+    assert orders[0] == orders[1] == [["t0", "t1"], ["t2", "t3"], ["t4"]]
+
+
+def test_articles_without_a_date_come_last_in_both_date_orders() -> None:
+    with Engine.in_memory() as engine:
+        engine.add(
+            [
+                Article("old", "خبر", "هدنة", date=dt.date(2019, 1, 1)),
+                Article("undated", "خبر", "هدنة"),
+                Article("new", "خبر", "هدنة", date=dt.date(2021, 1, 1)),
+            ]
+        )
+        assert ids(engine.search("هدنة", sort="newest")) == ["new", "old", "undated"]
+        assert ids(engine.search("هدنة", sort="oldest")) == ["old", "new", "undated"]
+
+
+def test_facets_count_every_segment_of_an_updated_index(tmp_index: Path) -> None:
+    """An update writes a second segment; the facets still count sources and months."""
+    with Engine.open(tmp_index) as engine:
+        engine.add([Article("x1", "هدنة جديدة", "أعلنت هدنة جديدة.", dt.date(2016, 10, 20), "France24")])
+        facets = engine.search("هدنة", facets=True).facets
+    assert facets["month"]["2016-10"] == 3 and facets["source"]["France24"] >= 1

@@ -1,0 +1,195 @@
+"""A sharded archive: routing, atomic publishing, and the same answers as one index."""
+
+import gzip
+import itertools
+import json
+import math
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from akhbar.indexer import Article, read_corpus
+from akhbar.indexer.shards import MANIFEST, ShardedStore, shard_of
+from akhbar.search import Engine, IndexLocked, NotAnIndex
+from akhbar.search.cli import app
+from tests.conftest import MINI, ROOT, SHARED, needs_shared
+
+SHARD_COUNTS = [1, 2, 3, 7]
+
+MINI_QUERIES = ["هدنة حلب", "الهدنة", "في OR على OR الرئيس", '"وزارة الخارجية"', "=القاهرة", "الأمط*", "date:2016 حلب"]
+
+REAL_QUERIES = [
+    "حلب",
+    "ترامب",
+    "الاقتصاد المصري",
+    "الحكومة الجديدة الانتخابات",
+    '"وزير الخارجية"',
+    '"الأمم المتحدة" سوريا',
+    "=مصر",
+    "سوري*",
+    "اقتصاد~",
+    "person:ترامب",
+    "place:سوريا",
+    "org:الأمم المتحدة",
+    "entity:بوتين",
+    "date:2018-03 حلب",
+    "القدس OR غزة",
+    "النفط -السعودية",
+    "title:ترامب",
+]
+
+
+def _same_hits(a, b) -> None:
+    assert a.total == b.total
+    assert [h.id for h in a] == [h.id for h in b]
+    for x, y in zip(a, b, strict=True):
+        assert math.isclose(x.score, y.score, rel_tol=1e-6, abs_tol=1e-9), (x.id, x.score, y.score)
+
+
+def assert_same_answers(single: Engine, sharded: Engine, queries: list[str], some_id: str) -> None:
+    for q in queries:
+        for options in (
+            {},
+            {"match": "any"},
+            {"sort": "newest", "page": 2, "limit": 5},
+            {"sort": "oldest"},
+            {"date_from": "2016", "date_to": "2018-06"},
+        ):
+            a, b = single.search(q, limit=options.pop("limit", 20), **options), None
+            b = sharded.search(q, limit=a.limit, **options)
+            _same_hits(a, b)
+            assert a.suggestion == b.suggestion
+        a, b = single.search(q, facets=True), sharded.search(q, facets=True)
+        assert a.facets == b.facets
+        assert single.timeline(q) == sharded.timeline(q)
+        assert single.entities(q, top=10) == sharded.entities(q, top=10)
+        with single.iter_hits(q) as x, sharded.iter_hits(q) as y:
+            assert x.total == y.total
+            assert [(h.id, round(h.score, 6)) for h in x] == [(h.id, round(h.score, 6)) for h in y]
+    assert single.entities(top=15) == sharded.entities(top=15)
+    _same_hits(single.similar(some_id), sharded.similar(some_id))
+    assert single.doc(some_id, query=queries[0]) == sharded.doc(some_id, query=queries[0])
+    assert len(single) == len(sharded)
+    assert single.values("source") == sharded.values("source")
+
+
+def build(path: Path, articles: list[Article], shards: int | None = None) -> Engine:
+    engine = Engine.at(path, shards=shards, time_limit=None)  # equality, not speed
+    engine.add(articles, workers=0)
+    return engine
+
+
+def shipped() -> list[Article]:
+    return [a for a in read_corpus([ROOT / "corpus"]) if isinstance(a, Article)]
+
+
+@pytest.mark.parametrize("shards", SHARD_COUNTS)
+def test_a_sharded_archive_answers_as_one_index(tmp_path: Path, shards: int) -> None:
+    articles = MINI + shipped()
+    single = build(tmp_path / "one", articles)
+    sharded = build(tmp_path / "sharded", articles, shards)
+    assert isinstance(sharded.store, ShardedStore)
+    manifest = json.loads((tmp_path / "sharded" / MANIFEST).read_text())
+    assert manifest["shards"] == shards and sum(manifest["counts"]) == len(articles)
+    assert_same_answers(single, sharded, MINI_QUERIES, "m01")
+
+
+@pytest.fixture(scope="module")
+def real_articles() -> list[Article]:
+    with gzip.open(SHARED / "corpora" / "ant_multisource_v2.1.jsonl.gz", "rt", encoding="utf-8") as f:
+        lines = list(itertools.islice(f, 0, 30000, 12))  # 2,500 spread over every source and month
+    path = Path(f"/tmp/akhbar-shards-{id(lines)}.jsonl")
+    path.write_text("".join(lines), encoding="utf-8")
+    try:
+        return [a for a in read_corpus([path]) if isinstance(a, Article)]
+    finally:
+        path.unlink()
+
+
+@pytest.fixture(scope="module")
+def real_single(real_articles, tmp_path_factory) -> Engine:
+    return build(tmp_path_factory.mktemp("single") / "ix", real_articles)
+
+
+@needs_shared
+@pytest.mark.parametrize("shards", SHARD_COUNTS)
+def test_real_articles_in_shards_give_the_same_answers(real_articles, real_single, tmp_path: Path, shards) -> None:
+    sharded = build(tmp_path / "sharded", real_articles, shards)
+    assert_same_answers(real_single, sharded, REAL_QUERIES, real_articles[7].id)
+
+
+def test_each_article_lives_in_the_shard_its_id_routes_to_and_updates_stay_there(tmp_path: Path) -> None:
+    path = tmp_path / "archive"
+    engine = build(path, MINI, 3)
+    changed = [Article(MINI[0].id, "عنوان جديد", "نص جديد عن الهدنة", MINI[0].date, MINI[0].source)]
+    report = engine.add(changed + [Article("x1", "خبر", "زلزال")])
+    assert (report.updated, report.added, report.total) == (1, 1, len(MINI) + 1)
+    for k in range(3):
+        with Engine.open(path / f"shard-{k:03d}") as shard:  # each shard is a complete index
+            for a in [*MINI, Article("x1", "", "")]:
+                assert (shard.doc(a.id) is not None) == (shard_of(a.id, 3) == k)
+    assert [h.id for h in engine.search("عنوان جديد")] == [MINI[0].id]
+    assert engine.doc(MINI[0].id).title == "عنوان جديد"
+
+
+def test_an_archive_keeps_its_shard_count_and_says_how_to_reshard(tmp_path: Path) -> None:
+    path = tmp_path / "archive"
+    build(path, MINI, 2)
+    with pytest.raises(NotAnIndex, match=r"has 2 shards, not 3; to re-shard.*--rebuild --shards 3"):
+        Engine.at(path, shards=3).add([])
+    Engine.at(path).add([Article("x1", "خبر", "زلزال")])  # no count: the archive's own
+    Engine.at(path, shards=3).add(MINI, rebuild=True)
+    manifest = json.loads((path / MANIFEST).read_text())
+    assert manifest["shards"] == 3 and manifest["articles"] == len(MINI)
+    single = tmp_path / "single"
+    build(single, MINI)
+    with pytest.raises(NotAnIndex, match="is a single index.*--shards 2 --index NEW_DIR"):
+        Engine.at(single, shards=2).add([])
+
+
+def test_a_shard_that_fails_leaves_the_whole_archive_as_it_was(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "archive"
+    engine = build(path, MINI, 3)
+    before = (path / MANIFEST).read_text()
+    failing = next(a for a in MINI if shard_of(a.id, 3) == 1)
+    from akhbar.indexer import build as build_module
+
+    real_write = build_module._write
+
+    def write(writer, prepared, report, say):
+        for item in prepared:
+            if item[0][0].id == failing.id:
+                raise OSError("disk full")
+            real_write(writer, [item], report, say)
+
+    monkeypatch.setattr(build_module, "_write", write)
+    with pytest.raises(OSError, match="disk full"):
+        engine.add([Article(a.id, a.title + " جديد", a.body, a.date, a.source) for a in MINI])
+    assert (path / MANIFEST).read_text() == before
+    monkeypatch.undo()
+    assert engine.search("جديد").total == 0 and len(engine) == len(MINI)
+    engine.add([])  # the next writer removes what the failed run left
+    for k in range(3):
+        gens = list((path / f"shard-{k:03d}").glob("gen-*"))
+        assert len(gens) <= 2
+
+
+def test_a_second_writer_of_an_archive_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "archive"
+    build(path, MINI, 2)
+    store = ShardedStore(path)
+    with store.lock(), pytest.raises(IndexLocked, match="archive at .* is being updated"):
+        Engine.open(path).add([])
+
+
+def test_the_cli_builds_updates_and_searches_an_archive(tmp_path: Path) -> None:
+    path = tmp_path / "archive"
+    runner = CliRunner()
+    result = runner.invoke(app, ["index", str(ROOT / "corpus"), "--index", str(path), "--shards", "3"])
+    assert result.exit_code == 0, result.output
+    assert "index holds" in result.output
+    result = runner.invoke(app, ["search", "حلب", "--index", str(path), "--json"])
+    assert result.exit_code == 0 and json.loads(result.output.splitlines()[0])["id"]
+    result = runner.invoke(app, ["index", str(ROOT / "corpus"), "--index", str(path), "--shards", "2"])
+    assert result.exit_code == 2 and "to re-shard" in result.output and "Traceback" not in result.output
