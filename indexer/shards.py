@@ -48,6 +48,7 @@ __all__ = [
     "MANIFEST",
     "MAX_SHARDS",
     "ArchiveMeta",
+    "ArchiveReader",
     "ShardedStore",
     "UnionIndex",
     "is_sharded",
@@ -99,6 +100,15 @@ class ArchiveMeta(Meta):
         return Meta(generation=self.generations[k], analysis=self.analysis, articles=self.counts[k])
 
 
+class ArchiveReader(MultiReader):
+    """Every shard's segments, one after another: shard ``k``'s documents are numbered
+    from ``sum(shard_sizes[:k])``."""
+
+    def __init__(self, readers: list, shard_sizes: list[int]) -> None:
+        super().__init__(readers)
+        self.shard_sizes = shard_sizes
+
+
 class UnionIndex:
     """The published generations of every shard read as one index: their segments
     under one Whoosh :class:`~whoosh.reading.MultiReader`, so that document counts,
@@ -108,14 +118,13 @@ class UnionIndex:
         self.indexes = indexes
         self.schema = indexes[0].schema
 
-    def reader(self) -> MultiReader:
-        leaves = []
+    def reader(self) -> ArchiveReader:
+        leaves, sizes = [], []
         for ix in self.indexes:
             reader = ix.reader()
+            sizes.append(reader.doc_count_all())
             leaves.extend(leaf for leaf, _ in reader.leaf_readers() if leaf.doc_count_all())
-        if not leaves:
-            return self.indexes[0].reader()
-        return MultiReader(leaves)
+        return ArchiveReader(leaves or [self.indexes[0].reader()], sizes)
 
     def searcher(self, **kwargs) -> Searcher:
         return Searcher(self.reader(), **kwargs)

@@ -76,9 +76,18 @@ def _problem(message: str) -> None:
     tqdm.write(f"akhbar: {message}", file=sys.stderr)
 
 
-def open_engine(index: Path | None, time_limit: float | None = None) -> Engine:
-    """The named index; with none named, the sample index, built on first use."""
-    options = {"time_limit": time_limit} if time_limit is not None else {}
+def open_engine(
+    index: Path | None, time_limit: float | None = None, *, cluster: str | None = None, parallel: bool = False
+) -> Engine:
+    """The named index; with none named, the sample index, built on first use.
+
+    A sharded archive's shards are scored on ``cluster``'s Dask workers when one is
+    named; else by local worker processes in a long session (``parallel``: the REPL),
+    and in this process for a one-shot command, which would spend longer starting the
+    workers than searching."""
+    options: dict = {"time_limit": time_limit} if time_limit is not None else {}
+    options["cluster"] = cluster
+    options["processes"] = None if parallel or cluster else 0
     if index is not None:
         return Engine.open(index, **options)
     path = default_index_path()
@@ -98,6 +107,15 @@ def open_engine(index: Path | None, time_limit: float | None = None) -> Engine:
     engine.add(_progress(read_corpus([sample_corpus()]), "indexing sample"), rebuild=True, report_problem=_problem)
     return engine
 
+
+ClusterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--cluster",
+        envvar="AKHBAR_CLUSTER",
+        help="A Dask scheduler (tcp://HOST:8786) whose workers score a sharded archive's shards ($AKHBAR_CLUSTER).",
+    ),
+]
 
 TimeLimitOpt = Annotated[
     float | None,
@@ -140,6 +158,7 @@ def search(
     time_limit: TimeLimitOpt = None,
     color: ColorOpt = None,
     bidi: BidiOpt = False,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Search the index and print ranked hits (or, with --all, write every hit)."""
     if format_ is not None and not all_:
@@ -149,7 +168,7 @@ def search(
     if all_ and (format_ or "jsonl") not in EXPORT_FORMATS:
         raise fail(f"--format is one of: {', '.join(EXPORT_FORMATS)}, not {format_!r}")
     try:
-        with open_engine(index, time_limit) as engine:
+        with open_engine(index, time_limit, cluster=cluster) as engine:
             match = "any" if any_ else "all"
             filters = {"date_from": date_from, "date_to": date_to, "since": since}
             if all_:
@@ -248,10 +267,11 @@ def show(
     index: IndexOpt = None,
     json_: JsonOpt = False,
     bidi: BidiOpt = False,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Print one whole article."""
     try:
-        with open_engine(index) as engine:
+        with open_engine(index, cluster=cluster) as engine:
             doc = engine.doc(article_id)
         if doc is None:
             raise ArticleNotFound(f"no article with id '{article_id}' in this index")
@@ -270,10 +290,11 @@ def timeline(
     date_to: Annotated[str | None, typer.Option("--to", help="To (inclusive).")] = None,
     json_: JsonOpt = False,
     time_limit: TimeLimitOpt = None,
+    cluster: ClusterOpt = None,
 ) -> None:
     """How many hits were published in each month (or day): when a story peaked."""
     try:
-        with open_engine(index, time_limit) as engine:
+        with open_engine(index, time_limit, cluster=cluster) as engine:
             periods = engine.timeline(
                 query, by=by, match="any" if any_ else "all", date_from=date_from, date_to=date_to
             )
@@ -291,10 +312,11 @@ def entities(
     top: Annotated[int, typer.Option("--top", min=1, max=10000, help="How many.")] = 20,
     json_: JsonOpt = False,
     time_limit: TimeLimitOpt = None,
+    cluster: ClusterOpt = None,
 ) -> None:
     """The most mentioned people, places and organizations, with the spellings seen."""
     try:
-        with open_engine(index, time_limit) as engine:
+        with open_engine(index, time_limit, cluster=cluster) as engine:
             found = engine.entities(query, type=type_, top=top)
     except AkhbarError as e:
         raise fail(_message(e)) from None
@@ -310,10 +332,11 @@ def similar(
     json_: JsonOpt = False,
     color: ColorOpt = None,
     bidi: BidiOpt = False,
+    cluster: ClusterOpt = None,
 ) -> None:
     """List the articles most like a given one."""
     try:
-        with open_engine(index) as engine:
+        with open_engine(index, cluster=cluster) as engine:
             results = engine.similar(article_id, limit=limit)
         Renderer(color=color, bidi=bidi and not json_).results(results, json_lines=json_)
     except AkhbarError as e:
@@ -327,12 +350,13 @@ def repl(
     time_limit: TimeLimitOpt = None,
     color: ColorOpt = None,
     bidi: BidiOpt = False,
+    cluster: ClusterOpt = None,
 ) -> None:
     """An interactive search session (scriptable: reads lines when stdin is not a terminal)."""
     from akhbar.search.repl import Session, history_path, page, prompt_session, run_interactive, run_lines
 
     try:
-        engine = open_engine(index, time_limit)
+        engine = open_engine(index, time_limit, cluster=cluster, parallel=True)
         session = Session(engine, color=color, bidi=bidi)
         session.renderer()  # report a missing bidi extra before the session starts
         if sys.stdin.isatty() and sys.stdout.isatty():
@@ -362,6 +386,7 @@ def serve(
         typer.Option("--token", envvar="AKHBAR_TOKEN", help="Require this token on every request ($AKHBAR_TOKEN)."),
     ] = None,
     time_limit: TimeLimitOpt = None,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Serve the index to a browser and to programs: a web page at / and a JSON API at /api."""
     try:
@@ -375,7 +400,7 @@ def serve(
             "--token must be at least 16 characters (for example: python -c 'import secrets; print(secrets.token_urlsafe())')"
         )
     try:
-        with open_engine(index, time_limit) as engine:
+        with open_engine(index, time_limit, cluster=cluster) as engine:
             len(engine)  # the index opens (and the sample index is built) before the server starts
             path = str(engine.store.path)
     except AkhbarError as e:
@@ -387,6 +412,7 @@ def serve(
         workers=workers or min(os.cpu_count() or 1, 4),
         token=token,
         time_limit=time_limit or TIME_LIMIT,
+        cluster=cluster,
     )
     try:
         run(settings)

@@ -37,11 +37,11 @@ from akhbar.analyzers.chains import AnalysisCore, shared_core
 from akhbar.analyzers.dates import parse_date_end
 from akhbar.analyzers.dates import since as since_date
 from akhbar.indexer import Article, BuildReport, Rejected, Store, update_index
-from akhbar.indexer.deadline import paused, time_limit
+from akhbar.indexer.deadline import paused, remaining, time_limit
 from akhbar.indexer.errors import ArticleNotFound, IndexCorrupt, QueryError
 from akhbar.indexer.name_table import NameTable
 from akhbar.indexer.schema import ENTITY_INDEX, unpack_mentions
-from akhbar.indexer.shards import ShardedStore, open_store, update_archive
+from akhbar.indexer.shards import ArchiveMeta, ShardedStore, open_store, update_archive
 from akhbar.indexer.whoosh_internals.codec import BLOCK_ERRORS
 from akhbar.indexer.whoosh_internals.collecting import search_counting
 from akhbar.search.accumulate import SCORED_FIELDS, Accumulator, matching
@@ -51,6 +51,7 @@ from akhbar.search.highlight import Highlighter
 from akhbar.search.name_spellings import NameMatch, NameSpellings
 from akhbar.search.ordering import HitOrder
 from akhbar.search.query import MAX_FUZZY_CHARS, Compiled, Highlights, Ranking, compile_query
+from akhbar.search.shard_search import ClusterUnavailable, ShardPool, Statistics, dask_available
 from akhbar.search.vocabulary import Vocabulary
 
 SORTS = ("relevance", "newest", "oldest")
@@ -429,11 +430,18 @@ class Engine:
         *,
         today: Callable[[], dt.date] = dt.date.today,
         time_limit: float | None = TIME_LIMIT,
+        processes: int | None = None,
+        cluster: str | None = None,
         **ranking,
     ) -> None:
         """:param today: the clock for relative dates (tests inject one)
         :param time_limit: seconds a query may run before it is stopped with
             :class:`QueryTimeout` (None: no limit); see :data:`TIME_LIMIT`
+        :param processes: for a sharded archive, the worker processes that score its
+            shards in parallel (None: one a shard, up to the cores, when Dask is
+            installed — ``akhbar[cluster]``; 0: every shard in this process)
+        :param cluster: for a sharded archive, the address of a Dask scheduler
+            (``tcp://HOST:8786``) whose workers score the shards
         :param ranking: :class:`~akhbar.search.query.Ranking` fields (title_boost, exact_boost,
             lead_boost, proximity, proximity_window, proclitics, k1, b)
         """
@@ -462,6 +470,12 @@ class Engine:
         self._facet_columns: FacetColumns | None = None  # every article's source and month, for facets
         self._order: HitOrder | None = None  # every article's rank by id and date, for the order of hits
         self._folder: Path | None = None  # the current generation's folder (None in memory)
+        if processes is not None and processes < 0:
+            raise ValueError(f"processes must be 0 or more, not {processes!r}")
+        self.processes = processes
+        self.cluster = cluster
+        self._pool: ShardPool | None = None  # the shards' scorers, started on first use
+        self._meta = None  # the current generation's (or archive's) metadata
 
     # --- construction ----------------------------------------------------------
 
@@ -506,6 +520,9 @@ class Engine:
             if self._searcher is not None and self._searcher not in self._pinned:
                 self._searcher.close()
             self._searcher = None
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
 
     # --- writing ---------------------------------------------------------------
 
@@ -544,6 +561,7 @@ class Engine:
             self._vocabulary = Vocabulary(self._searcher.reader())
             self._expansions = {}
             self._folder = self.store.generation_folder(meta)
+            self._meta = meta
             table = NameTable.open(self._folder) if self._folder is not None else None
             self._names = NameSpellings(self._searcher.reader(), self._vocabulary, table)
             self._entity_postings = None
@@ -562,14 +580,16 @@ class Engine:
     @_reads_index
     def prepare(self) -> None:
         """Read the current generation's tables that queries build on first use (facet
-        columns, entity postings, entity keys by word) now: a server calls this before
-        its first request, so that no user waits for them."""
+        columns, entity postings, entity keys by word) — and start a sharded archive's
+        shard scorers — now: a server calls this before its first request, so that no
+        user waits for them."""
         with self._lock:
             searcher = self._current()
             assert self._names is not None
             self._facets(searcher, np.zeros(0, dtype=np.int64))
             self._hit_order(searcher).dates()
             self._names.keys_by_word()
+            self._shard_pool()
 
     @_reads_index
     def __len__(self) -> int:
@@ -767,20 +787,7 @@ class Engine:
         bonus = compiled.bonus if sort == "relevance" else []
         if depth is not None and bonus:
             depth = max(depth, RERANK)
-        accumulator = self._accumulator(searcher)
-        found = None if accumulator is None else accumulator.scores(wq)
-        if found is not None:
-            ids, scores = found
-            if "filter" in kwargs:
-                keep = kwargs["filter"]
-                inside = np.isin(ids, np.fromiter(keep, dtype=np.int64, count=len(keep)))
-                ids, scores = ids[inside], scores[inside]
-        else:
-            # every hit, counted in one pass; ordered below, as the accumulator's are
-            pairs = search_counting(searcher, wq, None, kwargs).top_n  # (score, docnum)
-            ids = np.fromiter((docnum for _, docnum in pairs), dtype=np.int64, count=len(pairs))
-            scores = np.fromiter((score or 0.0 for score, _ in pairs), dtype=np.float64, count=len(pairs))
-        total = len(ids)
+        ids, scores, total = self._scored(searcher, wq, kwargs.get("filter"), None if facets else depth, sort)
         order = self._hit_order(searcher)
         if sort == "relevance":
             ranked = order.best(ids, scores, depth)
@@ -791,7 +798,7 @@ class Engine:
             # the bonuses re-score the best candidates (as many as a page needs, at least RERANK);
             # they only add, so the re-sorted head still ranks above the rest
             head = RERANK if depth is None else depth
-            ranked = _with_bonus(searcher, ranked[:head], bonus, order, accumulator) + ranked[head:]
+            ranked = _with_bonus(searcher, ranked[:head], bonus, order, self._accumulator(searcher)) + ranked[head:]
         counted = self._facets(searcher, hit_ids) if facets else {}
         return _Ranked(
             hits=ranked,
@@ -811,6 +818,67 @@ class Engine:
         return facet_counts(
             searcher, ids, self._facet_columns, self._postings_of_entities(searcher), self._hit_order(searcher).rank
         )
+
+    def _scored(
+        self, searcher, wq: wquery.Query, allowed: set[int] | None, depth: int | None, sort: str
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        """(document numbers, scores) of the hits of ``wq`` (only ``allowed`` ones, if
+        given) — all of them, or at least the first ``depth`` in the order ``sort`` — and
+        how many there are.  A sharded archive's shards score their parts in parallel
+        (:mod:`akhbar.search.shard_search`); an index, or a query the shards cannot score
+        alone, is scored here."""
+        pool = self._shard_pool()
+        if pool is not None:
+            statistics = Statistics.of(searcher, [wq])
+            sizes = searcher.reader().shard_sizes
+            request = (self._meta, sizes, wq, statistics, allowed, depth, sort)
+            try:
+                answer = pool.score(*request, remaining(), self.time_limit)
+            except (QueryError, ClusterUnavailable):
+                raise
+            except Exception:  # noqa: BLE001 - a worker lost mid-query: its shards are opened again elsewhere
+                self._pool = None
+                pool.close()
+                pool = self._shard_pool()
+                assert pool is not None
+                answer = pool.score(*request, remaining(), self.time_limit)
+            if answer is not None:
+                total, ids, scores = answer
+                return ids, scores, total
+        accumulator = self._accumulator(searcher)
+        found = None if accumulator is None else accumulator.scores(wq)
+        if found is not None:
+            ids, scores = found
+            if allowed is not None:
+                inside = np.isin(ids, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+                ids, scores = ids[inside], scores[inside]
+        else:
+            # every hit, counted in one pass; ordered by the caller, as the accumulator's are
+            pairs = search_counting(searcher, wq, None, {"filter": allowed} if allowed is not None else {}).top_n
+            ids = np.fromiter((docnum for _, docnum in pairs), dtype=np.int64, count=len(pairs))
+            scores = np.fromiter((score or 0.0 for score, _ in pairs), dtype=np.float64, count=len(pairs))
+        return ids, scores, len(ids)
+
+    def _shard_pool(self) -> ShardPool | None:
+        """The archive's shard scorers (started on first use), or None: an index, a
+        single shard, ``processes=0``, or Dask not installed."""
+        if self._pool is not None:
+            return self._pool
+        meta = self._meta
+        if not isinstance(meta, ArchiveMeta) or not (self.cluster or (meta.shards > 1 and self.processes != 0)):
+            return None
+        if not dask_available():
+            if self.cluster:
+                raise ClusterUnavailable("searching on a Dask cluster needs Dask: pip install 'akhbar[cluster]'")
+            return None
+        assert isinstance(self.store, ShardedStore)
+        with paused():  # once per engine: not any one query's time
+            pool = ShardPool(
+                self.store, meta, b=self.ranking.b, k1=self.ranking.k1, processes=self.processes, cluster=self.cluster
+            )
+            pool.prepare(meta, Statistics.of(self._searcher, []))
+            self._pool = pool
+        return self._pool
 
     def _all_matching(self, searcher, q: wquery.Query) -> np.ndarray:
         """Every article ``q`` matches, as document numbers."""

@@ -986,7 +986,11 @@ class Compiler:
 
 
 class _SpanOr(spans.SpanOr):
-    """Whoosh's SpanOr lacks the size estimate that And/SpanNear2 ask for."""
+    """Whoosh's SpanOr lacks the size estimate that And/SpanNear2 ask for, and does not
+    list its parts as children (so ``iter_all_terms`` missed a phrase's first word)."""
+
+    def children(self):
+        return iter(self.subqs)
 
     def estimate_size(self, ixreader) -> int:
         return sum(q.estimate_size(ixreader) for q in self.subqs)

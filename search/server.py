@@ -76,6 +76,7 @@ class ServeSettings:
     workers: int = 1
     token: str | None = None
     time_limit: float = TIME_LIMIT
+    cluster: str | None = None  # a Dask scheduler whose workers score a sharded archive's shards
 
 
 class ErrorBody(BaseModel):
@@ -355,7 +356,14 @@ def app_from_environment() -> FastAPI:
 
 def _app(settings: ServeSettings) -> FastAPI:
     """The application over an Engine of the settings' index, its tables read before the first request."""
-    engine = Engine.open(settings.index, time_limit=settings.time_limit)
+    # a sharded archive's shards are read in this process unless a cluster is named: the
+    # server's worker processes already answer requests side by side, one a core
+    engine = Engine.open(
+        settings.index,
+        time_limit=settings.time_limit,
+        cluster=settings.cluster,
+        processes=None if settings.cluster else 0,
+    )
     engine.prepare()
     return create_app(engine, token=settings.token)
 

@@ -75,13 +75,24 @@ def assert_same_answers(single: Engine, sharded: Engine, queries: list[str], som
 
 
 def build(path: Path, articles: list[Article], shards: int | None = None) -> Engine:
-    engine = Engine.at(path, shards=shards, time_limit=None)  # equality, not speed
+    engine = Engine.at(path, shards=shards, time_limit=None, processes=0)  # equality, not speed
     engine.add(articles, workers=0)
     return engine
 
 
 def shipped() -> list[Article]:
     return [a for a in read_corpus([ROOT / "corpus"]) if isinstance(a, Article)]
+
+
+def assert_same_in_every_mode(single: Engine, path: Path, queries: list[str], some_id: str) -> None:
+    """The archive at ``path`` answers as ``single`` does, read in this process and with
+    its shards scored by Dask worker processes (a LocalCluster on loopback)."""
+    for processes in (0, None):
+        with Engine.open(path, processes=processes, time_limit=None) as sharded:
+            assert_same_answers(single, sharded, queries, some_id)
+            parallel = sharded._pool is not None
+            assert parallel == (processes is None and sharded._meta.shards > 1)
+            assert not parallel or sharded._pool.fallbacks == 0  # the shards scored every query
 
 
 @pytest.mark.parametrize("shards", SHARD_COUNTS)
@@ -92,7 +103,7 @@ def test_a_sharded_archive_answers_as_one_index(tmp_path: Path, shards: int) -> 
     assert isinstance(sharded.store, ShardedStore)
     manifest = json.loads((tmp_path / "sharded" / MANIFEST).read_text())
     assert manifest["shards"] == shards and sum(manifest["counts"]) == len(articles)
-    assert_same_answers(single, sharded, MINI_QUERIES, "m01")
+    assert_same_in_every_mode(single, tmp_path / "sharded", MINI_QUERIES, "m01")
 
 
 @pytest.fixture(scope="module")
@@ -115,8 +126,8 @@ def real_single(real_articles, tmp_path_factory) -> Engine:
 @needs_shared
 @pytest.mark.parametrize("shards", SHARD_COUNTS)
 def test_real_articles_in_shards_give_the_same_answers(real_articles, real_single, tmp_path: Path, shards) -> None:
-    sharded = build(tmp_path / "sharded", real_articles, shards)
-    assert_same_answers(real_single, sharded, REAL_QUERIES, real_articles[7].id)
+    build(tmp_path / "sharded", real_articles, shards)
+    assert_same_in_every_mode(real_single, tmp_path / "sharded", REAL_QUERIES, real_articles[7].id)
 
 
 def test_each_article_lives_in_the_shard_its_id_routes_to_and_updates_stay_there(tmp_path: Path) -> None:
@@ -193,3 +204,66 @@ def test_the_cli_builds_updates_and_searches_an_archive(tmp_path: Path) -> None:
     assert result.exit_code == 0 and json.loads(result.output.splitlines()[0])["id"]
     result = runner.invoke(app, ["index", str(ROOT / "corpus"), "--index", str(path), "--shards", "2"])
     assert result.exit_code == 2 and "to re-shard" in result.output and "Traceback" not in result.output
+
+
+@needs_shared
+def test_queries_from_many_threads_at_once_on_parallel_shards(real_articles, real_single, tmp_path: Path) -> None:
+    import concurrent.futures
+
+    build(tmp_path / "sharded", real_articles, 2)
+    expected = {q: [(h.id, round(h.score, 6)) for h in real_single.search(q)] for q in REAL_QUERIES}
+    with Engine.open(tmp_path / "sharded", time_limit=None) as sharded:
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            answers = pool.map(lambda q: (q, [(h.id, round(h.score, 6)) for h in sharded.search(q)]), REAL_QUERIES * 3)
+            for q, found in answers:
+                assert found == expected[q], q
+
+
+def test_shards_scored_through_a_dask_scheduler_give_the_same_answers(tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    articles = MINI + shipped()
+    single = build(tmp_path / "one", articles)
+    build(tmp_path / "sharded", articles, 3)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with Engine.open(tmp_path / "sharded", cluster=cluster.scheduler_address, time_limit=None) as sharded:
+            for q in MINI_QUERIES:
+                _same_hits(single.search(q), sharded.search(q))
+            assert sharded._pool is not None and sharded._pool.fallbacks == 0
+
+
+def test_an_unreachable_scheduler_is_one_clear_line(tmp_path: Path) -> None:
+    build(tmp_path / "archive", MINI, 2)
+    result = CliRunner().invoke(
+        app, ["search", "حلب", "--index", str(tmp_path / "archive"), "--cluster", "tcp://127.0.0.1:9"]
+    )
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in lines[0]
+
+
+def test_a_worker_killed_during_a_run_of_queries_fails_or_changes_no_query(tmp_path: Path) -> None:
+    import os
+    import signal
+    import threading
+    import time
+
+    from distributed import LocalCluster
+
+    articles = MINI + shipped()
+    single = build(tmp_path / "one", articles)
+    build(tmp_path / "sharded", articles, 3)
+    expected = {q: [(h.id, round(h.score, 6)) for h in single.search(q)] for q in MINI_QUERIES}
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with Engine.open(tmp_path / "sharded", cluster=cluster.scheduler_address, time_limit=None) as sharded:
+            sharded.prepare()
+            victim = next(iter(cluster.workers.values())).process.pid
+            killer = threading.Timer(0.5, os.kill, (victim, signal.SIGKILL))
+            killer.start()
+            answered, started = 0, time.monotonic()
+            while time.monotonic() - started < 4:
+                for q in MINI_QUERIES:
+                    assert [(h.id, round(h.score, 6)) for h in sharded.search(q)] == expected[q], q
+                    answered += 1
+            killer.join()
+    assert answered > len(MINI_QUERIES) * 2
