@@ -44,7 +44,8 @@ from akhbar.indexer.schema import ENTITY_INDEX, unpack_mentions
 from akhbar.indexer.shards import ArchiveMeta, ShardedStore, open_store, update_archive
 from akhbar.indexer.whoosh_internals.codec import BLOCK_ERRORS
 from akhbar.indexer.whoosh_internals.collecting import search_counting
-from akhbar.search.accumulate import SCORED_FIELDS, Accumulator, matching
+from akhbar.search.accumulate import Accumulator
+from akhbar.search.bonus import bonus_scores
 from akhbar.search.entity_counts import EntityCount, EntityPostings, count_entities
 from akhbar.search.facets import FacetColumns, facet_counts, no_facets
 from akhbar.search.highlight import Highlighter
@@ -256,34 +257,6 @@ SUGGEST_TIME = 0.1
 """Seconds "did you mean" may spend; past them the query is answered without one."""
 SUGGEST_WORDS = 8
 """Unknown words "did you mean" tries to respell (the first ones of the query)."""
-
-
-def _with_bonus(
-    searcher,
-    ranked: list[tuple[int, float]],
-    bonus: list[wquery.Query],
-    order: HitOrder,
-    accumulator: Accumulator | None = None,
-) -> list[tuple[int, float]]:
-    """``ranked`` (docnum, score) re-scored with the bonus queries and re-sorted.
-
-    The bonuses (the exact written form, the word in the lead, words near each
-    other) only ever match articles the words' stems match, so they need not
-    walk their postings beside the stems': they are looked up for the best
-    candidates only — more than half fewer postings visited on the 30k index.
-    """
-    scores = dict(ranked)
-    docnums = sorted(scores)
-    context = searcher.context()
-    for q in bonus:
-        if accumulator is not None and isinstance(q, wquery.Term) and q.fieldname in SCORED_FIELDS:
-            for docnum, score in accumulator.cached_scores(q, docnums).items():
-                scores[docnum] += score
-            continue
-        m = q.matcher(searcher, context)
-        for docnum in matching(m, docnums):
-            scores[docnum] += m.score()
-    return order.rescored(scores)
 
 
 def _make_hit(
@@ -787,7 +760,10 @@ class Engine:
         bonus = compiled.bonus if sort == "relevance" else []
         if depth is not None and bonus:
             depth = max(depth, RERANK)
-        ids, scores, total = self._scored(searcher, wq, kwargs.get("filter"), None if facets else depth, sort)
+        head = (RERANK if depth is None else depth) if bonus else 0
+        ids, scores, total, bonused = self._scored(
+            searcher, wq, kwargs.get("filter"), None if facets else depth, sort, bonus, head
+        )
         order = self._hit_order(searcher)
         if sort == "relevance":
             ranked = order.best(ids, scores, depth)
@@ -797,8 +773,11 @@ class Engine:
         if bonus:
             # the bonuses re-score the best candidates (as many as a page needs, at least RERANK);
             # they only add, so the re-sorted head still ranks above the rest
-            head = RERANK if depth is None else depth
-            ranked = _with_bonus(searcher, ranked[:head], bonus, order, self._accumulator(searcher)) + ranked[head:]
+            if bonused is None:
+                bonused = bonus_scores(searcher, ranked[:head], bonus, self._accumulator(searcher))
+            else:  # the shards re-scored their heads; the archive's head is within them
+                bonused = {docnum: bonused[docnum] for docnum, _ in ranked[:head]}
+            ranked = order.rescored(bonused) + ranked[head:]
         counted = self._facets(searcher, hit_ids) if facets else {}
         return _Ranked(
             hits=ranked,
@@ -820,18 +799,26 @@ class Engine:
         )
 
     def _scored(
-        self, searcher, wq: wquery.Query, allowed: set[int] | None, depth: int | None, sort: str
-    ) -> tuple[np.ndarray, np.ndarray, int]:
+        self,
+        searcher,
+        wq: wquery.Query,
+        allowed: set[int] | None,
+        depth: int | None,
+        sort: str,
+        bonus: list[wquery.Query],
+        head: int,
+    ) -> tuple[np.ndarray, np.ndarray, int, dict[int, float] | None]:
         """(document numbers, scores) of the hits of ``wq`` (only ``allowed`` ones, if
         given) — all of them, or at least the first ``depth`` in the order ``sort`` — and
         how many there are.  A sharded archive's shards score their parts in parallel
-        (:mod:`akhbar.search.shard_search`); an index, or a query the shards cannot score
-        alone, is scored here."""
+        (:mod:`akhbar.search.shard_search`), and re-score their first ``head`` with the
+        ``bonus`` queries (the last item: those scores; None when scored here); an index,
+        or a query the shards cannot score alone, is scored here."""
         pool = self._shard_pool()
         if pool is not None:
-            statistics = Statistics.of(searcher, [wq])
+            statistics = Statistics.of(searcher, [wq, *bonus])
             sizes = searcher.reader().shard_sizes
-            request = (self._meta, sizes, wq, statistics, allowed, depth, sort)
+            request = (self._meta, sizes, wq, statistics, allowed, depth, sort, bonus, head)
             try:
                 answer = pool.score(*request, remaining(), self.time_limit)
             except (QueryError, ClusterUnavailable):
@@ -843,8 +830,8 @@ class Engine:
                 assert pool is not None
                 answer = pool.score(*request, remaining(), self.time_limit)
             if answer is not None:
-                total, ids, scores = answer
-                return ids, scores, total
+                total, ids, scores, bonused = answer
+                return ids, scores, total, bonused
         accumulator = self._accumulator(searcher)
         found = None if accumulator is None else accumulator.scores(wq)
         if found is not None:
@@ -857,7 +844,7 @@ class Engine:
             pairs = search_counting(searcher, wq, None, {"filter": allowed} if allowed is not None else {}).top_n
             ids = np.fromiter((docnum for _, docnum in pairs), dtype=np.int64, count=len(pairs))
             scores = np.fromiter((score or 0.0 for score, _ in pairs), dtype=np.float64, count=len(pairs))
-        return ids, scores, len(ids)
+        return ids, scores, len(ids), None
 
     def _shard_pool(self) -> ShardPool | None:
         """The archive's shard scorers (started on first use), or None: an index, a

@@ -34,6 +34,7 @@ from akhbar.indexer.shards import ArchiveMeta, ShardedStore
 from akhbar.indexer.store import Meta, Store
 from akhbar.indexer.whoosh_internals.collecting import search_counting
 from akhbar.search.accumulate import Accumulator, DocSet
+from akhbar.search.bonus import bonus_scores
 from akhbar.search.ordering import HitOrder
 
 __all__ = ["ClusterUnavailable", "ShardPool", "ShardScorer", "Statistics", "dask_available"]
@@ -41,7 +42,7 @@ __all__ = ["ClusterUnavailable", "ShardPool", "ShardScorer", "Statistics", "dask
 CONNECT_TIMEOUT = 5.0  # seconds to reach a scheduler before saying it cannot be reached
 PREPARE_TIMEOUT = 300.0  # seconds for a worker to open its shard (a shard of a large archive is read once)
 ANSWER_MARGIN = 10.0  # seconds a shard may take past the query's own limit (transport) before it is given up
-PROTOCOL = 1  # changes when ShardScorer's methods do: a worker running another akhbar is refused
+PROTOCOL = 2  # changes when ShardScorer's methods do: a worker running another akhbar is refused
 
 
 def _fingerprint() -> int:
@@ -115,6 +116,7 @@ class ShardAnswer:
     scores: np.ndarray
     missing: bool = False
     timeout: str | None = None
+    bonused: dict[int, float] | None = None  # the first hits' scores with the ranking bonuses
 
 
 class ShardScorer:
@@ -160,9 +162,12 @@ class ShardScorer:
         depth: int | None,
         sort: str,
         seconds: float | None,
+        bonus: list[wquery.Query] = (),
+        head: int = 0,
     ) -> ShardAnswer:
         """The hits of ``query`` in this shard (only ``allowed`` ones, if given): the total,
-        and the first ``depth`` (None: all) in the order ``sort``."""
+        and the first ``depth`` (None: all) in the order ``sort``, the first ``head`` of
+        them also re-scored with the ``bonus`` queries."""
         searcher = self._open(generation)
         searcher.statistics = statistics
         if self._accumulator is None:  # its length factors need the archive's averages: made after them
@@ -184,18 +189,19 @@ class ShardScorer:
                     if allowed is not None:
                         inside = np.isin(ids, allowed)
                         ids, scores = ids[inside], scores[inside]
+                assert self._order is not None
+                if sort == "relevance":
+                    ranked = self._order.best(ids, scores, depth)
+                else:
+                    ranked = self._order.by_date(ids, scores, newest=sort == "newest", k=depth)
+                bonused = bonus_scores(searcher, ranked[:head], list(bonus), self._accumulator) if bonus else None
         except _MissingStatistic:
             return ShardAnswer(0, np.zeros(0, np.int64), np.zeros(0), missing=True)
         except QueryError as e:  # out of time: said by the coordinator, which knows the whole query
             return ShardAnswer(0, np.zeros(0, np.int64), np.zeros(0), timeout=str(e))
-        assert self._order is not None
-        if sort == "relevance":
-            ranked = self._order.best(ids, scores, depth)
-        else:
-            ranked = self._order.by_date(ids, scores, newest=sort == "newest", k=depth)
         chosen = np.array([n for n, _ in ranked], dtype=np.int64)
         chosen_scores = np.array([s for _, s in ranked], dtype=np.float64)
-        return ShardAnswer(len(ids), chosen, chosen_scores)
+        return ShardAnswer(len(ids), chosen, chosen_scores, bonused=bonused)
 
 
 def _localized(q: wquery.Query, base: int, size: int) -> wquery.Query:
@@ -303,9 +309,11 @@ class ShardPool:
         allowed: set[int] | None,
         depth: int | None,
         sort: str,
+        bonus: list[wquery.Query],
+        head: int,
         seconds: float | None,
         limit: float | None = None,
-    ) -> tuple[int, np.ndarray, np.ndarray] | None:
+    ) -> tuple[int, np.ndarray, np.ndarray, dict[int, float] | None] | None:
         """(total, archive document numbers, scores) of the shards' best hits together
         (their first ``depth`` each; None: all), or None if a shard needs a statistic it
         was not sent (the coordinator then scores the query itself).  ``seconds``: what
@@ -319,7 +327,17 @@ class ShardPool:
             base, size = bases[k], sizes[k]
             local = None if wanted is None else wanted[(wanted >= base) & (wanted < base + size)] - base
             calls.append(
-                actor.score(meta.generations[k], _localized(query, base, size), statistics, local, depth, sort, seconds)
+                actor.score(
+                    meta.generations[k],
+                    _localized(query, base, size),
+                    statistics,
+                    local,
+                    depth,
+                    sort,
+                    seconds,
+                    [_localized(q, base, size) for q in bonus],
+                    head,
+                )
             )
         wait = (seconds if seconds is not None else PREPARE_TIMEOUT) + ANSWER_MARGIN
         answers: list[ShardAnswer] = [self._answer(k, call, wait) for k, call in enumerate(calls)]
@@ -331,7 +349,12 @@ class ShardPool:
         total = sum(a.total for a in answers)
         ids = np.concatenate([a.ids + base for a, base in zip(answers, bases, strict=True)])
         scores = np.concatenate([a.scores for a in answers])
-        return total, ids, scores
+        bonused = None
+        if bonus:
+            bonused = {
+                n + base: s for a, base in zip(answers, bases, strict=True) for n, s in (a.bonused or {}).items()
+            }
+        return total, ids, scores, bonused
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
