@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from akhbar.indexer import Article
+from akhbar.indexer.shards import MANIFEST
 from akhbar.search import Engine
-from tests.conftest import ROOT
+from tests.conftest import MINI, ROOT
 
 CHILD = """
 import sys, time, datetime as dt
@@ -42,19 +44,68 @@ def start_child(path: Path) -> subprocess.Popen:
     return proc
 
 
+@pytest.fixture(params=["index", "archive"])
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """The hand corpus as one index, and as an archive of 3 shards."""
+    path = tmp_path / request.param
+    Engine.at(path, shards=3 if request.param == "archive" else None).add(MINI, workers=0)
+    return path
+
+
+def generations(path: Path) -> list[tuple[str, list[str]]]:
+    """(the published generation, the generations on disk) of an index, or of each shard of an archive."""
+    if (path / MANIFEST).is_file():
+        named = json.loads((path / MANIFEST).read_text())["generations"]
+        return [(g, sorted(p.name for p in (path / f"shard-{k:03d}").glob("gen-*"))) for k, g in enumerate(named)]
+    current = json.loads((path / "akhbar.json").read_text())["generation"]
+    return [(current, sorted(p.name for p in path.glob("gen-*")))]
+
+
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
-def test_killed_build_leaves_previous_index(tmp_index: Path, sig: int) -> None:
-    before = snapshot(tmp_index)
-    proc = start_child(tmp_index)
+def test_killed_build_leaves_previous_index(target: Path, sig: int) -> None:
+    before = snapshot(target)
+    proc = start_child(target)
     proc.send_signal(sig)
     proc.wait(timeout=30)
-    assert snapshot(tmp_index) == before
+    assert snapshot(target) == before
     # the next writer cleans up and completes normally
-    report = Engine.open(tmp_index).add([])
+    report = Engine.open(target).add([])
     assert report.total == 8
-    current = json.loads((tmp_index / "akhbar.json").read_text())["generation"]
-    gens = sorted(p.name for p in tmp_index.glob("gen-*"))
-    assert current in gens and len(gens) <= 2  # the current and the previous generation only
+    for current, gens in generations(target):
+        assert current in gens and len(gens) <= 2  # the current and the previous generation only
+
+
+KILLED_AFTER_MANIFEST = """
+import os, sys, datetime as dt
+from akhbar.indexer import Article, shards
+from akhbar.search import Engine
+
+publish = shards.ShardedStore.publish
+def publish_and_die(self, meta):
+    publish(self, meta)
+    os._exit(9)  # the manifest names the new generations; no shard's akhbar.json does yet
+shards.ShardedStore.publish = publish_and_die
+Engine.open(sys.argv[1]).add(Article(f"z{i}", "زلزال", f"زلزال رقم {i}", dt.date(2020, 1, 1)) for i in range(30))
+"""
+
+
+def test_an_archive_killed_after_its_manifest_is_new_and_rolled_forward(tmp_path: Path) -> None:
+    path = tmp_path / "archive"
+    Engine.at(path, shards=3).add(MINI, workers=0)
+    child = subprocess.run([sys.executable, "-c", KILLED_AFTER_MANIFEST, str(path)], cwd=ROOT, timeout=120)
+    assert child.returncode == 9
+    assert Engine.open(path).search("زلزال").total == 30  # the manifest rules: the run is published
+    behind = [
+        k
+        for k, (g, _) in enumerate(generations(path))
+        if json.loads((path / f"shard-{k:03d}" / "akhbar.json").read_text())["generation"] != g
+    ]
+    assert behind  # the shards' own akhbar.json were not moved forward before the kill
+    Engine.open(path).add([Article("z-last", "زلزال", "زلزال أخير")])  # the next writer rolls them forward
+    assert Engine.open(path).search("زلزال").total == 31
+    for k, (current, gens) in enumerate(generations(path)):
+        assert json.loads((path / f"shard-{k:03d}" / "akhbar.json").read_text())["generation"] == current
+        assert current in gens and len(gens) <= 2
 
 
 def test_concurrent_writer_is_refused_while_a_build_runs(tmp_index: Path) -> None:
@@ -106,13 +157,13 @@ Engine.open(sys.argv[1]).add(
 """
 
 
-def test_searchers_see_the_old_or_the_new_index_never_a_mix(tmp_index: Path) -> None:
+def test_searchers_see_the_old_or_the_new_index_never_a_mix(target: Path) -> None:
     """4 threads search while another process adds 400 articles: no error, and each query
-    sees either none of them or all of them (a generation is published whole)."""
+    sees either none of them or all of them (a generation — every shard's — is published whole)."""
     import threading
 
     n = 400
-    engine = Engine.open(tmp_index, time_limit=None)  # consistency under load, not speed
+    engine = Engine.open(target, time_limit=None)  # consistency under load, not speed
     seen: list[int] = []
     errors: list[BaseException] = []
     stop = threading.Event()
@@ -128,7 +179,7 @@ def test_searchers_see_the_old_or_the_new_index_never_a_mix(tmp_index: Path) -> 
     threads = [threading.Thread(target=search) for _ in range(4)]
     for t in threads:
         t.start()
-    writer = subprocess.run([sys.executable, "-c", WRITER, str(tmp_index), str(n)], cwd=ROOT, timeout=120)
+    writer = subprocess.run([sys.executable, "-c", WRITER, str(target), str(n)], cwd=ROOT, timeout=120)
     time.sleep(0.5)
     stop.set()
     for t in threads:
