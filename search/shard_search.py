@@ -246,6 +246,11 @@ class ShardPool:
                     silence_logs=logging.CRITICAL,  # a lost worker is retried: not news for the terminal
                 )
                 self._client = Client(self._local)
+        except RuntimeError as e:  # the worker processes did not start
+            raise ClusterUnavailable(
+                f"could not start worker processes for the shards ({e}); a Python script starts them only "
+                f'inside if __name__ == "__main__": (as for multiprocessing), or open the archive with processes=0'
+            ) from None
         except (OSError, TimeoutError) as e:
             raise ClusterUnavailable(
                 f"cannot reach the Dask scheduler at {cluster} ({type(e).__name__}: {e}); "
