@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import json
 import os
 import queue
 import shutil
@@ -39,10 +38,9 @@ from whoosh.searching import Searcher
 from akhbar.analyzers import AnalysisSettings
 from akhbar.indexer.article import Article, Rejected
 from akhbar.indexer.build import BuildReport, update_index
-from akhbar.indexer.errors import IndexCorrupt, IndexIncompatible, IndexNotFound, NotAnIndex
+from akhbar.indexer.errors import IndexCorrupt, IndexNotFound, NotAnIndex
 from akhbar.indexer.prepare import default_workers
-from akhbar.indexer.schema import FORMAT_VERSION
-from akhbar.indexer.store import META, Meta, Store, hold_lock, write_json_atomically
+from akhbar.indexer.store import META, Meta, Store, hold_lock, read_versioned, write_json_atomically
 
 __all__ = [
     "MANIFEST",
@@ -166,15 +164,7 @@ class ShardedStore:
                     f"no archive at {self.path}: build one with: akhbar index --shards N --index {self.path} CORPUS..."
                 )
             raise NotAnIndex(f"{self.path} is not a sharded akhbar archive (no {MANIFEST})")
-        try:
-            data = json.loads(path.read_text("utf-8"))
-            fmt = data["format"]
-        except (ValueError, KeyError, TypeError, OSError) as e:
-            raise IndexCorrupt(f"{path} is damaged ({e}); {self.hint()}") from None
-        if fmt != FORMAT_VERSION:
-            raise IndexIncompatible(
-                f"archive at {self.path} has format {fmt}, this akhbar reads format {FORMAT_VERSION}; {self.hint()}"
-            )
+        data = read_versioned(path, f"archive at {self.path}", self.hint())
         try:
             meta = ArchiveMeta(
                 generation=str(data["generation"]),

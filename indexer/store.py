@@ -130,15 +130,7 @@ class Store:
                 f"{self.path} is not an akhbar index (no {META}); choose another directory or "
                 f"build one with: akhbar index --index NEW_DIR CORPUS..."
             )
-        try:
-            data = json.loads(meta_path.read_text("utf-8"))
-            fmt = data["format"]
-        except (ValueError, KeyError, TypeError, OSError) as e:
-            raise IndexCorrupt(f"{meta_path} is damaged ({e}); {self.hint()}") from None
-        if fmt != FORMAT_VERSION:
-            raise IndexIncompatible(
-                f"index at {self.path} has format {fmt}, this akhbar reads format {FORMAT_VERSION}; {self.hint()}"
-            )
+        data = read_versioned(meta_path, f"index at {self.path}", self.hint())
         try:
             return Meta(
                 generation=data["generation"],
@@ -266,6 +258,19 @@ class Store:
         for g in gens:
             if g.name not in keep and g.name != previous:
                 shutil.rmtree(g, ignore_errors=True)
+
+
+def read_versioned(path: Path, what: str, hint: str) -> dict:
+    """The JSON object in ``path`` (``akhbar.json``, a manifest), of this akhbar's format;
+    :class:`IndexCorrupt` or :class:`IndexIncompatible` (with ``hint``) if it is not."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        fmt = data["format"]
+    except (ValueError, KeyError, TypeError, OSError) as e:
+        raise IndexCorrupt(f"{path} is damaged ({e}); {hint}") from None
+    if fmt != FORMAT_VERSION:
+        raise IndexIncompatible(f"{what} has format {fmt}, this akhbar reads format {FORMAT_VERSION}; {hint}")
+    return data
 
 
 @contextlib.contextmanager

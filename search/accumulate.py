@@ -39,9 +39,10 @@ from whoosh.query import spans
 from whoosh.scoring import BM25F
 
 from akhbar.indexer.deadline import check as check_deadline
+from akhbar.indexer.whoosh_internals.collecting import search_counting
 from akhbar.indexer.whoosh_internals.postings import Unsupported, field_b, field_lengths, leaf_postings
 
-__all__ = ["Accumulator", "DocSet", "Scored", "matching"]
+__all__ = ["Accumulator", "DocSet", "Scored", "every_hit", "matching"]
 
 SCORED_FIELDS = frozenset(
     {"title", "body", "title_exact", "body_exact", "lead", "root", "person", "place", "org", "source", "category", "id"}
@@ -426,3 +427,24 @@ def _among(ids: np.ndarray, scores: np.ndarray, wanted: np.ndarray) -> Scored:
     at[at == len(ids)] = 0
     hit = ids[at] == wanted
     return wanted[hit], scores[at[hit]]
+
+
+def every_hit(searcher, accumulator: Accumulator | None, q: wq.Query, allowed: set[int] | np.ndarray | None) -> Scored:
+    """(document numbers, scores) of every hit of ``q`` (only the ``allowed`` ones, if
+    given), unordered: the accumulator's, or Whoosh's matchers' (counted in one pass)
+    when it cannot evaluate ``q``."""
+    found = None if accumulator is None else accumulator.scores(q)
+    if found is not None:
+        ids, scores = found
+        if allowed is not None:
+            wanted = allowed if isinstance(allowed, np.ndarray) else np.fromiter(allowed, np.int64, len(allowed))
+            inside = np.isin(ids, wanted)
+            ids, scores = ids[inside], scores[inside]
+        return ids, scores
+    if allowed is not None and not len(allowed):
+        return _NOTHING  # (Whoosh takes an empty filter for none and matches everything)
+    kept = {} if allowed is None else {"filter": allowed if isinstance(allowed, set) else set(allowed.tolist())}
+    pairs = search_counting(searcher, q, None, kept).top_n  # (score, docnum)
+    ids = np.fromiter((docnum for _, docnum in pairs), dtype=np.int64, count=len(pairs))
+    scores = np.fromiter((score or 0.0 for score, _ in pairs), dtype=np.float64, count=len(pairs))
+    return ids, scores

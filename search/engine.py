@@ -43,8 +43,7 @@ from akhbar.indexer.name_table import NameTable
 from akhbar.indexer.schema import ENTITY_INDEX, unpack_mentions
 from akhbar.indexer.shards import ArchiveMeta, ShardedStore, open_store, update_archive
 from akhbar.indexer.whoosh_internals.codec import BLOCK_ERRORS
-from akhbar.indexer.whoosh_internals.collecting import search_counting
-from akhbar.search.accumulate import Accumulator
+from akhbar.search.accumulate import Accumulator, every_hit
 from akhbar.search.bonus import bonus_scores
 from akhbar.search.entity_counts import EntityCount, EntityPostings, count_entities
 from akhbar.search.facets import FacetColumns, facet_counts, no_facets
@@ -832,18 +831,7 @@ class Engine:
             if answer is not None:
                 total, ids, scores, bonused = answer
                 return ids, scores, total, bonused
-        accumulator = self._accumulator(searcher)
-        found = None if accumulator is None else accumulator.scores(wq)
-        if found is not None:
-            ids, scores = found
-            if allowed is not None:
-                inside = np.isin(ids, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
-                ids, scores = ids[inside], scores[inside]
-        else:
-            # every hit, counted in one pass; ordered by the caller, as the accumulator's are
-            pairs = search_counting(searcher, wq, None, {"filter": allowed} if allowed is not None else {}).top_n
-            ids = np.fromiter((docnum for _, docnum in pairs), dtype=np.int64, count=len(pairs))
-            scores = np.fromiter((score or 0.0 for score, _ in pairs), dtype=np.float64, count=len(pairs))
+        ids, scores = every_hit(searcher, self._accumulator(searcher), wq, allowed)
         return ids, scores, len(ids), None
 
     def _shard_pool(self) -> ShardPool | None:

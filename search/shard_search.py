@@ -32,8 +32,7 @@ from akhbar.indexer.deadline import time_limit
 from akhbar.indexer.errors import IndexAccessError, QueryError, QueryTimeout
 from akhbar.indexer.shards import ArchiveMeta, ShardedStore
 from akhbar.indexer.store import Meta, Store
-from akhbar.indexer.whoosh_internals.collecting import search_counting
-from akhbar.search.accumulate import Accumulator, DocSet
+from akhbar.search.accumulate import Accumulator, DocSet, every_hit
 from akhbar.search.bonus import bonus_scores
 from akhbar.search.ordering import HitOrder
 
@@ -174,21 +173,7 @@ class ShardScorer:
             self._accumulator = Accumulator(searcher, self._weighting)
         try:
             with time_limit(seconds, "the query"):
-                found = self._accumulator.scores(query)
-                if found is None:
-                    options = {"filter": set(allowed.tolist())} if allowed is not None else {}
-                    pairs = (
-                        []
-                        if allowed is not None and not len(allowed)
-                        else search_counting(searcher, query, None, options).top_n
-                    )
-                    ids = np.fromiter((n for _, n in pairs), dtype=np.int64, count=len(pairs))
-                    scores = np.fromiter((s or 0.0 for s, _ in pairs), dtype=np.float64, count=len(pairs))
-                else:
-                    ids, scores = found
-                    if allowed is not None:
-                        inside = np.isin(ids, allowed)
-                        ids, scores = ids[inside], scores[inside]
+                ids, scores = every_hit(searcher, self._accumulator, query, allowed)
                 assert self._order is not None
                 if sort == "relevance":
                     ranked = self._order.best(ids, scores, depth)
