@@ -13,10 +13,12 @@ from akhbar.indexer.errors import (
     QueryTimeout,
 )
 from akhbar.search.engine import Doc, Engine, Hit, Results
+from akhbar.search.shard_search import ClusterUnavailable, ShardUnavailable
 
 __all__ = [
     "AkhbarError",
     "ArticleNotFound",
+    "ClusterUnavailable",
     "CorpusError",
     "Doc",
     "Engine",
@@ -28,5 +30,6 @@ __all__ = [
     "NotAnIndex",
     "QueryError",
     "QueryTimeout",
+    "ShardUnavailable",
     "Results",
 ]

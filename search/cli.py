@@ -77,7 +77,13 @@ def _problem(message: str) -> None:
 
 
 def open_engine(
-    index: Path | None, time_limit: float | None = None, *, cluster: str | None = None, parallel: bool = False
+    index: Path | None,
+    time_limit: float | None = None,
+    *,
+    cluster: str | None = None,
+    parallel: bool = False,
+    replicas: int = 1,
+    allow_partial: bool = False,
 ) -> Engine:
     """The named index; with none named, the sample index, built on first use.
 
@@ -88,6 +94,8 @@ def open_engine(
     options: dict = {"time_limit": time_limit} if time_limit is not None else {}
     options["cluster"] = cluster
     options["processes"] = None if parallel or cluster else 0
+    options["replicas"] = replicas
+    options["allow_partial"] = allow_partial
     if index is not None:
         return Engine.open(index, **options)
     path = default_index_path()
@@ -114,6 +122,24 @@ ClusterOpt = Annotated[
         "--cluster",
         envvar="AKHBAR_CLUSTER",
         help="A Dask scheduler (tcp://HOST:8786) whose workers score a sharded archive's shards ($AKHBAR_CLUSTER).",
+    ),
+]
+
+ReplicasOpt = Annotated[
+    int,
+    typer.Option(
+        "--replicas",
+        min=1,
+        max=8,
+        help="Workers that score each shard (of those that hold it): when one is lost, the next answers at once.",
+    ),
+]
+
+PartialOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-partial",
+        help="When a shard has no live copy, show the other shards' hits (marked partial) instead of an error.",
     ),
 ]
 
@@ -159,6 +185,8 @@ def search(
     color: ColorOpt = None,
     bidi: BidiOpt = False,
     cluster: ClusterOpt = None,
+    replicas: ReplicasOpt = 1,
+    allow_partial: PartialOpt = False,
 ) -> None:
     """Search the index and print ranked hits (or, with --all, write every hit)."""
     if format_ is not None and not all_:
@@ -168,7 +196,8 @@ def search(
     if all_ and (format_ or "jsonl") not in EXPORT_FORMATS:
         raise fail(f"--format is one of: {', '.join(EXPORT_FORMATS)}, not {format_!r}")
     try:
-        with open_engine(index, time_limit, cluster=cluster) as engine:
+        scaling = {"cluster": cluster, "replicas": replicas, "allow_partial": allow_partial}
+        with open_engine(index, time_limit, **scaling) as engine:
             match = "any" if any_ else "all"
             filters = {"date_from": date_from, "date_to": date_to, "since": since}
             if all_:
@@ -351,12 +380,16 @@ def repl(
     color: ColorOpt = None,
     bidi: BidiOpt = False,
     cluster: ClusterOpt = None,
+    replicas: ReplicasOpt = 1,
+    allow_partial: PartialOpt = False,
 ) -> None:
     """An interactive search session (scriptable: reads lines when stdin is not a terminal)."""
     from akhbar.search.repl import Session, history_path, page, prompt_session, run_interactive, run_lines
 
     try:
-        engine = open_engine(index, time_limit, cluster=cluster, parallel=True)
+        engine = open_engine(
+            index, time_limit, cluster=cluster, parallel=True, replicas=replicas, allow_partial=allow_partial
+        )
         session = Session(engine, color=color, bidi=bidi)
         session.renderer()  # report a missing bidi extra before the session starts
         if sys.stdin.isatty() and sys.stdout.isatty():
@@ -387,6 +420,8 @@ def serve(
     ] = None,
     time_limit: TimeLimitOpt = None,
     cluster: ClusterOpt = None,
+    replicas: ReplicasOpt = 1,
+    allow_partial: PartialOpt = False,
 ) -> None:
     """Serve the index to a browser and to programs: a web page at / and a JSON API at /api."""
     try:
@@ -413,6 +448,8 @@ def serve(
         token=token,
         time_limit=time_limit or TIME_LIMIT,
         cluster=cluster,
+        replicas=replicas,
+        allow_partial=allow_partial,
     )
     try:
         run(settings)

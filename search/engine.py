@@ -51,7 +51,7 @@ from akhbar.search.highlight import Highlighter
 from akhbar.search.name_spellings import NameMatch, NameSpellings
 from akhbar.search.ordering import HitOrder
 from akhbar.search.query import MAX_FUZZY_CHARS, Compiled, Highlights, Ranking, compile_query
-from akhbar.search.shard_search import ClusterUnavailable, ShardPool, Statistics, dask_available
+from akhbar.search.shard_search import ClusterUnavailable, ShardPool, ShardUnavailable, Statistics, dask_available
 from akhbar.search.vocabulary import Vocabulary
 
 SORTS = ("relevance", "newest", "oldest")
@@ -111,6 +111,12 @@ class Results:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str | None = None
     names: list[NameMatch] = field(default_factory=list)  # how each entity value was searched
+    missing_shards: list[int] = field(default_factory=list)  # shards left out (allow_partial): no live copy
+
+    @property
+    def partial(self) -> bool:
+        """Are these the hits of only some of the archive's shards?"""
+        return bool(self.missing_shards)
 
     def __iter__(self):
         return iter(self.hits)
@@ -325,6 +331,7 @@ class HitStream:
 
     def __init__(self, engine: Engine, searcher, highlighter: Highlighter, ranked: _Ranked, snippet_width: int):
         self.total = ranked.total
+        self.missing_shards = ranked.missing  # see Results.missing_shards
         self._engine = engine
         self._searcher = searcher
         self._highlighter = highlighter
@@ -374,6 +381,7 @@ class _Ranked:
     dropped: list[str]
     facets: dict[str, dict[str, int]]
     names: list[NameMatch] = field(default_factory=list)
+    missing: list[int] = field(default_factory=list)  # shards with no live copy, left out
 
 
 def _entity_keys(q: wquery.Query) -> list[tuple[str, str]] | None:
@@ -404,6 +412,8 @@ class Engine:
         time_limit: float | None = TIME_LIMIT,
         processes: int | None = None,
         cluster: str | None = None,
+        replicas: int = 1,
+        allow_partial: bool = False,
         **ranking,
     ) -> None:
         """:param today: the clock for relative dates (tests inject one)
@@ -414,6 +424,10 @@ class Engine:
             installed — ``akhbar[cluster]``; 0: every shard in this process)
         :param cluster: for a sharded archive, the address of a Dask scheduler
             (``tcp://HOST:8786``) whose workers score the shards
+        :param replicas: how many workers score each shard (among those that hold it):
+            when one is lost, the next answers at once
+        :param allow_partial: when a shard has no live copy, answer with the other
+            shards' hits (``Results.partial``) instead of raising :class:`ShardUnavailable`
         :param ranking: :class:`~akhbar.search.query.Ranking` fields (title_boost, exact_boost,
             lead_boost, proximity, proximity_window, proclitics, k1, b)
         """
@@ -446,6 +460,10 @@ class Engine:
             raise ValueError(f"processes must be 0 or more, not {processes!r}")
         self.processes = processes
         self.cluster = cluster
+        if not isinstance(replicas, int) or replicas < 1:
+            raise ValueError(f"replicas must be 1 or more, not {replicas!r}")
+        self.replicas = replicas
+        self.allow_partial = allow_partial
         self._pool: ShardPool | None = None  # the shards' scorers, started on first use
         self._meta = None  # the current generation's (or archive's) metadata
 
@@ -641,6 +659,7 @@ class Engine:
             facets=ranked.facets,
             suggestion=suggestion,
             names=ranked.names,
+            missing_shards=ranked.missing,
         )
 
     def iter_hits(
@@ -760,7 +779,7 @@ class Engine:
         if depth is not None and bonus:
             depth = max(depth, RERANK)
         head = (RERANK if depth is None else depth) if bonus else 0
-        ids, scores, total, bonused = self._scored(
+        ids, scores, total, bonused, missing = self._scored(
             searcher, wq, kwargs.get("filter"), None if facets else depth, sort, bonus, head
         )
         order = self._hit_order(searcher)
@@ -786,6 +805,7 @@ class Engine:
             dropped=compiled.dropped,
             facets=counted,
             names=compiled.names,
+            missing=missing,
         )
 
     def _facets(self, searcher, ids: np.ndarray) -> dict[str, dict[str, int]]:
@@ -806,13 +826,14 @@ class Engine:
         sort: str,
         bonus: list[wquery.Query],
         head: int,
-    ) -> tuple[np.ndarray, np.ndarray, int, dict[int, float] | None]:
+    ) -> tuple[np.ndarray, np.ndarray, int, dict[int, float] | None, list[int]]:
         """(document numbers, scores) of the hits of ``wq`` (only ``allowed`` ones, if
         given) — all of them, or at least the first ``depth`` in the order ``sort`` — and
         how many there are.  A sharded archive's shards score their parts in parallel
         (:mod:`akhbar.search.shard_search`), and re-score their first ``head`` with the
-        ``bonus`` queries (the last item: those scores; None when scored here); an index,
-        or a query the shards cannot score alone, is scored here."""
+        ``bonus`` queries (then: those scores; None when scored here); the last item
+        lists the shards left out for want of a live copy (with ``allow_partial``).  An
+        index, or a query the shards cannot score alone, is scored here."""
         pool = self._shard_pool()
         if pool is not None:
             statistics = Statistics.of(searcher, [wq, *bonus])
@@ -822,17 +843,18 @@ class Engine:
                 answer = pool.score(*request, remaining(), self.time_limit)
             except (QueryError, ClusterUnavailable):
                 raise
-            except Exception:  # noqa: BLE001 - a worker lost mid-query: its shards are opened again elsewhere
+            except Exception:  # noqa: BLE001 - the connection to the cluster lost: made again once
                 self._pool = None
                 pool.close()
                 pool = self._shard_pool()
                 assert pool is not None
                 answer = pool.score(*request, remaining(), self.time_limit)
             if answer is not None:
-                total, ids, scores, bonused = answer
-                return ids, scores, total, bonused
+                if answer.missing and not self.allow_partial:
+                    raise ShardUnavailable(pool.missing_message(answer.missing), answer.missing)
+                return answer.ids, answer.scores, answer.total, answer.bonused, answer.missing
         ids, scores = every_hit(searcher, self._accumulator(searcher), wq, allowed)
-        return ids, scores, len(ids), None
+        return ids, scores, len(ids), None, []
 
     def _shard_pool(self) -> ShardPool | None:
         """The archive's shard scorers (started on first use), or None: an index, a
@@ -849,7 +871,13 @@ class Engine:
         assert isinstance(self.store, ShardedStore)
         with paused():  # once per engine: not any one query's time
             pool = ShardPool(
-                self.store, meta, b=self.ranking.b, k1=self.ranking.k1, processes=self.processes, cluster=self.cluster
+                self.store,
+                meta,
+                b=self.ranking.b,
+                k1=self.ranking.k1,
+                processes=self.processes,
+                cluster=self.cluster,
+                replicas=self.replicas,
             )
             pool.prepare(meta, Statistics.of(self._searcher, []))
             self._pool = pool

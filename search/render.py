@@ -66,6 +66,12 @@ class Renderer:
         self.line(f"     {self._dim('id: ' + hit.id)}")
 
     def results(self, results: Results, *, json_lines: bool = False, explain: bool = False) -> None:
+        if results.partial:  # a message, not a hit: on stderr, in every format
+            shards = ", ".join(map(str, results.missing_shards))
+            print(
+                f"akhbar: partial results: shard {shards} had no live copy; these are the other shards' hits",
+                file=sys.stderr,
+            )
         if json_lines:
             for hit in results.hits:
                 print(json.dumps(hit.to_json(), ensure_ascii=False), file=self.out)

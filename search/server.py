@@ -77,6 +77,8 @@ class ServeSettings:
     token: str | None = None
     time_limit: float = TIME_LIMIT
     cluster: str | None = None  # a Dask scheduler whose workers score a sharded archive's shards
+    replicas: int = 1  # workers scoring each shard on the cluster
+    allow_partial: bool = False  # answer without the shards that have no live copy (marked partial)
 
 
 class ErrorBody(BaseModel):
@@ -253,6 +255,8 @@ def _api_routes(app: FastAPI, engine: Engine) -> None:
             "facets": results.facets,
             "suggestion": results.suggestion,
             "dropped": results.dropped,
+            "partial": results.partial,  # some shards had no live copy: their hits are missing
+            "missing_shards": results.missing_shards,
             "names": [{"query": n.label, "keys": list(n.keys), "spellings": list(n.spellings)} for n in results.names],
             "elapsed_ms": round(results.elapsed * 1000, 1),
         }
@@ -363,6 +367,8 @@ def _app(settings: ServeSettings) -> FastAPI:
         time_limit=settings.time_limit,
         cluster=settings.cluster,
         processes=None if settings.cluster else 0,
+        replicas=settings.replicas,
+        allow_partial=settings.allow_partial,
     )
     engine.prepare()
     return create_app(engine, token=settings.token)

@@ -17,8 +17,10 @@ scheduler named by address.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -36,7 +38,15 @@ from akhbar.search.accumulate import Accumulator, DocSet, every_hit
 from akhbar.search.bonus import bonus_scores
 from akhbar.search.ordering import HitOrder
 
-__all__ = ["ClusterUnavailable", "ShardPool", "ShardScorer", "Statistics", "dask_available"]
+__all__ = [
+    "ClusterUnavailable",
+    "PoolAnswer",
+    "ShardPool",
+    "ShardScorer",
+    "ShardUnavailable",
+    "Statistics",
+    "dask_available",
+]
 
 CONNECT_TIMEOUT = 5.0  # seconds to reach a scheduler before saying it cannot be reached
 PREPARE_TIMEOUT = 300.0  # seconds for a worker to open its shard (a shard of a large archive is read once)
@@ -50,7 +60,22 @@ def _fingerprint() -> int:
 
 
 class ClusterUnavailable(IndexAccessError):
-    """The Dask scheduler cannot be reached, or a shard has no live worker."""
+    """The Dask scheduler cannot be reached, or its workers cannot score the shards."""
+
+
+class ShardUnavailable(ClusterUnavailable):
+    """Shards with no live copy: no worker that holds them answers."""
+
+    def __init__(self, message: str, shards: list[int]) -> None:
+        super().__init__(message)
+        self.shards = shards
+
+
+def _holds(path: str, generations: list[str]) -> list[int]:
+    """Run on each worker: the shards of the archive at ``path`` whose published
+    generation is on this worker's disk (a shared directory, or its own copy)."""
+    store = ShardedStore(path)
+    return [k for k, g in enumerate(generations) if (store.shard_path(k) / g).is_dir()]
 
 
 def dask_available() -> bool:
@@ -200,8 +225,30 @@ def _localized(q: wquery.Query, base: int, size: int) -> wquery.Query:
     return q.apply(lambda sub: _localized(sub, base, size))
 
 
+@dataclass
+class PoolAnswer:
+    """The shards' hits together: archive document numbers and scores of each shard's
+    best (or all), the total, the re-scored heads, and the shards that had no live copy."""
+
+    total: int
+    ids: np.ndarray
+    scores: np.ndarray
+    bonused: dict[int, float] | None
+    missing: list[int]
+
+
+@dataclass
+class _Copy:
+    """A shard opened by an actor on one worker."""
+
+    worker: str
+    actor: object
+
+
 class ShardPool:
-    """A Dask actor for every shard of an archive; :meth:`score` asks them all at once."""
+    """Dask actors for the shards of an archive, each on a worker that holds the shard
+    (up to ``replicas`` of them); :meth:`score` asks every shard at once, one copy each,
+    and asks another copy when one fails.  Used under the engine's lock."""
 
     def __init__(
         self,
@@ -212,17 +259,24 @@ class ShardPool:
         k1: float,
         processes: int | None = None,
         cluster: str | None = None,
+        replicas: int = 1,
     ) -> None:
         from distributed import Client, LocalCluster
 
         self.shards = meta.shards
+        self.replicas = replicas
         self.fallbacks = 0  # queries the shards could not score alone (scored by the coordinator)
+        self.failovers = 0  # shard calls that failed and were asked of another copy
+        self._path = str(store.path)
+        self._scorer_args = (meta.analysis, b, k1)
+        self._turn = itertools.count()  # spreads queries over a shard's copies
+        self._errors: dict[int, str] = {}  # the last failure of each shard, for its message
         self._local: LocalCluster | None = None
         try:
             if cluster:
                 self._client = Client(cluster, timeout=CONNECT_TIMEOUT)
             else:
-                n = processes or min(meta.shards, os.cpu_count() or 1)
+                n = processes or min(meta.shards * replicas, os.cpu_count() or 1)
                 self._local = LocalCluster(
                     n_workers=n,
                     threads_per_worker=1,
@@ -241,8 +295,8 @@ class ShardPool:
                 f"cannot reach the Dask scheduler at {cluster} ({type(e).__name__}: {e}); "
                 f"start one with: dask scheduler, and workers with: dask worker {cluster}"
             ) from None
-        workers = sorted(self._client.scheduler_info()["workers"])
-        if not workers:
+        self._where = cluster or "this machine"
+        if not self._client.scheduler_info()["workers"]:
             self.close()
             raise ClusterUnavailable(
                 f"the Dask scheduler at {cluster} has no workers: start some with: dask worker ADDRESS"
@@ -254,41 +308,120 @@ class ShardPool:
         if speaks != {PROTOCOL}:
             self.close()
             raise ClusterUnavailable(
-                f"the Dask workers of {cluster or 'this machine'} run another version of akhbar; "
+                f"the Dask workers of {self._where} run another version of akhbar; "
                 f"install this one where they run and restart them (dask worker ADDRESS)"
             )
-        futures = [
-            self._client.submit(
-                ShardScorer,
-                str(store.shard_path(k)),
-                meta.analysis,
-                b,
-                k1,
-                actor=True,
-                workers=[workers[k % len(workers)]],
-                allow_other_workers=False,
-                pure=False,
-            )
-            for k in range(meta.shards)
-        ]
-        self._actors = [f.result() for f in futures]
+        self.copies: list[list[_Copy]] = [[] for _ in range(meta.shards)]
+        self._place(meta, range(meta.shards))
+
+    def _place(self, meta: ArchiveMeta, shards: Iterable[int]) -> None:
+        """Open ``shards`` (those short of copies) on live workers that hold them, up to
+        ``replicas`` copies each, the least busy workers first; a shard that no live
+        worker holds stays without a copy."""
+        shards = [k for k in shards if len(self.copies[k]) < self.replicas]
+        if not shards:
+            return
+        held = self._client.run(_holds, self._path, meta.generations, on_error="return")
+        busy = Counter(c.worker for copies in self.copies for c in copies)
+        made = []
+        for k in shards:
+            using = {c.worker for c in self.copies[k]}
+            holders = sorted(w for w, ks in held.items() if isinstance(ks, list) and k in ks and w not in using)
+            if not holders:
+                self._errors.setdefault(k, f"no live Dask worker of {self._where} holds shard-{k:03d}")
+                continue
+            turn = k % len(holders)  # equally busy workers: shard k starts at the k-th
+            for w in sorted(holders[turn:] + holders[:turn], key=busy.__getitem__)[: self.replicas - len(using)]:
+                busy[w] += 1
+                made.append(
+                    (
+                        k,
+                        w,
+                        self._client.submit(
+                            ShardScorer,
+                            self._path_of(k),
+                            *self._scorer_args,
+                            actor=True,
+                            workers=[w],
+                            allow_other_workers=False,
+                            pure=False,
+                        ),
+                    )
+                )
+        for k, w, future in made:
+            try:
+                self.copies[k].append(_Copy(w, future.result(timeout=PREPARE_TIMEOUT)))
+            except Exception as e:  # noqa: BLE001 - the worker went while the shard was opened
+                self._errors[k] = f"{type(e).__name__}: {e}"
+
+    def _path_of(self, k: int) -> str:
+        return str(ShardedStore(self._path).shard_path(k))
 
     def prepare(self, meta: ArchiveMeta, statistics: Statistics) -> None:
-        """Every shard opened and ready (see :meth:`ShardScorer.prepare`)."""
-        calls = [actor.prepare(meta.generations[k], statistics) for k, actor in enumerate(self._actors)]
-        for k, call in enumerate(calls):
-            self._answer(k, call, PREPARE_TIMEOUT)
+        """Every copy of every shard opened and ready (see :meth:`ShardScorer.prepare`)."""
+        calls = [
+            (k, c, c.actor.prepare(meta.generations[k], statistics)) for k, cs in enumerate(self.copies) for c in cs
+        ]
+        for k, copy, call in calls:
+            try:
+                self._answer(call, PREPARE_TIMEOUT)
+            except Exception as e:  # noqa: BLE001 - asked of another copy, or said missing, when queried
+                self._drop(k, copy, e)
 
-    def _answer(self, k: int, call, seconds: float):
-        """A shard's answer; a shard that does not answer in ``seconds`` (its worker died,
-        the network is down) is an error that names it, never a wait without end."""
+    def _answer(self, call, seconds: float):
+        """A copy's answer; one that does not come in ``seconds`` (its worker died, the
+        network is down) is a failure like any other, never a wait without end."""
         try:
             return call.result(timeout=seconds)
         except TimeoutError:
-            raise ClusterUnavailable(
-                f"shard {k} did not answer within {seconds:g} s (its Dask worker may have stopped); "
-                f"try again, or restart the workers"
-            ) from None
+            raise TimeoutError(f"no answer within {seconds:g} s") from None
+
+    def _drop(self, k: int, copy: _Copy, error: BaseException) -> None:
+        if copy in self.copies[k]:
+            self.copies[k].remove(copy)
+        self._errors[k] = f"{type(error).__name__}: {error}"
+
+    def _ask(self, k: int, turn: int, args: tuple):
+        """Shard ``k``'s next copy (by ``turn``) asked to score, as (copy, its answer to
+        come); None if it has none left (a copy whose worker is known lost is dropped)."""
+        while self.copies[k]:
+            copy = self.copies[k][turn % len(self.copies[k])]
+            try:
+                return copy, copy.actor.score(*args)
+            except Exception as e:  # noqa: BLE001 - Dask knows its worker is gone: the next copy
+                self._drop(k, copy, e)
+                self.failovers += 1
+        return None
+
+    def _settle(self, meta: ArchiveMeta, k: int, asked, turn: int, args: tuple, wait: float) -> ShardAnswer | None:
+        """Shard ``k``'s answer: from the copy ``asked``, else from its other copies in
+        turn, else from copies opened again on live workers that hold it; None if none
+        is left."""
+        placed = False
+        while True:
+            if asked is None:
+                if placed:
+                    return None
+                self._place(meta, [k])
+                placed = True
+                asked = self._ask(k, turn, args)
+                continue
+            copy, call = asked
+            try:
+                return self._answer(call, wait)
+            except Exception as e:  # noqa: BLE001 - a lost worker, a broken connection: the next copy
+                self._drop(k, copy, e)
+                self.failovers += 1
+                asked = self._ask(k, turn, args)
+
+    def missing_message(self, shards: list[int]) -> str:
+        """Why ``shards`` cannot be searched, and what to do."""
+        named = ", ".join(f"{k} ({self._errors.get(k, 'no copy')})" for k in shards)
+        return (
+            f"{'shard' if len(shards) == 1 else 'shards'} {named} of {self._path}: no live copy; "
+            f"start a Dask worker where {'it is' if len(shards) == 1 else 'they are'} kept, "
+            f"or search the other shards with --allow-partial (allow_partial=True)"
+        )
 
     def score(
         self,
@@ -303,48 +436,52 @@ class ShardPool:
         head: int,
         seconds: float | None,
         limit: float | None = None,
-    ) -> tuple[int, np.ndarray, np.ndarray, dict[int, float] | None] | None:
-        """(total, archive document numbers, scores) of the shards' best hits together
-        (their first ``depth`` each; None: all), or None if a shard needs a statistic it
-        was not sent (the coordinator then scores the query itself).  ``seconds``: what
-        is left of the query's time ``limit``."""
+    ) -> PoolAnswer | None:
+        """The shards' best hits together (their first ``depth`` each; None: all), or
+        None if a shard needs a statistic it was not sent (the coordinator then scores
+        the query itself).  ``seconds``: what is left of the query's time ``limit``."""
         bases = np.cumsum([0, *sizes[:-1]]).tolist()
         wanted = None
         if allowed is not None:
             wanted = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
-        calls = []
-        for k, actor in enumerate(self._actors):
+        turn = next(self._turn)
+        requests, asked = [], []
+        for k in range(self.shards):
             base, size = bases[k], sizes[k]
             local = None if wanted is None else wanted[(wanted >= base) & (wanted < base + size)] - base
-            calls.append(
-                actor.score(
-                    meta.generations[k],
-                    _localized(query, base, size),
-                    statistics,
-                    local,
-                    depth,
-                    sort,
-                    seconds,
-                    [_localized(q, base, size) for q in bonus],
-                    head,
-                )
+            localized_bonus = [_localized(q, base, size) for q in bonus]
+            args = (
+                meta.generations[k],
+                _localized(query, base, size),
+                statistics,
+                local,
+                depth,
+                sort,
+                seconds,
+                localized_bonus,
+                head,
             )
+            requests.append(args)
+            asked.append(self._ask(k, turn, args))
         wait = (seconds if seconds is not None else PREPARE_TIMEOUT) + ANSWER_MARGIN
-        answers: list[ShardAnswer] = [self._answer(k, call, wait) for k, call in enumerate(calls)]
-        if any(a.missing for a in answers):
+        answers: dict[int, ShardAnswer] = {}
+        for k in range(self.shards):
+            answer = self._settle(meta, k, asked[k], turn, requests[k], wait)
+            if answer is not None:
+                answers[k] = answer
+        if any(a.missing for a in answers.values()):
             self.fallbacks += 1
             return None
-        if any(a.timeout for a in answers):
+        if any(a.timeout for a in answers.values()):
             raise QueryTimeout(f"the query took longer than {limit:g} s and was stopped")
-        total = sum(a.total for a in answers)
-        ids = np.concatenate([a.ids + base for a, base in zip(answers, bases, strict=True)])
-        scores = np.concatenate([a.scores for a in answers])
-        bonused = None
-        if bonus:
-            bonused = {
-                n + base: s for a, base in zip(answers, bases, strict=True) for n, s in (a.bonused or {}).items()
-            }
-        return total, ids, scores, bonused
+        found = sorted(answers)
+        return PoolAnswer(
+            total=sum(a.total for a in answers.values()),
+            ids=np.concatenate([np.zeros(0, np.int64)] + [answers[k].ids + bases[k] for k in found]),
+            scores=np.concatenate([np.zeros(0)] + [answers[k].scores for k in found]),
+            bonused={n + bases[k]: s for k in found for n, s in (answers[k].bonused or {}).items()} if bonus else None,
+            missing=[k for k in range(self.shards) if k not in answers],
+        )
 
     def close(self) -> None:
         with contextlib.suppress(Exception):

@@ -11,13 +11,22 @@ from typer.testing import CliRunner
 
 from akhbar.indexer import Article, read_corpus
 from akhbar.indexer.shards import MANIFEST, ShardedStore, shard_of
-from akhbar.search import Engine, IndexLocked, NotAnIndex
+from akhbar.search import Engine, IndexLocked, NotAnIndex, cli
 from akhbar.search.cli import app
 from tests.conftest import MINI, ROOT, SHARED, needs_shared
 
 SHARD_COUNTS = [1, 2, 3, 7]
 
-MINI_QUERIES = ["هدنة حلب", "الهدنة", "في OR على OR الرئيس", '"وزارة الخارجية"', "=القاهرة", "الأمط*", "date:2016 حلب"]
+MINI_QUERIES = [
+    "حلب",
+    "هدنة حلب",
+    "الهدنة",
+    "في OR على OR الرئيس",
+    '"وزارة الخارجية"',
+    "=القاهرة",
+    "الأمط*",
+    "date:2016 حلب",
+]
 
 REAL_QUERIES = [
     "حلب",
@@ -267,3 +276,100 @@ def test_a_worker_killed_during_a_run_of_queries_fails_or_changes_no_query(tmp_p
                     answered += 1
             killer.join()
     assert answered > len(MINI_QUERIES) * 2
+
+
+def _pids(cluster) -> dict[str, int]:
+    """Each worker's process id, by address."""
+    import os
+
+    from distributed import Client
+
+    with Client(cluster) as client:
+        return client.run(os.getpid)
+
+
+def test_a_lost_worker_is_replaced_by_its_replica_without_a_pause(tmp_path: Path) -> None:
+    """Each shard on two of three workers: a worker killed during a run of queries
+    fails or changes none, and its shards' other copies answer (no restart)."""
+    import os
+    import signal
+    import threading
+    import time
+
+    from distributed import LocalCluster
+
+    articles = MINI + shipped()
+    single = build(tmp_path / "one", articles)
+    build(tmp_path / "sharded", articles, 3)
+    expected = {q: [(h.id, round(h.score, 6)) for h in single.search(q)] for q in MINI_QUERIES}
+    with LocalCluster(n_workers=3, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with Engine.open(tmp_path / "sharded", cluster=cluster.scheduler_address, replicas=2, time_limit=None) as e:
+            e.prepare()
+            pool = e._pool
+            assert [len({c.worker for c in copies}) for copies in pool.copies] == [2, 2, 2]
+            victim = _pids(cluster)[pool.copies[0][0].worker]
+            killer = threading.Timer(0.5, os.kill, (victim, signal.SIGKILL))
+            killer.start()
+            answered, started = 0, time.monotonic()
+            while time.monotonic() - started < 4:
+                for q in MINI_QUERIES:
+                    assert [(h.id, round(h.score, 6)) for h in e.search(q)] == expected[q], q
+                    answered += 1
+            killer.join()
+            assert e._pool is pool and pool.failovers >= 1  # the copies answered: no pool made again
+    assert answered > len(MINI_QUERIES) * 2
+
+
+def test_a_shard_with_every_copy_gone_is_named_or_left_out_when_allowed(tmp_path: Path, monkeypatch) -> None:
+    """Shard 1's workers die and no live worker holds it: a clear error naming it, or with
+    allow_partial the other shards' hits, in the archive's order and scores, marked partial."""
+    import os
+    import signal
+    import time
+
+    from distributed import LocalCluster
+
+    from akhbar.search import ShardUnavailable
+
+    articles = MINI + shipped()
+    build(tmp_path / "sharded", articles, 3)
+    with build(tmp_path / "sharded", [], None) as whole:
+        expected = {q: whole.search(q, limit=1000) for q in MINI_QUERIES}
+    shard_1 = ShardedStore(tmp_path / "sharded").shard_path(1)
+    with LocalCluster(n_workers=3, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        strict = Engine.open(tmp_path / "sharded", cluster=address, replicas=2, time_limit=None)
+        lenient = Engine.open(tmp_path / "sharded", cluster=address, replicas=2, allow_partial=True, time_limit=None)
+        with strict, lenient:
+            strict.prepare(), lenient.prepare()
+            holders = {c.worker for c in strict._pool.copies[1]} | {c.worker for c in lenient._pool.copies[1]}
+            shard_1.rename(shard_1.with_name("elsewhere"))  # the disks that kept it are gone with their workers
+            try:
+                pids = _pids(cluster)
+                for worker in holders:
+                    os.kill(pids[worker], signal.SIGKILL)
+                time.sleep(0.5)
+                for q in MINI_QUERIES:
+                    with pytest.raises(ShardUnavailable, match="shard 1 .*no live copy.*allow-partial") as raised:
+                        strict.search(q)
+                    assert raised.value.shards == [1]
+                    got, want = lenient.search(q, limit=1000), expected[q]
+                    others = [h for h in want if shard_of(h.id, 3) != 1]
+                    assert got.partial and got.missing_shards == [1]
+                    assert got.total == len(others)
+                    assert [(h.id, round(h.score, 6)) for h in got] == [(h.id, round(h.score, 6)) for h in others]
+                # the command line over the same engines (a new one could not open the archive here:
+                # the coordinator reads every shard, and shard 1 is gone from this disk)
+                command = ["search", "حلب", "--index", str(tmp_path / "sharded"), "--cluster", address]
+                monkeypatch.setattr(
+                    cli, "open_engine", lambda *a, allow_partial, **k: lenient if allow_partial else strict
+                )
+                refused = CliRunner().invoke(app, command)
+                assert refused.exit_code == 2 and refused.stdout == ""
+                assert refused.stderr.count("\n") == 1 and "shard 1 " in refused.stderr
+                shown = CliRunner().invoke(app, [*command, "--allow-partial", "--json"])
+                assert shown.exit_code == 0 and "partial results: shard 1 had no live copy" in shown.stderr
+                ids = [json.loads(line)["id"] for line in shown.stdout.splitlines()]
+                assert ids == [h.id for h in expected["حلب"] if shard_of(h.id, 3) != 1][:10]
+            finally:
+                shard_1.with_name("elsewhere").rename(shard_1)
