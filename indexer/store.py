@@ -22,6 +22,7 @@ import datetime as dt
 import fcntl
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -65,6 +66,31 @@ class _RamStorage(RamStorage):
 
 META: Final = "akhbar.json"
 LOCK: Final = "write.lock"
+GENERATION: Final = re.compile(r"gen-\d{6}")
+
+
+def only_akhbar_files(path: Path, parts: re.Pattern) -> bool:
+    """Does ``path`` hold nothing but the lock, temporary metadata and folders named as
+    ``parts`` — what a first build killed before it was published leaves (and the next
+    build may clear)?
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     (Path(d) / "gen-000001").mkdir()
+    ...     before = only_akhbar_files(Path(d), GENERATION)
+    ...     (Path(d) / "notes.txt").write_text("mine")
+    ...     before, only_akhbar_files(Path(d), GENERATION)
+    4
+    (True, False)
+    """
+    return all(
+        p.name == LOCK
+        or (p.name.startswith(".") and p.name.endswith(".tmp"))
+        or (p.is_dir() and parts.fullmatch(p.name))
+        for p in path.iterdir()
+    )
+
+
 REBUILD_HINT: Final = "rebuild it with: akhbar index --rebuild --index {path} CORPUS..."
 
 
@@ -183,7 +209,7 @@ class Store:
         if self.path is None:
             yield
             return
-        if self.path.is_dir() and not self.exists() and any(p.name != LOCK for p in self.path.iterdir()):
+        if self.path.is_dir() and not self.exists() and not only_akhbar_files(self.path, GENERATION):
             self.read_meta()  # raises NotAnIndex: never write into someone else's directory
         with hold_lock(self.path, "index"):
             yield
