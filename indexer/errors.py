@@ -48,6 +48,18 @@ class IndexLocked(IndexAccessError):
     pass
 
 
+class ClusterUnavailable(IndexAccessError):
+    """The Dask scheduler cannot be reached, or its workers cannot read or write the shards."""
+
+
+class ShardUnavailable(ClusterUnavailable):
+    """Shards with no live copy: no worker that holds them answers."""
+
+    def __init__(self, message: str, shards: list[int]) -> None:
+        super().__init__(message)
+        self.shards = shards
+
+
 class CorpusError(AkhbarError):
     """A corpus path that cannot be read (missing, unreadable, unknown type)."""
 

@@ -25,6 +25,7 @@ import datetime as dt
 import hashlib
 import os
 import queue
+import re
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -40,7 +41,7 @@ from akhbar.indexer.article import Article, Rejected
 from akhbar.indexer.build import BuildReport, update_index
 from akhbar.indexer.errors import IndexCorrupt, IndexNotFound, NotAnIndex
 from akhbar.indexer.prepare import default_workers
-from akhbar.indexer.store import META, Meta, Store, hold_lock, read_versioned, write_json_atomically
+from akhbar.indexer.store import META, Meta, Store, hold_lock, only_akhbar_files, read_versioned, write_json_atomically
 
 __all__ = [
     "MANIFEST",
@@ -194,7 +195,7 @@ class ShardedStore:
         if self.path.is_dir() and not self.exists():
             if (self.path / META).is_file():
                 raise NotAnIndex(_reshard_message(self.path, self.requested or 2, single=True))
-            if any(p.name != "write.lock" for p in self.path.iterdir()):
+            if not only_akhbar_files(self.path, re.compile(r"shard-\d{3}")):
                 raise NotAnIndex(
                     f"{self.path} is not an akhbar archive and not empty; choose another directory "
                     f"or build one with: akhbar index --shards N --index NEW_DIR CORPUS..."
@@ -305,6 +306,43 @@ class _Run:
         self.named.set()
 
 
+@dataclass
+class _Plan:
+    """What a write of an archive makes: its shard count, analysis settings and next
+    generation, from scratch (``rebuild``) or over the archive as it is."""
+
+    shards: int
+    settings: AnalysisSettings
+    generation: str
+    rebuild: bool
+
+    def remove_unnamed_shards(self, store: ShardedStore) -> None:
+        """After a rebuild with fewer shards, the others are no longer named: removed."""
+        for k in range(self.shards, MAX_SHARDS):
+            if not store.shard_path(k).exists():
+                break
+            shutil.rmtree(store.shard_path(k), ignore_errors=True)
+
+
+def _plan(store: ShardedStore, rebuild: bool, settings: AnalysisSettings | None) -> _Plan:
+    """The plan of a write of ``store`` (under its lock); an interrupted earlier write
+    whose manifest was replaced is rolled forward first."""
+    old = store.read_meta() if store.exists() else None
+    if old is not None and not rebuild and store.requested not in (None, old.shards):
+        raise NotAnIndex(
+            f"the archive at {store.path} has {old.shards} shards, not {store.requested}; to re-shard, "
+            f"rebuild it: akhbar index --rebuild --shards {store.requested} --index {store.path} CORPUS..."
+        )
+    shards = old.shards if old is not None and not rebuild else (store.requested or (old.shards if old else 1))
+    if not 1 <= shards <= MAX_SHARDS:
+        raise NotAnIndex(f"an archive has 1 to {MAX_SHARDS} shards, not {shards}")
+    if old is not None and not rebuild:
+        settings = old.analysis
+        _roll_forward(store, old)
+    generation = f"epoch-{(int(old.generation[6:]) + 1) if old else 1:06d}"
+    return _Plan(shards, settings or AnalysisSettings(), generation, rebuild or old is None)
+
+
 def update_archive(
     store: ShardedStore,
     records: Iterable[Article | Rejected],
@@ -320,20 +358,8 @@ def update_archive(
     processes shared among them."""
     say = report_problem or (lambda message: None)
     with store.lock():
-        old = store.read_meta() if store.exists() else None
-        if old is not None and not rebuild and store.requested not in (None, old.shards):
-            raise NotAnIndex(
-                f"the archive at {store.path} has {old.shards} shards, not {store.requested}; to re-shard, "
-                f"rebuild it: akhbar index --rebuild --shards {store.requested} --index {store.path} CORPUS..."
-            )
-        shards = old.shards if old is not None and not rebuild else (store.requested or (old.shards if old else 1))
-        if not 1 <= shards <= MAX_SHARDS:
-            raise NotAnIndex(f"an archive has 1 to {MAX_SHARDS} shards, not {shards}")
-        if old is not None and not rebuild:
-            settings = old.analysis
-            _roll_forward(store, old)
-        settings = settings or AnalysisSettings()
-        generation = f"epoch-{(int(old.generation[6:]) + 1) if old else 1:06d}"
+        plan = _plan(store, rebuild, settings)
+        shards, settings, generation = plan.shards, plan.settings, plan.generation
         total_workers = default_workers() if workers is None else workers
         run = _Run(store, shards)
         threads = [
@@ -341,7 +367,7 @@ def update_archive(
                 target=run.build,
                 args=(k,),
                 kwargs={
-                    "rebuild": rebuild or old is None,
+                    "rebuild": plan.rebuild,
                     "settings": settings,
                     "report_problem": say,
                     "workers": total_workers // shards + (k < total_workers % shards),
@@ -389,10 +415,7 @@ def update_archive(
             raise
         for t in threads:
             t.join()
-        for k in range(shards, MAX_SHARDS):  # a rebuild with fewer shards: the others are no longer named
-            if not store.shard_path(k).exists():
-                break
-            shutil.rmtree(store.shard_path(k), ignore_errors=True)
+        plan.remove_unnamed_shards(store)
     return _summed(run.reports, routed)
 
 

@@ -3,6 +3,7 @@
 from akhbar.indexer.errors import (
     AkhbarError,
     ArticleNotFound,
+    ClusterUnavailable,
     CorpusError,
     IndexCorrupt,
     IndexIncompatible,
@@ -11,9 +12,9 @@ from akhbar.indexer.errors import (
     NotAnIndex,
     QueryError,
     QueryTimeout,
+    ShardUnavailable,
 )
 from akhbar.search.engine import Doc, Engine, Hit, Results
-from akhbar.search.shard_search import ClusterUnavailable, ShardUnavailable
 
 __all__ = [
     "AkhbarError",

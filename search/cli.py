@@ -259,11 +259,19 @@ def index(
             help="Split a new archive into N shards, each a complete index (an existing one keeps its count).",
         ),
     ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            help="Build a sharded archive's shards on the workers of this Dask scheduler (tcp://HOST:8786); "
+            "the archive's directory must be the same path for them.",
+        ),
+    ] = None,
 ) -> None:
     """Build or update an index from corpus files (update by id)."""
     target = index or default_index_path()
     try:
-        engine = Engine.at(target, shards=shards)
+        engine = Engine.at(target, shards=shards, cluster=cluster)
         try:
             before = len(engine)
         except AkhbarError:

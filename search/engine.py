@@ -37,8 +37,17 @@ from akhbar.analyzers.chains import AnalysisCore, shared_core
 from akhbar.analyzers.dates import parse_date_end
 from akhbar.analyzers.dates import since as since_date
 from akhbar.indexer import Article, BuildReport, Rejected, Store, update_index
+from akhbar.indexer.cluster import dask_available
+from akhbar.indexer.cluster_build import update_archive_on_cluster
 from akhbar.indexer.deadline import paused, remaining, time_limit
-from akhbar.indexer.errors import ArticleNotFound, IndexCorrupt, QueryError
+from akhbar.indexer.errors import (
+    ArticleNotFound,
+    ClusterUnavailable,
+    IndexCorrupt,
+    NotAnIndex,
+    QueryError,
+    ShardUnavailable,
+)
 from akhbar.indexer.name_table import NameTable
 from akhbar.indexer.schema import ENTITY_INDEX, unpack_mentions
 from akhbar.indexer.shards import ArchiveMeta, ShardedStore, open_store, update_archive
@@ -51,7 +60,7 @@ from akhbar.search.highlight import Highlighter
 from akhbar.search.name_spellings import NameMatch, NameSpellings
 from akhbar.search.ordering import HitOrder
 from akhbar.search.query import MAX_FUZZY_CHARS, Compiled, Highlights, Ranking, compile_query
-from akhbar.search.shard_search import ClusterUnavailable, ShardPool, ShardUnavailable, Statistics, dask_available
+from akhbar.search.shard_search import ShardPool, Statistics
 from akhbar.search.vocabulary import Vocabulary
 
 SORTS = ("relevance", "newest", "oldest")
@@ -526,9 +535,21 @@ class Engine:
     ) -> BuildReport:
         """Add or update articles (by id); returns what was done.  The index is
         replaced only when everything has committed.  ``workers``: analysis
-        processes beside the writer (default: one per core on a multi-core machine, up to 3)."""
-        update = update_archive if isinstance(self.store, ShardedStore) else update_index
-        report = update(self.store, records, rebuild=rebuild, report_problem=report_problem, workers=workers)
+        processes beside the writer (default: one per core on a multi-core machine, up to 3).
+        An engine with a ``cluster`` builds a sharded archive's shards on its workers
+        (:mod:`akhbar.indexer.cluster_build`)."""
+        if self.cluster and isinstance(self.store, ShardedStore):
+            report = update_archive_on_cluster(
+                self.store, records, self.cluster, rebuild=rebuild, report_problem=report_problem
+            )
+        elif self.cluster:
+            raise NotAnIndex(
+                f"{self.store.path} is a single index: a Dask cluster builds the shards of a sharded archive "
+                f"(akhbar index --shards N --cluster ADDRESS)"
+            )
+        else:
+            update = update_archive if isinstance(self.store, ShardedStore) else update_index
+            report = update(self.store, records, rebuild=rebuild, report_problem=report_problem, workers=workers)
         with self._lock:
             self.close()
             self._signature = None

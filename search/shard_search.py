@@ -30,8 +30,9 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from akhbar.analyzers import AnalysisSettings
+from akhbar.indexer.cluster import connect
 from akhbar.indexer.deadline import time_limit
-from akhbar.indexer.errors import IndexAccessError, QueryError, QueryTimeout
+from akhbar.indexer.errors import ClusterUnavailable, QueryError, QueryTimeout
 from akhbar.indexer.shards import ArchiveMeta, ShardedStore
 from akhbar.indexer.store import Meta, Store
 from akhbar.search.accumulate import Accumulator, DocSet, every_hit
@@ -39,36 +40,14 @@ from akhbar.search.bonus import bonus_scores
 from akhbar.search.ordering import HitOrder
 
 __all__ = [
-    "ClusterUnavailable",
     "PoolAnswer",
     "ShardPool",
     "ShardScorer",
-    "ShardUnavailable",
     "Statistics",
-    "dask_available",
 ]
 
-CONNECT_TIMEOUT = 5.0  # seconds to reach a scheduler before saying it cannot be reached
 PREPARE_TIMEOUT = 300.0  # seconds for a worker to open its shard (a shard of a large archive is read once)
 ANSWER_MARGIN = 10.0  # seconds a shard may take past the query's own limit (transport) before it is given up
-PROTOCOL = 2  # changes when ShardScorer's methods do: a worker running another akhbar is refused
-
-
-def _fingerprint() -> int:
-    """Run on each worker: the shard protocol its akhbar speaks."""
-    return PROTOCOL
-
-
-class ClusterUnavailable(IndexAccessError):
-    """The Dask scheduler cannot be reached, or its workers cannot score the shards."""
-
-
-class ShardUnavailable(ClusterUnavailable):
-    """Shards with no live copy: no worker that holds them answers."""
-
-    def __init__(self, message: str, shards: list[int]) -> None:
-        super().__init__(message)
-        self.shards = shards
 
 
 def _holds(path: str, generations: list[str]) -> list[int]:
@@ -76,14 +55,6 @@ def _holds(path: str, generations: list[str]) -> list[int]:
     generation is on this worker's disk (a shared directory, or its own copy)."""
     store = ShardedStore(path)
     return [k for k, g in enumerate(generations) if (store.shard_path(k) / g).is_dir()]
-
-
-def dask_available() -> bool:
-    try:
-        import distributed  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 @dataclass
@@ -261,7 +232,7 @@ class ShardPool:
         cluster: str | None = None,
         replicas: int = 1,
     ) -> None:
-        from distributed import Client, LocalCluster
+        from distributed import LocalCluster
 
         self.shards = meta.shards
         self.replicas = replicas
@@ -274,7 +245,7 @@ class ShardPool:
         self._local: LocalCluster | None = None
         try:
             if cluster:
-                self._client = Client(cluster, timeout=CONNECT_TIMEOUT)
+                self._client = connect(cluster)
             else:
                 n = processes or min(meta.shards * replicas, os.cpu_count() or 1)
                 self._local = LocalCluster(
@@ -284,33 +255,13 @@ class ShardPool:
                     dashboard_address=None,
                     silence_logs=logging.CRITICAL,  # a lost worker is retried: not news for the terminal
                 )
-                self._client = Client(self._local)
+                self._client = connect(self._local)
         except RuntimeError as e:  # the worker processes did not start
             raise ClusterUnavailable(
                 f"could not start worker processes for the shards ({e}); a Python script starts them only "
                 f'inside if __name__ == "__main__": (as for multiprocessing), or open the archive with processes=0'
             ) from None
-        except (OSError, TimeoutError) as e:
-            raise ClusterUnavailable(
-                f"cannot reach the Dask scheduler at {cluster} ({type(e).__name__}: {e}); "
-                f"start one with: dask scheduler, and workers with: dask worker {cluster}"
-            ) from None
         self._where = cluster or "this machine"
-        if not self._client.scheduler_info()["workers"]:
-            self.close()
-            raise ClusterUnavailable(
-                f"the Dask scheduler at {cluster} has no workers: start some with: dask worker ADDRESS"
-            )
-        try:
-            speaks = set(self._client.run(_fingerprint).values())
-        except Exception as e:  # noqa: BLE001 - a worker that cannot even load this function
-            speaks = {f"{type(e).__name__}: {e}"}
-        if speaks != {PROTOCOL}:
-            self.close()
-            raise ClusterUnavailable(
-                f"the Dask workers of {self._where} run another version of akhbar; "
-                f"install this one where they run and restart them (dask worker ADDRESS)"
-            )
         self.copies: list[list[_Copy]] = [[] for _ in range(meta.shards)]
         self._place(meta, range(meta.shards))
 

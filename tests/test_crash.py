@@ -75,6 +75,25 @@ def test_killed_build_leaves_previous_index(target: Path, sig: int) -> None:
         assert current in gens and len(gens) <= 2  # the current and the previous generation only
 
 
+@pytest.mark.parametrize("shards", [None, 3])
+def test_a_first_build_killed_can_be_run_again(tmp_path: Path, shards: int | None) -> None:
+    """A first build killed before it published leaves only akhbar's own folders: the
+    same command run again builds the index (it is not taken for someone else's directory)."""
+    path = tmp_path / "new"
+    first = CHILD.replace("Engine.open(sys.argv[1])", f"Engine.at(sys.argv[1], shards={shards})")
+    proc = subprocess.Popen([sys.executable, "-c", first, str(path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "started"
+    time.sleep(0.3)
+    proc.kill()
+    proc.wait(timeout=30)
+    assert list(path.rglob("gen-*")) and not (path / "akhbar.json").exists() and not (path / MANIFEST).exists()
+    Engine.at(path, shards=shards).add(MINI, workers=0)
+    with Engine.open(path, processes=0) as engine:
+        assert len(engine) == len(MINI) and engine.search("هدنة").total == 2
+    for current, gens in generations(path):
+        assert gens == [current]
+
+
 KILLED_AFTER_MANIFEST = """
 import os, sys, datetime as dt
 from akhbar.indexer import Article, shards

@@ -373,3 +373,87 @@ def test_a_shard_with_every_copy_gone_is_named_or_left_out_when_allowed(tmp_path
                 assert ids == [h.id for h in expected["حلب"] if shard_of(h.id, 3) != 1][:10]
             finally:
                 shard_1.with_name("elsewhere").rename(shard_1)
+
+
+def test_shards_built_on_dask_workers_answer_as_one_index(tmp_path: Path) -> None:
+    """akhbar index --shards 3 --cluster: each shard analysed and written by a worker;
+    an update through the cluster lands where its ids live; the answers are one index's."""
+    from distributed import LocalCluster
+
+    single = build(tmp_path / "one", MINI + shipped())
+    path = tmp_path / "built"
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        command = ["index", str(ROOT / "corpus"), "--index", str(path), "--shards", "3", "--cluster", address]
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 0, result.output
+        assert f"added {len(shipped())}," in result.stderr
+        report = Engine.at(path, cluster=address).add(MINI)
+        assert report.added == len(MINI)
+    manifest = json.loads((path / MANIFEST).read_text())
+    assert manifest["shards"] == 3 and manifest["generation"] == "epoch-000002"
+    assert_same_answers(single, Engine.open(path, processes=0, time_limit=None), MINI_QUERIES, "m01")
+
+
+def test_a_worker_lost_while_building_publishes_nothing(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    import dask
+    from distributed import LocalCluster
+
+    from akhbar.search import ClusterUnavailable
+
+    path = tmp_path / "built"
+    articles = shipped()
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        Engine.at(path, shards=2, cluster=address).add(MINI)
+        victim = _pids(cluster)[sorted(_pids(cluster))[0]]
+
+        def records():
+            for n, article in enumerate(articles):
+                if n == len(articles) // 2:
+                    os.kill(victim, signal.SIGKILL)
+                yield article
+
+        # Dask says a worker it did not yet know lost is unreachable after its connect timeout
+        with dask.config.set({"distributed.comm.timeouts.connect": "3s"}):
+            with pytest.raises(ClusterUnavailable, match="shard 0 failed.*nothing was published"):
+                Engine.at(path, cluster=address).add(records())
+        with Engine.open(path, processes=0) as archive:
+            assert len(archive) == len(MINI) and archive.search("هدنة").total == 2
+        cluster.wait_for_workers(2)
+        Engine.at(path, cluster=address).add(articles)  # the next run cleans up and lands
+    with Engine.open(path, processes=0) as archive:
+        assert len(archive) == len(MINI) + len(articles)
+    assert all(len(list(ShardedStore(path).shard_path(k).glob("gen-*"))) <= 2 for k in range(2))
+
+
+@pytest.mark.parametrize("built", [False, True])
+def test_a_shard_builder_left_without_its_coordinator_lets_go(tmp_path: Path, built: bool) -> None:
+    """A builder whose coordinator stops calling gives up the shard's lock: while fed, its
+    generation is thrown away; once built, it is left for the next writer (which publishes
+    it if the manifest names it) — never removed by the builder itself."""
+    import time
+
+    from akhbar.analyzers import AnalysisSettings
+    from akhbar.indexer import Store, update_index
+    from akhbar.indexer.cluster_build import ShardBuilder
+
+    shard = Store(tmp_path / "shard")
+    update_index(shard, MINI[:1], workers=0)
+    before = shard.read_meta().generation
+    builder = ShardBuilder(str(tmp_path / "shard"), False, AnalysisSettings(), idle_timeout=1.0)
+    builder.feed(MINI)
+    if built:
+        meta, _ = builder.built()
+        assert (tmp_path / "shard" / meta.generation).is_dir()
+    builder._thread.join(timeout=30)
+    assert not builder._thread.is_alive()
+    left = [p.name for p in (tmp_path / "shard").glob("gen-*") if p.name != before]
+    assert left == ([meta.generation] if built else [])
+    assert shard.read_meta().generation == before  # nothing published by the builder
+    time.sleep(0.1)
+    update_index(shard, MINI[:2], workers=0)  # the lock is free
+    assert shard.read_meta().articles == 2
