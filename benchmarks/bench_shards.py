@@ -3,7 +3,9 @@ by query set, all measured in the same run (figures as ratios; machines are nois
 
 Modes: the single index (the baseline); the archive read in this process
 (``processes=0``); the archive's shards scored in parallel by Dask worker processes (a
-LocalCluster on this machine, one worker a shard up to the cores).  Query sets as
+LocalCluster on this machine, one worker a shard up to the cores); and the same through a
+scheduler named by address, as ``--cluster tcp://…`` does (a LocalCluster of as many
+workers, started by this script: the cluster path's own cost against local processes).  Query sets as
 :mod:`benchmarks.bench_query`'s (1-3 words, TREC titles, phrases, word + date range,
 entities); the modes take turns, ``--rounds`` times, so that drift hits them alike.
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import itertools
+import os
 import shutil
 import tempfile
 import time
@@ -50,10 +53,15 @@ def run(args: argparse.Namespace) -> dict:
             f"{args.shards} shards": build(sharded_path, args.corpus, args.limit, args.shards),
         }
         docs = list(itertools.islice(read_jsonl(args.corpus), 3000))
+        from distributed import LocalCluster
+
+        workers = min(args.shards, os.cpu_count() or 1)
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
         engines = {
             "single": Engine.open(single_path),
             "shards, in process": Engine.open(sharded_path, processes=0),
             "shards, parallel": Engine.open(sharded_path),
+            "shards, scheduler": Engine.open(sharded_path, cluster=cluster.scheduler_address),
         }
         sets = query_sets(docs)
         sets["entities"] = entity_queries(engines["single"])
@@ -85,6 +93,7 @@ def run(args: argparse.Namespace) -> dict:
         fallbacks = engines["shards, parallel"]._pool.fallbacks if engines["shards, parallel"]._pool else None
         for engine in engines.values():
             engine.close()
+        cluster.close()
         result = {
             "corpus": args.corpus.name,
             "articles": len(engines["single"]),
@@ -98,10 +107,14 @@ def run(args: argparse.Namespace) -> dict:
         }
         for name in sets:
             base = result["latency_ms"]["single"][name]
-            for mode in ("shards, in process", "shards, parallel"):
+            for mode in ("shards, in process", "shards, parallel", "shards, scheduler"):
                 got = result["latency_ms"][mode][name]
                 got["p50_ratio"] = got["p50"] / base["p50"]
                 got["p95_ratio"] = got["p95"] / base["p95"]
+        for name in sets:  # the scheduler path against local worker processes
+            got, local = result["latency_ms"]["shards, scheduler"][name], result["latency_ms"]["shards, parallel"][name]
+            got["p50_vs_local"] = got["p50"] / local["p50"]
+            got["p95_vs_local"] = got["p95"] / local["p95"]
         return result
     finally:
         if not args.keep:
@@ -127,6 +140,8 @@ def main() -> None:
     for mode, by_set in result["latency_ms"].items():
         for name, p in by_set.items():
             ratio = f"  p50 x{p['p50_ratio']:.2f} p95 x{p['p95_ratio']:.2f}" if "p50_ratio" in p else ""
+            if "p50_vs_local" in p:
+                ratio += f" (vs local workers: p50 x{p['p50_vs_local']:.2f} p95 x{p['p95_vs_local']:.2f})"
             print(f"{mode:20} {name:18} p50 {p['p50']:7.1f}  p95 {p['p95']:7.1f}  p99 {p['p99']:7.1f} ms{ratio}")
     if args.json:
         write_result(args.json, result)
