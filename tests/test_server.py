@@ -368,3 +368,23 @@ def test_the_results_page_narrows_by_dates_typed_in(client: TestClient) -> None:
     assert "من 2018-03 إلى النهاية" in html
     bad = client.get("/search", params={"q": "حلب", "from": "2018-13"})
     assert bad.status_code == 400 and "no month 13" in bad.text
+
+
+def test_partial_results_are_marked_in_the_api_and_on_the_page(
+    client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hits of only some shards (allow_partial, a shard with no live copy) say so."""
+    whole = api(client, "/api/search", q="حلب")
+    assert whole["partial"] is False and whole["missing_shards"] == []
+    search = Engine.search
+
+    def without_shard_2(self, *args, **kwargs):
+        results = search(self, *args, **kwargs)
+        results.missing_shards = [2]
+        return results
+
+    monkeypatch.setattr(Engine, "search", without_shard_2)
+    found = api(client, "/api/search", q="حلب")
+    assert found["partial"] is True and found["missing_shards"] == [2]
+    page = client.get("/", params={"q": "حلب"}).text
+    assert 'class="partial"' in page and "نتائج ناقصة" in page and "2" in page.split('class="partial"')[1][:200]
