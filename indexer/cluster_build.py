@@ -34,7 +34,7 @@ from akhbar.indexer.shards import (
     _plan,
     _Stopped,
     _summed,
-    shard_of,
+    routed_articles,
 )
 from akhbar.indexer.store import Meta, Store
 
@@ -211,15 +211,8 @@ def _run(store, plan, records, builders, workers, say) -> BuildReport:
         batches[k] = []
 
     routed = BuildReport()
-    for record in records:
-        if isinstance(record, Rejected):
-            routed.read += 1
-            routed.rejected += 1
-            routed.rejections.append(record)
-            say(str(record))
-            continue
-        k = shard_of(record.id, shards)
-        batches[k].append(record)
+    for k, article in routed_articles(records, shards, routed, say):
+        batches[k].append(article)
         if len(batches[k]) >= BATCH:
             send(k)
     for k in range(shards):

@@ -380,16 +380,10 @@ def update_archive(
             t.start()
         routed = BuildReport()
         try:
-            for record in records:
+            for k, article in routed_articles(records, shards, routed, say):
                 if run.failed.is_set():
                     break
-                if isinstance(record, Rejected):
-                    routed.read += 1
-                    routed.rejected += 1
-                    routed.rejections.append(record)
-                    say(str(record))
-                    continue
-                run.feeds[shard_of(record.id, shards)].put(record)
+                run.feeds[k].put(article)
             for feed in run.feeds:
                 feed.close()
             run.all_built.wait()
@@ -417,6 +411,21 @@ def update_archive(
             t.join()
         plan.remove_unnamed_shards(store)
     return _summed(run.reports, routed)
+
+
+def routed_articles(
+    records: Iterable[Article | Rejected], shards: int, report: BuildReport, say: Callable[[str], None]
+) -> Iterator[tuple[int, Article]]:
+    """Each article of ``records`` with the shard it goes to; rejected records are
+    counted in ``report`` and said."""
+    for record in records:
+        if isinstance(record, Rejected):
+            report.read += 1
+            report.rejected += 1
+            report.rejections.append(record)
+            say(str(record))
+            continue
+        yield shard_of(record.id, shards), record
 
 
 def _roll_forward(store: ShardedStore, meta: ArchiveMeta) -> None:
