@@ -20,6 +20,7 @@ import contextlib
 import itertools
 import logging
 import os
+import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -47,6 +48,8 @@ __all__ = [
 ]
 
 PREPARE_TIMEOUT = 300.0  # seconds for a worker to open its shard (a shard of a large archive is read once)
+LIVENESS_CHECK = 1.0  # seconds between looks at whether the worker a shard waits for is still listed
+HOLDINGS_TIMEOUT = 2.0  # seconds a worker has to say which shards it holds
 ANSWER_MARGIN = 10.0  # seconds a shard may take past the query's own limit (transport) before it is given up
 
 
@@ -267,43 +270,58 @@ class ShardPool:
 
     def _place(self, meta: ArchiveMeta, shards: Iterable[int]) -> None:
         """Open ``shards`` (those short of copies) on live workers that hold them, up to
-        ``replicas`` copies each, the least busy workers first; a shard that no live
-        worker holds stays without a copy."""
-        shards = [k for k in shards if len(self.copies[k]) < self.replicas]
-        if not shards:
-            return
-        held = self._client.run(_holds, self._path, meta.generations, on_error="return")
+        ``replicas`` copies each; a shard that no live worker holds stays without one."""
+        for k, copy in self._new_copies(meta, shards):
+            self.copies[k].append(copy)
+
+    def _holders(self, meta: ArchiveMeta) -> dict[str, list[int]]:
+        """The shards each live worker holds (see :func:`_holds`); a worker that does not
+        answer within :data:`HOLDINGS_TIMEOUT` (lost, but not known lost yet) holds none."""
+        from distributed import wait
+
+        asked = {
+            w: self._client.submit(
+                _holds, self._path, meta.generations, workers=[w], allow_other_workers=False, pure=False
+            )
+            for w in self._client.scheduler_info()["workers"]
+        }
+        with contextlib.suppress(TimeoutError):  # raised when some did not answer: they hold none
+            wait(list(asked.values()), timeout=HOLDINGS_TIMEOUT)
+        held = {w: f.result() for w, f in asked.items() if f.status == "finished"}
+        self._client.cancel([f for f in asked.values() if f.status != "finished"])
+        return held
+
+    def _new_copies(self, meta: ArchiveMeta, shards: Iterable[int]) -> list[tuple[int, _Copy]]:
+        """New actors for ``shards``, each on live workers that hold it and score none of
+        its copies yet, as many as it is short of ``replicas``, the least busy workers first."""
+        short = {k: self.replicas - len(self.copies[k]) for k in shards}
+        short = {k: n for k, n in short.items() if n > 0}
+        if not short:
+            return []
+        held = self._holders(meta)
         busy = Counter(c.worker for copies in self.copies for c in copies)
         made = []
-        for k in shards:
+        for k, n in short.items():
             using = {c.worker for c in self.copies[k]}
-            holders = sorted(w for w, ks in held.items() if isinstance(ks, list) and k in ks and w not in using)
+            holders = sorted(w for w, ks in held.items() if k in ks and w not in using)
             if not holders:
-                self._errors.setdefault(k, f"no live Dask worker of {self._where} holds shard-{k:03d}")
+                self._errors[k] = f"no live Dask worker of {self._where} holds shard-{k:03d}"
                 continue
             turn = k % len(holders)  # equally busy workers: shard k starts at the k-th
-            for w in sorted(holders[turn:] + holders[:turn], key=busy.__getitem__)[: self.replicas - len(using)]:
+            for w in sorted(holders[turn:] + holders[:turn], key=busy.__getitem__)[:n]:
                 busy[w] += 1
-                made.append(
-                    (
-                        k,
-                        w,
-                        self._client.submit(
-                            ShardScorer,
-                            self._path_of(k),
-                            *self._scorer_args,
-                            actor=True,
-                            workers=[w],
-                            allow_other_workers=False,
-                            pure=False,
-                        ),
-                    )
-                )
+                scorer = self._client.submit(
+                    ShardScorer, self._path_of(k), *self._scorer_args,
+                    actor=True, workers=[w], allow_other_workers=False, pure=False,
+                )  # fmt: skip
+                made.append((k, w, scorer))
+        copies = []
         for k, w, future in made:
-            try:
-                self.copies[k].append(_Copy(w, future.result(timeout=PREPARE_TIMEOUT)))
-            except Exception as e:  # noqa: BLE001 - the worker went while the shard was opened
+            try:  # the actor opens nothing yet: made at once, unless its worker went
+                copies.append((k, _Copy(w, future.result(timeout=ANSWER_MARGIN))))
+            except Exception as e:  # noqa: BLE001
                 self._errors[k] = f"{type(e).__name__}: {e}"
+        return copies
 
     def _path_of(self, k: int) -> str:
         return str(ShardedStore(self._path).shard_path(k))
@@ -315,17 +333,23 @@ class ShardPool:
         ]
         for k, copy, call in calls:
             try:
-                self._answer(call, PREPARE_TIMEOUT)
+                self._answer(call, PREPARE_TIMEOUT, copy.worker)
             except Exception as e:  # noqa: BLE001 - asked of another copy, or said missing, when queried
                 self._drop(k, copy, e)
 
-    def _answer(self, call, seconds: float):
-        """A copy's answer; one that does not come in ``seconds`` (its worker died, the
-        network is down) is a failure like any other, never a wait without end."""
-        try:
-            return call.result(timeout=seconds)
-        except TimeoutError:
-            raise TimeoutError(f"no answer within {seconds:g} s") from None
+    def _answer(self, call, seconds: float, worker: str):
+        """A copy's answer; one that does not come in ``seconds``, or whose ``worker``
+        the scheduler no longer lists, is a failure like any other (an actor's answer
+        never comes when its worker dies mid-call), never a wait without end."""
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                return call.result(timeout=min(LIVENESS_CHECK, max(0.0, deadline - time.monotonic())))
+            except TimeoutError:
+                if time.monotonic() >= deadline:
+                    raise TimeoutError(f"no answer within {seconds:g} s") from None
+                if worker not in self._client.scheduler_info()["workers"]:
+                    raise TimeoutError(f"its worker {worker} is gone") from None
 
     def _drop(self, k: int, copy: _Copy, error: BaseException) -> None:
         if copy in self.copies[k]:
@@ -359,7 +383,7 @@ class ShardPool:
                 continue
             copy, call = asked
             try:
-                return self._answer(call, wait)
+                return self._answer(call, wait, copy.worker)
             except Exception as e:  # noqa: BLE001 - a lost worker, a broken connection: the next copy
                 self._drop(k, copy, e)
                 self.failovers += 1
