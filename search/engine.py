@@ -544,8 +544,8 @@ class Engine:
             )
         elif self.cluster:
             raise NotAnIndex(
-                f"{self.store.path} is a single index: a Dask cluster builds the shards of a sharded archive "
-                f"(akhbar index --shards N --cluster ADDRESS)"
+                f"{self.store.path} is not a sharded archive: a Dask cluster builds the shards of one "
+                f"(a new archive: akhbar index --shards N --cluster ADDRESS)"
             )
         else:
             update = update_archive if isinstance(self.store, ShardedStore) else update_index
