@@ -149,6 +149,8 @@ class ShardScorer:
         if self._accumulator is None:
             self._accumulator = Accumulator(searcher, self._weighting)
         self._accumulator.scores(wquery.Or([wquery.Term(f, "") for f in ("title", "body") if f in searcher.schema]))
+        assert self._order is not None
+        self._order.dates()  # for the first query sorted by date
         return searcher.doc_count_all()
 
     def score(
