@@ -30,6 +30,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from akhbar.search.engine import TIME_LIMIT
 from benchmarks._shared import ROOT, SHARED, read_jsonl, require_shared, write_result
 
 CORPORA = ("egynews2013.jsonl.gz", "ant_multisource_v2.1.jsonl.gz", "ant_jawharafm_v1.1.jsonl.gz")
@@ -155,7 +156,13 @@ def run(args: argparse.Namespace) -> dict:
             for name, p in row["latency_ms"].items():
                 p["p50_ratio"] = p["p50"] / base["latency_ms"][name]["p50"]
                 p["p95_ratio"] = p["p95"] / base["latency_ms"][name]["p95"]
-        return {"shards": args.shards, "corpora": list(CORPORA), "rounds": args.rounds, "sizes": rows}
+        return {
+            "shards": args.shards,
+            "corpora": list(CORPORA),
+            "rounds": args.rounds,
+            "time_limit_ms": TIME_LIMIT * 1000,
+            "sizes": rows,
+        }
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -177,6 +184,8 @@ def plot(result: dict, out: Path) -> None:
     for name in rows[0]["latency_ms"]:
         middle.plot(sizes, [r["latency_ms"][name]["p50"] for r in rows], "o-", label=name)
         right.plot(sizes, [r["latency_ms"][name]["p95"] for r in rows], "o-", label=name)
+    for ax in (middle, right):  # a query is stopped there: a p95 on this line is capped by it
+        ax.axhline(result["time_limit_ms"], color="grey", linestyle="--", label="time limit")
     middle.set(title="warm query p50", ylabel="ms")
     right.set(title="warm query p95", ylabel="ms")
     right.legend(fontsize="small")
@@ -205,7 +214,11 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="keep (and reuse) the archives in this folder")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--plot", type=Path, help="a PNG of the figures (needs matplotlib)")
+    ap.add_argument("--replot", type=Path, help="only draw --plot from this --json result")
     args = ap.parse_args()
+    if args.replot:
+        plot(json.loads(args.replot.read_text()), args.plot or args.replot.with_suffix(".png"))
+        return
     require_shared()
     args.sizes.sort()
     result = run(args)
