@@ -376,14 +376,14 @@ def test_partial_results_are_marked_in_the_api_and_on_the_page(
     """Hits of only some shards (allow_partial, a shard with no live copy) say so."""
     whole = api(client, "/api/search", q="حلب")
     assert whole["partial"] is False and whole["missing_shards"] == []
-    search = Engine.search
+    search = engine.search
 
-    def without_shard_2(self, *args, **kwargs):
-        results = search(self, *args, **kwargs)
+    def without_shard_2(*args, **kwargs):
+        results = search(*args, **kwargs)
         results.missing_shards = [2]
         return results
 
-    monkeypatch.setattr(Engine, "search", without_shard_2)
+    monkeypatch.setattr(engine, "search", without_shard_2)
     found = api(client, "/api/search", q="حلب")
     assert found["partial"] is True and found["missing_shards"] == [2]
     page = client.get("/", params={"q": "حلب"}).text
