@@ -28,7 +28,6 @@ from akhbar.indexer.build import BuildReport, update_index
 from akhbar.indexer.cluster import connect
 from akhbar.indexer.errors import AkhbarError, ClusterUnavailable
 from akhbar.indexer.shards import (
-    ArchiveMeta,
     ShardedStore,
     _Feed,
     _plan,
@@ -156,6 +155,7 @@ def update_archive_on_cluster(
         plan = _plan(store, rebuild, settings)
         with connect(cluster) as client:
             workers = sorted(client.scheduler_info()["workers"])
+            placed = [workers[k % len(workers)] for k in range(plan.shards)]  # shard k's worker
             futures = [
                 client.submit(
                     ShardBuilder,
@@ -163,7 +163,7 @@ def update_archive_on_cluster(
                     plan.rebuild,
                     plan.settings,
                     actor=True,
-                    workers=[workers[k % len(workers)]],
+                    workers=[placed[k]],
                     allow_other_workers=False,
                     pure=False,
                 )
@@ -171,8 +171,8 @@ def update_archive_on_cluster(
             ]
             builders = []
             try:
-                builders = [_answer(f, k, workers[k % len(workers)]) for k, f in enumerate(futures)]
-                return _run(store, plan, records, builders, workers, say)
+                builders = [_answer(f, k, placed[k]) for k, f in enumerate(futures)]
+                return _run(store, plan, records, builders, placed, say)
             except BaseException:
                 for builder in builders:  # nothing was published: every shard throws its generation away
                     with contextlib.suppress(Exception):
@@ -194,14 +194,15 @@ def _answer(future, k: int, worker: str, seconds: float = ANSWER_TIMEOUT):
         ) from None
 
 
-def _run(store, plan, records, builders, workers, say) -> BuildReport:
-    """Route ``records`` to the builders, then publish every shard at once."""
+def _run(store, plan, records, builders, placed, say) -> BuildReport:
+    """Route ``records`` to the builders (shard ``k``'s on worker ``placed[k]``), then
+    publish every shard at once."""
     shards = plan.shards
     batches: list[list[Article]] = [[] for _ in range(shards)]
     sent: list[collections.deque] = [collections.deque() for _ in range(shards)]
 
     def settle(k: int, call) -> None:
-        for message in _answer(call, k, workers[k % len(workers)]):
+        for message in _answer(call, k, placed[k]):
             say(message)
 
     def send(k: int) -> None:
@@ -223,24 +224,15 @@ def _run(store, plan, records, builders, workers, say) -> BuildReport:
     built = [builder.built() for builder in builders]
     metas = []
     for k, call in enumerate(built):
-        meta, said = _answer(call, k, workers[k % len(workers)])
+        meta, said = _answer(call, k, placed[k])
         for message in said:
             say(message)
         metas.append(meta)
-    store.publish(
-        ArchiveMeta(
-            generation=plan.generation,
-            analysis=plan.settings,
-            articles=sum(m.articles for m in metas),
-            shards=shards,
-            generations=[m.generation for m in metas],
-            counts=[m.articles for m in metas],
-        )
-    )
+    store.publish(plan.manifest(metas))
     reports = [builder.decide(True) for builder in builders]
     done = []
     for k, call in enumerate(reports):
         with contextlib.suppress(ClusterUnavailable):  # published: the next writer rolls a shard forward
-            done.append(_answer(call, k, workers[k % len(workers)]))
+            done.append(_answer(call, k, placed[k]))
     plan.remove_unnamed_shards(store)
     return _summed(done, routed)

@@ -59,6 +59,7 @@ __all__ = [
 MANIFEST: Final = "akhbar-shards.json"
 MAX_SHARDS: Final = 256
 ROUTING: Final = "blake2b-64"
+SHARD_FOLDER: Final = re.compile(r"shard-\d{3}")  # as shard_path names them
 _FEED_SIZE = 512  # records waiting per shard: the reader runs ahead of the slowest shard by at most this
 
 
@@ -195,7 +196,7 @@ class ShardedStore:
         if self.path.is_dir() and not self.exists():
             if (self.path / META).is_file():
                 raise NotAnIndex(_reshard_message(self.path, self.requested or 2, single=True))
-            if not only_akhbar_files(self.path, re.compile(r"shard-\d{3}")):
+            if not only_akhbar_files(self.path, SHARD_FOLDER):
                 raise NotAnIndex(
                     f"{self.path} is not an akhbar archive and not empty; choose another directory "
                     f"or build one with: akhbar index --shards N --index NEW_DIR CORPUS..."
@@ -316,6 +317,17 @@ class _Plan:
     generation: str
     rebuild: bool
 
+    def manifest(self, built: list[Meta]) -> ArchiveMeta:
+        """The manifest that names ``built``, every shard's new generation in order."""
+        return ArchiveMeta(
+            generation=self.generation,
+            analysis=self.settings,
+            articles=sum(m.articles for m in built),
+            shards=self.shards,
+            generations=[m.generation for m in built],
+            counts=[m.articles for m in built],
+        )
+
     def remove_unnamed_shards(self, store: ShardedStore) -> None:
         """After a rebuild with fewer shards, the others are no longer named: removed."""
         for k in range(self.shards, MAX_SHARDS):
@@ -388,16 +400,7 @@ def update_archive(
                 feed.close()
             run.all_built.wait()
             metas = [m for m in run.built if m is not None]
-            store.publish(
-                ArchiveMeta(
-                    generation=generation,
-                    analysis=settings,
-                    articles=sum(m.articles for m in metas),
-                    shards=shards,
-                    generations=[m.generation for m in metas],
-                    counts=[m.articles for m in metas],
-                )
-            )
+            store.publish(plan.manifest(metas))
             run.published = True
             run.named.set()
         except BaseException:

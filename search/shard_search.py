@@ -243,6 +243,7 @@ class ShardPool:
         self.replicas = replicas
         self.fallbacks = 0  # queries the shards could not score alone (scored by the coordinator)
         self.failovers = 0  # shard calls that failed and were asked of another copy
+        self._store = store
         self._path = str(store.path)
         self._scorer_args = (meta.analysis, b, k1)
         self._turn = itertools.count()  # spreads queries over a shard's copies
@@ -270,12 +271,6 @@ class ShardPool:
         self.copies: list[list[_Copy]] = [[] for _ in range(meta.shards)]
         self._place(meta, range(meta.shards))
 
-    def _place(self, meta: ArchiveMeta, shards: Iterable[int]) -> None:
-        """Open ``shards`` (those short of copies) on live workers that hold them, up to
-        ``replicas`` copies each; a shard that no live worker holds stays without one."""
-        for k, copy in self._new_copies(meta, shards):
-            self.copies[k].append(copy)
-
     def _holders(self, meta: ArchiveMeta) -> dict[str, list[int]]:
         """The shards each live worker holds (see :func:`_holds`); a worker that does not
         answer within :data:`HOLDINGS_TIMEOUT` (lost, but not known lost yet) holds none."""
@@ -293,13 +288,14 @@ class ShardPool:
         self._client.cancel([f for f in asked.values() if f.status != "finished"])
         return held
 
-    def _new_copies(self, meta: ArchiveMeta, shards: Iterable[int]) -> list[tuple[int, _Copy]]:
-        """New actors for ``shards``, each on live workers that hold it and score none of
-        its copies yet, as many as it is short of ``replicas``, the least busy workers first."""
+    def _place(self, meta: ArchiveMeta, shards: Iterable[int]) -> None:
+        """Open ``shards`` (those short of copies) on live workers that hold them and score
+        none of their copies yet, up to ``replicas`` copies each, the least busy workers
+        first; a shard that no live worker holds stays without one."""
         short = {k: self.replicas - len(self.copies[k]) for k in shards}
         short = {k: n for k, n in short.items() if n > 0}
         if not short:
-            return []
+            return
         held = self._holders(meta)
         busy = Counter(c.worker for copies in self.copies for c in copies)
         made = []
@@ -313,20 +309,15 @@ class ShardPool:
             for w in sorted(holders[turn:] + holders[:turn], key=busy.__getitem__)[:n]:
                 busy[w] += 1
                 scorer = self._client.submit(
-                    ShardScorer, self._path_of(k), *self._scorer_args,
+                    ShardScorer, str(self._store.shard_path(k)), *self._scorer_args,
                     actor=True, workers=[w], allow_other_workers=False, pure=False,
                 )  # fmt: skip
                 made.append((k, w, scorer))
-        copies = []
         for k, w, future in made:
             try:  # the actor opens nothing yet: made at once, unless its worker went
-                copies.append((k, _Copy(w, future.result(timeout=ANSWER_MARGIN))))
+                self.copies[k].append(_Copy(w, future.result(timeout=ANSWER_MARGIN)))
             except Exception as e:  # noqa: BLE001
                 self._errors[k] = f"{type(e).__name__}: {e}"
-        return copies
-
-    def _path_of(self, k: int) -> str:
-        return str(ShardedStore(self._path).shard_path(k))
 
     def prepare(self, meta: ArchiveMeta, statistics: Statistics) -> None:
         """Every copy of every shard opened and ready (see :meth:`ShardScorer.prepare`)."""
