@@ -8,8 +8,7 @@ import itertools
 from collections.abc import Callable, Sequence
 from functools import cache
 from importlib import resources
-from io import BytesIO
-from typing import Final
+from typing import Any, Final
 
 from akhbar.analyzers.crf import BatchTagger, Pair, Rows
 from akhbar.analyzers.gazetteer import word_kinds
@@ -124,18 +123,57 @@ ORG_TRIGGERS: Final = frozenset(
     )
 )
 TRIGGERS: Final = PERSON_TRIGGERS | PLACE_TRIGGERS | ORG_TRIGGERS
-CLUSTERS: Final = "data/word_clusters.tsv.gz"
+PROFILES: Final = "data/word_profiles.tsv.gz"
+# What a large unannotated corpus says about a clitic-free word (analyzers/train_clusters.py),
+# one column each, with the roles it is a feature in: the model learns from ~4,000 annotated
+# sentences, so most names it meets are names it never saw, and words used alike fall into
+# one cluster with names it did see.  (Also tried, no better cross-validated: how often the
+# corpus writes the word with the article, and how often it has it; a third clustering.)
+PROFILE: Final = (
+    ("c=", ("own", "prev", "next")),  # the cluster of the word's vector among 1,000
+    ("k=", ("own",)),  # among 200
+)
+ROLES: Final = ("own", "prev", "next")
+_PREFIX: Final = {"own": "", "prev": "-1", "next": "+1"}
+UNKNOWN: Final = "-"  # the value of every column for a word the corpus had too seldom
 
 
 @cache
-def word_clusters() -> dict[str, str]:
-    """Clitic-free word → distributional cluster number, from ``data/word_clusters.tsv.gz``
+def word_profiles() -> dict[str, tuple[str, ...]]:
+    """Clitic-free word → its :data:`PROFILE` values, from ``data/word_profiles.tsv.gz``
     (made by ``analyzers/train_clusters.py``); empty if the file is missing."""
-    path = resources.files("akhbar.analyzers").joinpath(CLUSTERS)
+    path = resources.files("akhbar.analyzers").joinpath(PROFILES)
     if not path.is_file():
         return {}
-    with gzip.open(BytesIO(path.read_bytes()), "rt", encoding="utf-8") as f:
-        return dict(line.rstrip("\n").split("\t", 1) for line in f)
+    profiles: dict[str, tuple[str, ...]] = {}
+    shared: dict[str, tuple[str, ...]] = {}  # one tuple for each distinct profile: far fewer than words
+    for line in gzip.decompress(path.read_bytes()).decode("utf-8").splitlines():
+        word, _, values = line.partition("\t")
+        profile = shared.get(values)
+        if profile is None:
+            profile = shared[values] = tuple(values.split("\t"))
+            if len(profile) != len(PROFILE):
+                raise ValueError(f"{PROFILES}: {len(profile)} columns, the model's features need {len(PROFILE)}")
+        profiles[word] = profile
+    return profiles
+
+
+def profile_pairs(bare: str) -> tuple[list[Pair], list[Pair], list[Pair]]:
+    """A clitic-free word's :data:`PROFILE` features as (own, as previous, as next) pairs.
+
+    >>> own, prev, nxt = profile_pairs("xyz")
+    >>> own[0], prev
+    (('c=', '-'), [('-1c=', '-')])
+    """
+    values = word_profiles().get(bare) or (UNKNOWN,) * len(PROFILE)
+    return tuple(  # type: ignore[return-value]
+        [
+            (_PREFIX[role] + template, value)
+            for (template, roles), value in zip(PROFILE, values, strict=True)
+            if role in roles
+        ]
+        for role in ROLES
+    )
 
 
 Features = tuple[list[str], list[str], list[str]]
@@ -169,7 +207,7 @@ def feature_pairs(word: str) -> tuple[list[Pair], list[Pair], list[Pair]]:
     value ""); :func:`feature_rows` gives the same for the tagger."""
     bare = strip_clitics(word)
     gaz = word_kinds().get(bare)
-    cluster = word_clusters().get(bare, "-")
+    profile_own, profile_prev, profile_next = profile_pairs(bare)
     clitic = word[: len(word) - len(bare)]
     article = word.startswith("ال")
     # yes/no features only when yes: each attribute costs the tagger a lookup per token
@@ -181,7 +219,7 @@ def feature_pairs(word: str) -> tuple[list[Pair], list[Pair], list[Pair]]:
         ("s2=", bare[-2:]),
         ("s3=", bare[-3:]),
         ("len=", _LENGTHS[min(len(bare), 8)]),
-        ("c=", cluster),
+        *profile_own,
     ]
     if article:
         own.append(("al", ""))
@@ -199,14 +237,12 @@ def feature_pairs(word: str) -> tuple[list[Pair], list[Pair], list[Pair]]:
     # a neighbour's clitic-free form is not a feature: it gave nothing held out beside the
     # neighbour's word and cluster (F1 0.713 without it, 0.711 with) and cost two sums a word
     prev = (
-        [("-1w=", word), ("-1c=", cluster)]
+        [("-1w=", word), *profile_prev]
         + ([("-1al", "")] if article else [])
         + ([("-1" + trig, "")] if trig else [])
         + ([("-1gaz=", gaz)] if gaz else [])
     )
-    nxt = (
-        [("+1w=", word), ("+1c=", cluster)] + ([("+1" + trig, "")] if trig else []) + ([("+1gaz=", gaz)] if gaz else [])
-    )
+    nxt = [("+1w=", word), *profile_next] + ([("+1" + trig, "")] if trig else []) + ([("+1gaz=", gaz)] if gaz else [])
     return own, prev, nxt
 
 
@@ -218,7 +254,10 @@ def _trigger(word: str) -> str:
     )
 
 
-ROW_WIDTHS: Final = (13, 5, 4)  # feature_rows' rows for a word's own features, as previous, as next
+# feature_rows' rows for a word's own features, as previous, as next
+ROW_WIDTHS: Final = tuple(
+    fixed + sum(role in roles for _, roles in PROFILE) for fixed, role in zip((12, 4, 3), ROLES, strict=True)
+)
 
 
 def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
@@ -248,8 +287,21 @@ def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
     # them nor their clitic-free form, and their prefixes and suffixes are common
     word_known = by_value("w=", "-1w=", "+1w=")
     bare_known = tagger.table("b=")
-    cluster_rows = by_value("c=", "-1c=", "+1c=")
-    unknown = (zero,) * 3  # a word, clitic-free form or cluster the model does not know
+    unknown = (zero,) * 3  # a word or clitic-free form the model does not know
+    # each column's rows by value, then each word's rows in each role: most words share
+    columns = [by_value(*(_PREFIX[role] + template for role in ROLES if role in roles)) for template, roles in PROFILE]
+    roles_of = [  # for each role, the columns in it and the place of its row in the column's by_value
+        [(k, [r for r in ROLES if r in roles].index(role)) for k, (_, roles) in enumerate(PROFILE) if role in roles]
+        for role in ROLES
+    ]
+
+    def profile_rows(values: tuple[str, ...]) -> tuple[tuple[int, ...], ...]:
+        found = [columns[k].get(v) for k, v in enumerate(values)]
+        return tuple(tuple(zero if found[k] is None else found[k][i] for k, i in in_role) for in_role in roles_of)
+
+    # by values, as words ask for them: far fewer than the words, and no wait at start
+    profile_of, rows_of_profile = word_profiles().get, _RowCache(profile_rows)
+    no_profile = (UNKNOWN,) * len(PROFILE)
     p2, p3, s2, s3, cl = map(rows, ("p2=", "p3=", "s2=", "s3=", "cl="))
     prefixes = _RowCache(lambda first: (p2(first[:2], zero), p3(first, zero)))  # the first three letters' p2, p3
     suffixes = _RowCache(lambda last: (s2(last[-2:], zero), s3(last, zero)))  # the last three letters' s2, s3
@@ -262,13 +314,12 @@ def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
     }
     gaz, prev_gaz, next_gaz = map(rows, ("gaz=", "-1gaz=", "+1gaz="))
     gaz_rows = {w: (gaz(kind, zero), prev_gaz(kind, zero), next_gaz(kind, zero)) for w, kind in word_kinds().items()}
-    clusters = word_clusters()
     bare_of = strip_clitics.__wrapped__  # without its cache: most words the tagger has not seen are rare
 
     def word_rows(word: str) -> Rows:
         bare = bare_of(word)
         as_own, as_prev, as_next = word_known.get(word, unknown)
-        cluster_own, cluster_prev, cluster_next = cluster_rows.get(clusters.get(bare, "-"), unknown)
+        profile_own, profile_prev, profile_next = rows_of_profile[profile_of(bare, no_profile)]
         trigger = triggers.get(word, unknown)
         gazetteer_rows = gaz_rows.get(bare, unknown)
         has_article = word.startswith("ال")
@@ -285,7 +336,7 @@ def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
             *prefixes[bare[:3]],
             *suffixes[bare[-3:]],
             lengths[min(len(bare), 8)],
-            cluster_own,
+            *profile_own,
             article if has_article else zero,
             cl(word[: len(word) - len(bare)], zero) if len(bare) < len(word) else zero,
             script,
@@ -293,13 +344,13 @@ def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
             gazetteer_rows[0],
             # as the previous token
             as_prev,
-            cluster_prev,
+            *profile_prev,
             prev_article if has_article else zero,
             trigger[1],
             gazetteer_rows[1],
             # as the next token
             as_next,
-            cluster_next,
+            *profile_next,
             trigger[2],
             gazetteer_rows[2],
         )
@@ -310,11 +361,11 @@ def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
 class _RowCache(dict):
     """A cache of ``rows(key)``, filled as keys are asked for."""
 
-    def __init__(self, rows: Callable[[str], tuple[int, ...]]) -> None:
+    def __init__(self, rows: Callable[[Any], tuple]) -> None:
         super().__init__()
         self._rows = rows
 
-    def __missing__(self, key: str) -> tuple[int, ...]:
+    def __missing__(self, key: Any) -> tuple:
         value = self[key] = self._rows(key)
         return value
 

@@ -1,4 +1,4 @@
-"""Compute the word clusters shipped as ``analyzers/data/word_clusters.tsv.gz``.
+"""Compute the word profiles shipped as ``analyzers/data/word_profiles.tsv.gz``.
 
     pip install gensim scikit-learn        # only for this script
     python -m analyzers.train_clusters ../shared/corpora/*.jsonl.gz
@@ -8,12 +8,15 @@ in an archive are names it never saw (recall on unseen names is a third of recal
 on seen ones).  Words used in the same contexts across a large unannotated corpus
 — footballers, companies, foreign ministers — fall into the same cluster, and the
 cluster number generalizes from the names the CRF saw to the ones it did not
-(it added about two points of held-out F1 on ANERcorp when it came in).
+(it added about two points of held-out F1 on ANERcorp when it came in; a second,
+coarser clustering beside it added under a point of cross-validated F1).
 
 How: every title and body is split into sentences of clitic-free normalized words
 (the CRF's ``b=`` feature), word2vec (CBOW, 100 dimensions, window 3, words seen
-at least 5 times) embeds them, and k-means groups the vectors into 1,000 clusters.
-The output holds words and cluster numbers only, no text.
+at least 5 times) embeds them, and k-means groups the vectors twice — into 1,000
+clusters and into 200 — one column each, in the order of
+:data:`akhbar.analyzers.entity_features.PROFILE`.  The output holds words and
+cluster numbers only, no text.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
-from akhbar.analyzers.entity_features import CLUSTERS
+from akhbar.analyzers.entity_features import PROFILE, PROFILES
 from akhbar.analyzers.names import strip_clitics
 from akhbar.analyzers.sentences import sentences_of
 
@@ -50,22 +53,26 @@ def main(argv: list[str] | None = None) -> None:
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("corpora", type=Path, nargs="+", help="JSON Lines files (.jsonl or .jsonl.gz) with title and body")
-    ap.add_argument("--out", type=Path, default=Path(str(resources.files("akhbar.analyzers").joinpath(CLUSTERS))))
-    ap.add_argument("--clusters", type=int, default=1000)
+    ap.add_argument("--out", type=Path, default=Path(str(resources.files("akhbar.analyzers").joinpath(PROFILES))))
+    ap.add_argument("--clusters", type=int, nargs="+", default=[1000, 200], help="clusters in each column")
     args = ap.parse_args(argv)
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".txt") as tmp:
         for sentence in corpus_sentences(args.corpora):
             tmp.write(sentence + "\n")
         tmp.flush()
         model = Word2Vec(LineSentence(tmp.name), vector_size=100, window=3, min_count=5, workers=2, epochs=4, seed=1)
+    if len(args.clusters) != len(PROFILE):
+        ap.error(f"--clusters: one number for each of the {len(PROFILE)} columns of entity_features.PROFILE")
     words = model.wv.index_to_key
-    kmeans = MiniBatchKMeans(n_clusters=args.clusters, random_state=0, batch_size=4096, n_init=3)
-    labels = kmeans.fit(model.wv.vectors).labels_
+    columns = [
+        MiniBatchKMeans(n_clusters=k, random_state=0, batch_size=4096, n_init=3).fit(model.wv.vectors).labels_
+        for k in args.clusters
+    ]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(args.out, "wt", encoding="utf-8", compresslevel=9) as f:
-        for word, label in sorted(zip(words, labels, strict=True)):
-            f.write(f"{word}\t{label}\n")
-    print(f"{len(words)} words in {args.clusters} clusters → {args.out}", file=sys.stderr)
+        for word, *labels in sorted(zip(words, *columns, strict=True)):
+            f.write("\t".join([word, *map(str, labels)]) + "\n")
+    print(f"{len(words)} words in {' and '.join(map(str, args.clusters))} clusters → {args.out}", file=sys.stderr)
 
 
 if __name__ == "__main__":
