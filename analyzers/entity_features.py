@@ -135,7 +135,7 @@ PROFILE: Final = (
 )
 ROLES: Final = ("own", "prev", "next")
 _PREFIX: Final = {"own": "", "prev": "-1", "next": "+1"}
-UNKNOWN: Final = "-"  # the value of every column for a word the corpus had too seldom
+NO_PROFILE: Final = ("-",) * len(PROFILE)  # a word the corpus had too seldom
 
 
 @cache
@@ -165,7 +165,7 @@ def profile_pairs(bare: str) -> tuple[list[Pair], list[Pair], list[Pair]]:
     >>> own[0], prev
     (('c=', '-'), [('-1c=', '-')])
     """
-    values = word_profiles().get(bare) or (UNKNOWN,) * len(PROFILE)
+    values = word_profiles().get(bare, NO_PROFILE)
     return tuple(  # type: ignore[return-value]
         [
             (_PREFIX[role] + template, value)
@@ -288,20 +288,17 @@ def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
     word_known = by_value("w=", "-1w=", "+1w=")
     bare_known = tagger.table("b=")
     unknown = (zero,) * 3  # a word or clitic-free form the model does not know
-    # each column's rows by value, then each word's rows in each role: most words share
-    columns = [by_value(*(_PREFIX[role] + template for role in ROLES if role in roles)) for template, roles in PROFILE]
-    roles_of = [  # for each role, the columns in it and the place of its row in the column's by_value
-        [(k, [r for r in ROLES if r in roles].index(role)) for k, (_, roles) in enumerate(PROFILE) if role in roles]
+    # for each role, the profile's columns in it and their tables
+    in_role = [
+        [(k, tagger.table(_PREFIX[role] + template)) for k, (template, roles) in enumerate(PROFILE) if role in roles]
         for role in ROLES
     ]
 
     def profile_rows(values: tuple[str, ...]) -> tuple[tuple[int, ...], ...]:
-        found = [columns[k].get(v) for k, v in enumerate(values)]
-        return tuple(tuple(zero if found[k] is None else found[k][i] for k, i in in_role) for in_role in roles_of)
+        return tuple(tuple(table.get(values[k], zero) for k, table in tables) for tables in in_role)
 
-    # by values, as words ask for them: far fewer than the words, and no wait at start
+    # by profile, as words ask for them: far fewer profiles than words, and no wait at start
     profile_of, rows_of_profile = word_profiles().get, _RowCache(profile_rows)
-    no_profile = (UNKNOWN,) * len(PROFILE)
     p2, p3, s2, s3, cl = map(rows, ("p2=", "p3=", "s2=", "s3=", "cl="))
     prefixes = _RowCache(lambda first: (p2(first[:2], zero), p3(first, zero)))  # the first three letters' p2, p3
     suffixes = _RowCache(lambda last: (s2(last[-2:], zero), s3(last, zero)))  # the last three letters' s2, s3
@@ -319,7 +316,7 @@ def feature_rows(tagger: BatchTagger) -> Callable[[str], Rows]:
     def word_rows(word: str) -> Rows:
         bare = bare_of(word)
         as_own, as_prev, as_next = word_known.get(word, unknown)
-        profile_own, profile_prev, profile_next = rows_of_profile[profile_of(bare, no_profile)]
+        profile_own, profile_prev, profile_next = rows_of_profile[profile_of(bare, NO_PROFILE)]
         trigger = triggers.get(word, unknown)
         gazetteer_rows = gaz_rows.get(bare, unknown)
         has_article = word.startswith("ال")
