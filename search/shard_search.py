@@ -244,7 +244,6 @@ class ShardPool:
         self.fallbacks = 0  # queries the shards could not score alone (scored by the coordinator)
         self.failovers = 0  # shard calls that failed and were asked of another copy
         self._store = store
-        self._path = str(store.path)
         self._scorer_args = (meta.analysis, b, k1)
         self._turn = itertools.count()  # spreads queries over a shard's copies
         self._errors: dict[int, str] = {}  # the last failure of each shard, for its message
@@ -278,7 +277,7 @@ class ShardPool:
 
         asked = {
             w: self._client.submit(
-                _holds, self._path, meta.generations, workers=[w], allow_other_workers=False, pure=False
+                _holds, str(self._store.path), meta.generations, workers=[w], allow_other_workers=False, pure=False
             )
             for w in self._client.scheduler_info()["workers"]
         }
@@ -386,7 +385,7 @@ class ShardPool:
         """Why ``shards`` cannot be searched, and what to do."""
         named = ", ".join(f"{k} ({self._errors.get(k, 'no copy')})" for k in shards)
         return (
-            f"{'shard' if len(shards) == 1 else 'shards'} {named} of {self._path}: no live copy; "
+            f"{'shard' if len(shards) == 1 else 'shards'} {named} of {self._store.path}: no live copy; "
             f"start a Dask worker where {'it is' if len(shards) == 1 else 'they are'} kept, "
             f"or search the other shards with --allow-partial (allow_partial=True)"
         )
