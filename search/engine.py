@@ -55,6 +55,7 @@ from akhbar.indexer.whoosh_internals.codec import BLOCK_ERRORS
 from akhbar.search.accumulate import Accumulator, every_hit
 from akhbar.search.bonus import bonus_scores
 from akhbar.search.entity_counts import EntityCount, EntityPostings, count_entities
+from akhbar.search.entity_keys import EntityKeys
 from akhbar.search.facets import FacetColumns, facet_counts, no_facets
 from akhbar.search.highlight import Highlighter
 from akhbar.search.name_spellings import NameMatch, NameSpellings
@@ -574,7 +575,12 @@ class Engine:
             self._folder = self.store.generation_folder(meta)
             self._meta = meta
             table = NameTable.open(self._folder) if self._folder is not None else None
-            self._names = NameSpellings(self._searcher.reader(), self._vocabulary, table)
+            self._names = NameSpellings(
+                self._searcher.reader(),
+                self._vocabulary,
+                table,
+                functools.partial(self._entity_keys, self._searcher),
+            )
             self._entity_postings = None
             self._facet_columns = None
             self._order = None
@@ -591,15 +597,13 @@ class Engine:
     @_reads_index
     def prepare(self) -> None:
         """Read the current generation's tables that queries build on first use (facet
-        columns, entity postings, entity keys by word) — and start a sharded archive's
+        columns, entity postings) — and start a sharded archive's
         shard scorers — now: a server calls this before its first request, so that no
         user waits for them."""
         with self._lock:
             searcher = self._current()
-            assert self._names is not None
             self._facets(searcher, np.zeros(0, dtype=np.int64))
             self._hit_order(searcher).dates()
-            self._names.keys_by_word()
             self._shard_pool()
 
     @_reads_index
@@ -1082,6 +1086,11 @@ class Engine:
             with paused():  # a one-time read for this generation, not the query's own work
                 self._entity_postings = EntityPostings.of(searcher, self._folder)
         return self._entity_postings
+
+    def _entity_keys(self, searcher) -> EntityKeys:
+        """This generation's entity keys: those of its :class:`EntityPostings`."""
+        postings = self._postings_of_entities(searcher)
+        return EntityKeys({ENTITY_INDEX[kind]: keys for kind, keys in postings.keys.items()})
 
     @_reads_index
     def similar(self, id: str, *, limit: int = 10) -> Results:

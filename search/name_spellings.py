@@ -26,15 +26,15 @@ Text-only matches score :data:`TEXT_SCORE`, below a tagged match, so tagged arti
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
 from akhbar.analyzers.gazetteer import gazetteer
 from akhbar.analyzers.names import CLITICS, G_LETTERS, similar_names, skeleton
 from akhbar.analyzers.normalization import normalize
-from akhbar.indexer.deadline import check as check_deadline
 from akhbar.indexer.name_table import FIELD, NameTable, groups
-from akhbar.indexer.schema import ENTITY_INDEX
+from akhbar.search.entity_keys import EntityKeys
 from akhbar.search.vocabulary import Vocabulary
 
 __all__ = [
@@ -93,37 +93,36 @@ class NameSpellings:
     """The written forms of one index generation grouped by name skeleton (by first
     letter, when first needed), and the text queries of a name's spellings."""
 
-    def __init__(self, reader, vocabulary: Vocabulary, table: NameTable | None = None) -> None:
-        """:param table: the generation's stored groups (built at index time), if it has them"""
+    def __init__(
+        self,
+        reader,
+        vocabulary: Vocabulary,
+        table: NameTable | None = None,
+        keys: Callable[[], EntityKeys] | None = None,
+    ) -> None:
+        """:param table: the generation's stored groups (built at index time), if it has them
+        :param keys: the generation's entity keys (read from the reader's lexicons when not given)"""
         self._reader = reader
         self._vocabulary = vocabulary
         self._table = table
+        self._keys_of = keys or (lambda: EntityKeys.of_reader(reader))
+        self._keys: EntityKeys | None = None
         self._by_skeleton: dict[str, dict[str, list[str]]] = {}
         self._variants: dict[str, list[str]] = {}
-        self._keys_by_word: dict[str, list[tuple[str, str]]] | None = None
         self._lock = threading.Lock()
+
+    @property
+    def keys(self) -> EntityKeys:
+        """The generation's entity keys (read on first use)."""
+        if self._keys is None:
+            with self._lock:
+                if self._keys is None:
+                    self._keys = self._keys_of()
+        return self._keys
 
     def keys_with(self, word: str) -> list[tuple[str, str]]:
         """The indexed entity keys that have ``word`` as one of their words, as (field, key)."""
-        return self.keys_by_word().get(word, [])
-
-    def keys_by_word(self) -> dict[str, list[tuple[str, str]]]:
-        """Every entity key of the generation under each of its words (built on first use)."""
-        if self._keys_by_word is None:
-            with self._lock:
-                if self._keys_by_word is None:
-                    by_word: dict[str, list[tuple[str, str]]] = {}
-                    for fieldname in ENTITY_INDEX.values():
-                        if fieldname not in self._reader.schema:
-                            continue
-                        for i, term in enumerate(self._reader.lexicon(fieldname)):
-                            key = term.decode("utf-8") if isinstance(term, bytes) else term
-                            for w in set(key.split()):
-                                by_word.setdefault(w, []).append((fieldname, key))
-                            if i % 4096 == 4095:
-                                check_deadline()
-                    self._keys_by_word = by_word
-        return self._keys_by_word
+        return self.keys.with_word(word)
 
     def _bucket(self, letter: str) -> dict[str, list[str]]:
         found = self._by_skeleton.get(letter)

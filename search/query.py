@@ -36,7 +36,7 @@ from akhbar.analyzers.dates import parse_date_range
 from akhbar.analyzers.entities import name_lists
 from akhbar.analyzers.entity_features import TRIGGERS
 from akhbar.analyzers.gazetteer import entity_key, lookup
-from akhbar.analyzers.names import G_LETTERS, similar_names, skeleton, strip_clitics
+from akhbar.analyzers.names import strip_clitics
 from akhbar.analyzers.roots import root
 from akhbar.analyzers.stem import LightStemmer
 from akhbar.analyzers.stopwords import load_stoplist
@@ -47,6 +47,7 @@ from akhbar.indexer.deadline import remaining as remaining_time
 from akhbar.indexer.errors import QueryError, QueryTimeout
 from akhbar.indexer.schema import ENTITY_INDEX
 from akhbar.search.accumulate import DocSet
+from akhbar.search.entity_keys import EntityKeys
 from akhbar.search.name_spellings import (
     MAX_SPELLINGS,
     NAME_TIME,
@@ -479,6 +480,7 @@ class Compiler:
         self.cache = cache if cache is not None else {}
         self.names = names
         self.docs_of = docs_of
+        self.entity_keys: EntityKeys | None = None
         self.name_matches: list[NameMatch] = []
         self.expanded = 0  # index terms the prefix and fuzzy words have expanded to
         self.expanded_words = 0  # prefix and fuzzy words seen
@@ -672,25 +674,11 @@ class Compiler:
         cached = self.cache.get((fieldname, key))
         if cached is not None:
             return cached
-        found = set()
-        firsts = G_LETTERS if key[:1] in G_LETTERS else key[:1]  # غوارديولا is also جوارديولا
-        for first in firsts:
-            for i, term in enumerate(self.reader.expand_prefix(fieldname, first)):
-                term = term.decode("utf-8") if isinstance(term, bytes) else term
-                if term != key and similar_names(term, key):
-                    found.add(term)
-                if i % 512 == 511:
-                    check_deadline()
+        if self.entity_keys is None:
+            self.entity_keys = self.names.keys if self.names is not None else EntityKeys.of_reader(self.reader)
+        found = self.entity_keys.alike(fieldname, key)
         if fieldname == "person" and " " not in key and lookup([key]) is None:
-            shape = skeleton(key)
-            for i, term in enumerate(self.reader.lexicon("person")):
-                if i % 2048 == 2047:
-                    check_deadline()
-                term = term.decode("utf-8") if isinstance(term, bytes) else term
-                before, _, last = term.rpartition(" ")
-                # the skeleton (cached) first: most of the index's names fail it before the subsequence check
-                if before and (last == key or (skeleton(last) == shape and similar_names(last, key))):
-                    found.add(term)
+            found |= self.entity_keys.ending_alike(fieldname, key)
         if len(self.cache) < 4096:
             self.cache[(fieldname, key)] = found
         return found
@@ -768,9 +756,8 @@ class Compiler:
         # the variants come from the vocabulary's words by skeleton, grouped once per letter and
         # generation; the articles of each spelling are read under a budget (when the query has
         # a time limit), each spelling's verdict kept for the next query of the generation
-        with paused():  # the written forms by skeleton and the keys by word: once per generation
+        with paused():  # the written forms by skeleton: once per letter and generation
             self._spellings_tried(candidates, stop, common, tried)
-            self.names.keys_by_word()
         left = remaining_time()
         try:
             with time_limit(None if left is None else min(NAME_TIME, left), "finding a name's spellings"):
