@@ -40,7 +40,13 @@ from whoosh.scoring import BM25F
 
 from akhbar.indexer.deadline import check as check_deadline
 from akhbar.indexer.whoosh_internals.collecting import search_counting
-from akhbar.indexer.whoosh_internals.postings import Unsupported, field_b, field_lengths, leaf_postings
+from akhbar.indexer.whoosh_internals.postings import (
+    Unsupported,
+    field_b,
+    field_lengths,
+    leaf_positions,
+    leaf_postings,
+)
 
 __all__ = ["Accumulator", "DocSet", "Scored", "every_hit", "matching"]
 
@@ -50,6 +56,8 @@ SCORED_FIELDS = frozenset(
 LOOKUP_RATIO = 8  # a term in 8x more documents than are wanted is looked up, not decoded whole
 CACHE_FROM = 2_000  # postings: rarer terms decode quickly enough
 CACHED_POSTINGS = 3_000_000  # ~36 MB of document numbers and scores
+WHOLE_POSITIONS = 4  # a phrase word's positions are read whole (and kept) for a quarter of its documents
+CACHED_POSITIONS = 300_000  # documents' positions kept, some 50 MB at most
 
 
 Scored = tuple[np.ndarray, np.ndarray]  # document numbers (ascending, int64) and their scores
@@ -126,6 +134,8 @@ class Accumulator:
         self._norms: dict[tuple[int, str], np.ndarray] = {}
         self._cache: OrderedDict[tuple[str, bytes], Scored] = OrderedDict()
         self._cached = 0  # postings held in _cache
+        self._positions_cache: OrderedDict[tuple[str, bytes], dict[int, list[int]]] = OrderedDict()
+        self._positions_held = 0  # documents in _positions_cache
         self._live_ids: np.ndarray | None = None
         self._ranges: dict[str, np.ndarray] = {}
 
@@ -245,18 +255,49 @@ class Accumulator:
         schema = self._searcher.schema[field]
         for text in terms:
             btext = schema.to_bytes(text)
+            whole = self._all_positions(field, btext, len(wanted))
+            if whole is not None:
+                for docnum in wanted:
+                    at = whole.get(docnum)
+                    if at is not None:
+                        found.setdefault(docnum, []).extend(at)
+                continue
             for leaf, offset in self._leaves:
                 reader = leaf.reader()
                 if (field, btext) not in reader:
                     continue
                 end = offset + reader.doc_count_all()
                 local_ids = [d - offset for d in wanted[bisect_left(wanted, offset) : bisect_left(wanted, end)]]
-                m = reader.postings(field, btext)
-                for local in matching(m, local_ids):
-                    found.setdefault(offset + local, []).extend(m.value_as("positions"))
+                for local, at in leaf_positions(reader.postings(field, btext), local_ids):
+                    found.setdefault(offset + local, []).extend(at)
         if len(terms) > 1:
             for ps in found.values():
                 ps.sort()
+        return found
+
+    def _all_positions(self, field: str, btext: bytes, wanted: int) -> dict[int, list[int]] | None:
+        """A term's positions in every document that has it, when ``wanted`` documents are
+        a good share of them (else None: read just those).  Kept, as postings are: the
+        spellings of a name are phrases sharing words («الولايات المتحدة», «الأمم
+        المتحدة»), and one query reads the same word's positions for several of them."""
+        key = (field, btext)
+        hit = self._positions_cache.get(key)
+        if hit is not None:
+            self._positions_cache.move_to_end(key)
+            return hit
+        reader = self._searcher.reader()
+        if key not in reader or reader.doc_frequency(field, btext) > WHOLE_POSITIONS * wanted:
+            return None
+        found: dict[int, list[int]] = {}
+        for leaf, offset in self._leaves:
+            if key in leaf.reader():
+                for local, at in leaf_positions(leaf.reader().postings(field, btext), None):
+                    found[offset + local] = at
+        self._positions_cache[key] = found
+        self._positions_held += len(found)
+        while self._positions_held > CACHED_POSITIONS:
+            _, old = self._positions_cache.popitem(last=False)
+            self._positions_held -= len(old)
         return found
 
     def _live(self) -> np.ndarray:

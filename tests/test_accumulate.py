@@ -56,13 +56,18 @@ def updated_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("match", ["all", "any"])
-@pytest.mark.parametrize("cache", ["default", "tiny"])
+@pytest.mark.parametrize("cache", ["default", "tiny", "positions per document"])
 def test_same_hits_scores_and_totals_as_whoosh(
     updated_index: Path, match: str, cache: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if cache == "tiny":  # every term cached, and evicted soon after
         monkeypatch.setattr(akhbar.search.accumulate, "CACHE_FROM", 1)
         monkeypatch.setattr(akhbar.search.accumulate, "CACHED_POSTINGS", 60)
+        # a phrase word's positions always read whole, and evicted soon after
+        monkeypatch.setattr(akhbar.search.accumulate, "WHOLE_POSITIONS", 10**9)
+        monkeypatch.setattr(akhbar.search.accumulate, "CACHED_POSITIONS", 5)
+    if cache == "positions per document":  # never read whole: skipped to, block by block
+        monkeypatch.setattr(akhbar.search.accumulate, "WHOLE_POSITIONS", 0)
     engine = Engine.open(updated_index)
     fast = _answers(engine, match)
     assert fast == _answers(engine, match)  # again, from the cache

@@ -18,9 +18,9 @@ are the guard.
 - :mod:`.toc` — what goes into the TOC: Whoosh's classes only; a segment's ``_codec``,
   ``FileIndex._read_toc``.
 - :mod:`.postings` — posting blocks read as arrays (``W3LeafMatcher._data``,
-  ``_read_data``, ``_next_block``, ``_read_ids``, ``_read_weights``; a deletions
-  ``FilterMatcher``'s ``_ids``/``_exclude``), field lengths (a segment reader's
-  ``_perdoc``, ``_lenfield``, the byte column's ``_dbfile``/``_basepos``/``_count``),
+  ``_read_data``, ``_next_block``, ``_read_ids``, ``_read_weights``, ``_read_values``,
+  ``_maxid``; a deletions ``FilterMatcher``'s ``_ids``/``_exclude``), field lengths (a segment
+  reader's ``_perdoc``, ``_lenfield``, the byte column's ``_dbfile``/``_basepos``/``_count``),
   BM25F's per-field B (``_field_B``).
 - :mod:`.collecting` — one counting pass: a collector's ``child`` and ``replace``.
 - :mod:`.storage` — compound segments read in place: ``whoosh.filedb.compound.BufferFile``
@@ -36,6 +36,8 @@ RELIED_ON = (
     "_next_block",
     "_read_ids",
     "_read_weights",
+    "_read_values",
+    "_maxid",
     "_exclude",
     "_codec",
     "_read_toc",

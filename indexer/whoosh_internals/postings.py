@@ -10,6 +10,7 @@ segment's length column — private parts of whoosh-reloaded, listed in
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterator
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
@@ -17,7 +18,7 @@ from whoosh.matching import FilterMatcher
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-__all__ = ["Unsupported", "field_b", "field_lengths", "leaf_postings", "postings_blocks"]
+__all__ = ["Unsupported", "field_b", "field_lengths", "leaf_positions", "leaf_postings", "postings_blocks"]
 
 _LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
 
@@ -91,6 +92,58 @@ def leaf_postings(m) -> tuple[np.ndarray, np.ndarray]:
         kept = ~np.isin(ids, np.fromiter(m._ids, dtype=np.int64, count=len(m._ids)))
         ids, tfs = ids[kept], tfs[kept]
     return ids, tfs
+
+
+def leaf_positions(m, wanted: list[int] | None) -> Iterator[tuple[int, list[int]]]:
+    """(document number, positions) of a term in each of ``wanted`` (ascending document
+    numbers of one segment, none of them deleted) that holds it; in every document that
+    holds it when ``wanted`` is None (deleted ones too).
+
+    A phrase reads the positions of its words in the thousands of articles that have them
+    all.  Skipping to each document through the matcher costs more than reading the
+    blocks: a block whose last id is below the next wanted one is passed over on its
+    header, the others have their ids and values read once."""
+    inner = m.child if isinstance(m, FilterMatcher) else m
+    if not isinstance(inner, W3LeafMatcher):
+        if wanted is None:
+            while inner.is_active():
+                yield inner.id(), inner.value_as("positions")
+                inner.next()
+            return
+        for docnum in wanted:
+            if not inner.is_active():
+                return
+            if inner.id() < docnum:
+                inner.skip_to(docnum)
+                if not inner.is_active():
+                    return
+            if inner.id() == docnum:
+                yield docnum, inner.value_as("positions")
+        return
+    decode = inner.format.decoder("positions")
+    at, count = 0, len(wanted) if wanted is not None else 0
+    while inner.is_active() and (wanted is None or at < count):
+        if wanted is not None and inner._maxid < wanted[at]:
+            inner._next_block()
+            continue
+        if inner._ids is None:
+            inner._read_ids()
+        if inner._values is None:
+            inner._read_values()
+        ids, values = inner._ids, inner._values
+        if wanted is None:
+            for i, docnum in enumerate(ids):
+                yield docnum, decode(values[i])
+        else:
+            for i, docnum in enumerate(ids):
+                while at < count and wanted[at] < docnum:
+                    at += 1
+                if at == count:
+                    return
+                if wanted[at] == docnum:
+                    yield docnum, decode(values[i])
+                    at += 1
+        inner._next_block()
 
 
 def postings_blocks(m):
