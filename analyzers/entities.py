@@ -210,7 +210,9 @@ def _starts(
 
 
 _OPENING = "«“"
-_HASHTAG = "#@"
+_HASHTAG = "#@_"
+"""Marks inside a name: a hashtag's # (and a handle's @) before a word, and the
+underscore that joins a hashtag's words (#سيرغي_سكريبال)."""
 _QUOTE = '"'
 
 
@@ -218,7 +220,8 @@ def _within_punctuation(text: str, sentence: Sequence[tuple[int, int, str]], a: 
     """Words ``a:b`` cut back to one name: a name does not run across punctuation.
     After an opening quote the quoted name is kept (وكالة «فرانس برس» → فرانس برس,
     the descriptor before it dropped); at any other mark the words before it are
-    (أبو نصر"، نهب → أبو نصر).  A hashtag's # is part of its word, not a mark.
+    (أبو نصر"، نهب → أبو نصر).  A hashtag's marks (:data:`_HASHTAG`) are not
+    punctuation: «دونالد #ترمب» and «#دونالد_ترمب» are one name.
 
     >>> text = 'نقلت وكالة "فرانس برس" الخبر'
     >>> import re
@@ -229,7 +232,7 @@ def _within_punctuation(text: str, sentence: Sequence[tuple[int, int, str]], a: 
     """
     k = a
     while k < b - 1:
-        gap = text[sentence[k][1] : sentence[k + 1][0]].strip().strip(_HASHTAG)  # «دونالد #ترمب» is one name
+        gap = text[sentence[k][1] : sentence[k + 1][0]].strip().strip(_HASHTAG)
         if gap:
             opening = gap in _OPENING or (gap == _QUOTE and text.count(_QUOTE, 0, sentence[k][1]) % 2 == 0)
             if not opening:
@@ -346,11 +349,13 @@ def _surname_follows(
 ) -> bool:
     """Is the word after a first name the tagger took alone its surname?  Yes when the
     first name is a known one (from the training data and the gazetteer) and the next
-    word, in the same sentence with nothing between, is none the model tagged and no
-    common word (the training data's ordinary words, the stop list, trigger words):
-    «الجاسوس الروسي السابق سيرغي سكريبال» names Sergei Skripal, not a Sergei.
+    word, in the same sentence with nothing between but a hashtag's marks, is none the
+    model tagged and no common word (the training data's ordinary words, the stop list,
+    trigger words): «الجاسوس الروسي السابق سيرغي سكريبال» names Sergei Skripal, not a Sergei.
 
     >>> [m.text for m in extract_entities("أصيب الجاسوس الروسي السابق سيرغي سكريبال بالتسمم")]
+    ['سيرغي سكريبال']
+    >>> [m.key for m in extract_entities("أصيب الجاسوس السابق #سيرغي_سكريبال بالتسمم")]
     ['سيرغي سكريبال']
     """
     j = i + 1
@@ -363,7 +368,7 @@ def _surname_follows(
         return False
     if len(word) < 3 or not word.isalpha() or word in common or bare in common or word in entity_features.TRIGGERS:
         return False
-    return not text[kept[i][1] : kept[j][0]].strip()
+    return not text[kept[i][1] : kept[j][0]].strip().strip(_HASHTAG)
 
 
 def _mentions(

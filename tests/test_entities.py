@@ -29,6 +29,9 @@ SENTENCES = [
     ("guillemets", "ونقلت لوكالة «فرانس برس» أمس", [("فرانس برس", "organization")]),
     ("name_stops_at_punctuation", 'قال أبو نصر"، نهب المسلحون', [("أبو نصر", "person")]),
     ("hashtag_inside_a_name", "إدارة الرئيس الأميركي دونالد #ترمب في جولة", [("دونالد #ترمب", "person")]),
+    ("hashtag_joins_a_name", "وصل #فلاديمير_بوتين إلى #هلسنكي", [("فلاديمير_بوتين", "person"), ("هلسنكي", "place")]),
+    ("hashtag_joins_a_surname", "العميل السابق #سيرغي_سكريبال وابنته", [("سيرغي_سكريبال", "person")]),
+    ("hashtag_before_a_surname", "الجاسوس السابق سيرغي #سكريبال وابنته", [("سيرغي #سكريبال", "person")]),
     ("adjective_is_not_the_country", "وتحسن الوضع المالي للشركة", []),
     ("feminine_adjective_is_not_the_country", "قالت الحكومة السورية إن الجيش دخل حلب", [("حلب", "place")]),
     ("country_without_article", "وصلت القوات إلى مالي", [("مالي", "place")]),
@@ -301,8 +304,9 @@ def test_hits_carry_each_mention_where_it_was_written(engine: Engine) -> None:
     assert where == {"title", "body"}
 
 
-def test_a_hashtag_does_not_change_the_key() -> None:
-    (tagged,) = extract_entities("إدارة الرئيس الأميركي دونالد #ترمب في جولة")
+@pytest.mark.parametrize("written", ["دونالد #ترمب", "#دونالد_ترمب", "#دونالد_#ترمب"])
+def test_a_hashtag_does_not_change_the_key(written: str) -> None:
+    (tagged,) = extract_entities(f"إدارة الرئيس الأميركي {written} في جولة")
     (plain,) = extract_entities("إدارة الرئيس الأميركي دونالد ترامب في جولة")
     assert tagged.key == plain.key
 
