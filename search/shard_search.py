@@ -50,6 +50,7 @@ __all__ = [
 PREPARE_TIMEOUT = 300.0  # seconds for a worker to open its shard (a shard of a large archive is read once)
 LIVENESS_CHECK = 1.0  # seconds between looks at whether the worker a shard waits for is still listed
 HOLDINGS_TIMEOUT = 2.0  # seconds a worker has to say which shards it holds
+TOP_UP_EVERY = 5.0  # seconds between attempts to give shards that lost copies their replicas again
 ANSWER_MARGIN = 10.0  # seconds a shard may take past the query's own limit (transport) before it is given up
 
 
@@ -219,6 +220,9 @@ class _Copy:
 
     worker: str
     actor: object
+    # the future the actor came from: held, so that its worker keeps the actor (the actor's
+    # handle refers to it through whichever client is the process's default, perhaps another)
+    future: object
 
 
 class ShardPool:
@@ -268,34 +272,35 @@ class ShardPool:
             ) from None
         self._where = cluster or "this machine"
         self.copies: list[list[_Copy]] = [[] for _ in range(meta.shards)]
+        self._asked: tuple[dict[str, object], float] | None = None  # a top-up's question to the workers
+        self._opening: list[tuple[int, str, object]] = []  # a top-up's copies on their way
+        self._topped_up = float("-inf")  # when the last top-up began
         self._place(meta, range(meta.shards))
 
-    def _holders(self, meta: ArchiveMeta) -> dict[str, list[int]]:
-        """The shards each live worker holds (see :func:`_holds`); a worker that does not
-        answer within :data:`HOLDINGS_TIMEOUT` (lost, but not known lost yet) holds none."""
-        from distributed import wait
-
-        asked = {
+    def _ask_holders(self, meta: ArchiveMeta) -> dict[str, object]:
+        """Every live worker asked which shards it holds (see :func:`_holds`), as futures."""
+        return {
             w: self._client.submit(
                 _holds, str(self._store.path), meta.generations, workers=[w], allow_other_workers=False, pure=False
             )
             for w in self._client.scheduler_info()["workers"]
         }
-        with contextlib.suppress(TimeoutError):  # raised when some did not answer: they hold none
-            wait(list(asked.values()), timeout=HOLDINGS_TIMEOUT)
+
+    def _held(self, asked: dict[str, object]) -> dict[str, list[int]]:
+        """The answers to :meth:`_ask_holders` that came; a worker that did not answer
+        (lost, but not known lost yet) holds none."""
         held = {w: f.result() for w, f in asked.items() if f.status == "finished"}
         self._client.cancel([f for f in asked.values() if f.status != "finished"])
         return held
 
-    def _place(self, meta: ArchiveMeta, shards: Iterable[int]) -> None:
-        """Open ``shards`` (those short of copies) on live workers that hold them and score
-        none of their copies yet, up to ``replicas`` copies each, the least busy workers
-        first; a shard that no live worker holds stays without one."""
-        short = {k: self.replicas - len(self.copies[k]) for k in shards}
-        short = {k: n for k, n in short.items() if n > 0}
-        if not short:
-            return
-        held = self._holders(meta)
+    def _short(self) -> dict[int, int]:
+        """{shard: copies it lacks} of the shards with fewer than ``replicas`` copies."""
+        return {k: self.replicas - len(cs) for k, cs in enumerate(self.copies) if len(cs) < self.replicas}
+
+    def _open_copies(self, held: dict[str, list[int]], short: dict[int, int]) -> list[tuple[int, str, object]]:
+        """Shard actors asked for on workers that hold shards ``short`` of copies and score
+        none of their copies yet, the least busy first, as (shard, worker, future); a shard
+        that no live worker holds stays without one."""
         busy = Counter(c.worker for copies in self.copies for c in copies)
         made = []
         for k, n in short.items():
@@ -312,11 +317,52 @@ class ShardPool:
                     actor=True, workers=[w], allow_other_workers=False, pure=False,
                 )  # fmt: skip
                 made.append((k, w, scorer))
-        for k, w, future in made:
-            try:  # the actor opens nothing yet: made at once, unless its worker went
-                self.copies[k].append(_Copy(w, future.result(timeout=ANSWER_MARGIN)))
-            except Exception as e:  # noqa: BLE001
-                self._errors[k] = f"{type(e).__name__}: {e}"
+        return made
+
+    def _opened(self, k: int, worker: str, future) -> None:
+        """A copy asked for by :meth:`_open_copies`, among shard ``k``'s (its failure noted)."""
+        try:  # the actor opens nothing yet: made at once, unless its worker went
+            copy = _Copy(worker, future.result(timeout=ANSWER_MARGIN), future)
+        except Exception as e:  # noqa: BLE001
+            self._errors[k] = f"{type(e).__name__}: {e}"
+            return
+        if len(self.copies[k]) < self.replicas and worker not in {c.worker for c in self.copies[k]}:
+            self.copies[k].append(copy)
+
+    def _place(self, meta: ArchiveMeta, shards: Iterable[int]) -> None:
+        """Open ``shards`` (those short of copies) on live workers that hold them, up to
+        ``replicas`` copies each, and wait for them."""
+        wanted = set(shards)
+        short = {k: n for k, n in self._short().items() if k in wanted}
+        if not short:
+            return
+        from distributed import wait
+
+        asked = self._ask_holders(meta)
+        with contextlib.suppress(TimeoutError):  # raised when some did not answer: they hold none
+            wait(list(asked.values()), timeout=HOLDINGS_TIMEOUT)
+        for k, w, future in self._open_copies(self._held(asked), short):
+            self._opened(k, w, future)
+
+    def _top_up(self, meta: ArchiveMeta) -> None:
+        """Bring the shards that lost copies (a worker gone) back to ``replicas`` copies
+        without a query waiting for it: one step each time a query ends — ask the live
+        workers which shards they hold, then open copies there, then take them in — and
+        a new round at most every :data:`TOP_UP_EVERY` seconds while a shard is short."""
+        if self._asked is not None:
+            asked, since = self._asked
+            if all(f.done() for f in asked.values()) or time.monotonic() - since >= HOLDINGS_TIMEOUT:
+                self._asked = None
+                self._opening = self._open_copies(self._held(asked), self._short())
+            return
+        if self._opening:
+            for item in [item for item in self._opening if item[2].done()]:
+                self._opening.remove(item)
+                self._opened(*item)
+            return
+        if self._short() and time.monotonic() - self._topped_up >= TOP_UP_EVERY:
+            self._topped_up = time.monotonic()
+            self._asked = (self._ask_holders(meta), time.monotonic())
 
     def prepare(self, meta: ArchiveMeta, statistics: Statistics) -> None:
         """Every copy of every shard opened and ready (see :meth:`ShardScorer.prepare`)."""
@@ -436,6 +482,7 @@ class ShardPool:
             answer = self._settle(meta, k, asked[k], turn, requests[k], wait)
             if answer is not None:
                 answers[k] = answer
+        self._top_up(meta)
         if any(a.missing for a in answers.values()):
             self.fallbacks += 1
             return None

@@ -298,7 +298,9 @@ def _pids(cluster) -> dict[str, int]:
 
 def test_a_lost_worker_is_replaced_by_its_replica_without_a_pause(tmp_path: Path) -> None:
     """Each shard on two of three workers: a worker killed during a run of queries
-    fails or changes none, and its shards' other copies answer (no restart)."""
+    fails or changes none, its shards' other copies answer (no restart), and they are
+    given a second copy again on the workers left."""
+    import time
 
     from distributed import LocalCluster
 
@@ -311,8 +313,18 @@ def test_a_lost_worker_is_replaced_by_its_replica_without_a_pause(tmp_path: Path
             e.prepare()
             pool = e._pool
             assert [len({c.worker for c in copies}) for copies in pool.copies] == [2, 2, 2]
-            after = _queries_while_a_worker_dies(e, _pids(cluster)[pool.copies[0][0].worker], expected)
+            victim = pool.copies[0][0].worker
+            after = _queries_while_a_worker_dies(e, _pids(cluster)[victim], expected)
             assert e._pool is pool and pool.failovers >= 1  # the copies answered: no pool made again
+            # the shards that lost a copy get a second one again, on the live workers, as queries go on
+            started = time.monotonic()
+            while any(len(copies) < 2 for copies in pool.copies) and time.monotonic() - started < 30:
+                for q, hits in expected.items():
+                    assert [(h.id, round(h.score, 6)) for h in e.search(q)] == hits, q
+                time.sleep(0.1)
+            live = set(_pids(cluster))
+            assert victim not in live
+            assert all(len({c.worker for c in copies} & live) == 2 for copies in pool.copies)
     assert after >= len(MINI_QUERIES)
 
 
