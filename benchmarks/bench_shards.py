@@ -5,7 +5,9 @@ Modes: the single index (the baseline); the archive read in this process
 (``processes=0``); the archive's shards scored in parallel by Dask worker processes (a
 LocalCluster on this machine, one worker a shard up to the cores); and the same through a
 scheduler named by address, as ``--cluster tcp://…`` does (a LocalCluster of as many
-workers, started by this script: the cluster path's own cost against local processes).  Query sets as
+workers, started by this script: the cluster path's own cost against local processes); and that
+path again with every query scored on the workers (the others score a query that reads few
+postings in this process, :data:`~akhbar.search.engine.SHARDS_FROM`).  Query sets as
 :mod:`benchmarks.bench_query`'s (1-3 words, TREC titles, phrases, word + date range,
 entities); the modes take turns, ``--rounds`` times, so that drift hits them alike.
 
@@ -62,7 +64,10 @@ def run(args: argparse.Namespace) -> dict:
             "shards, in process": Engine.open(sharded_path, processes=0),
             "shards, parallel": Engine.open(sharded_path),
             "shards, scheduler": Engine.open(sharded_path, cluster=cluster.scheduler_address),
+            "shards, scheduler, every query": Engine.open(sharded_path, cluster=cluster.scheduler_address),
         }
+        # the same path, with every query scored on the workers however few postings it reads
+        engines["shards, scheduler, every query"].shards_from = 0
         sets = query_sets(docs)
         sets["entities"] = entity_queries(engines["single"])
         started = time.perf_counter()
@@ -107,7 +112,12 @@ def run(args: argparse.Namespace) -> dict:
         }
         for name in sets:
             base = result["latency_ms"]["single"][name]
-            for mode in ("shards, in process", "shards, parallel", "shards, scheduler"):
+            for mode in (
+                "shards, in process",
+                "shards, parallel",
+                "shards, scheduler",
+                "shards, scheduler, every query",
+            ):
                 got = result["latency_ms"][mode][name]
                 got["p50_ratio"] = got["p50"] / base["p50"]
                 got["p95_ratio"] = got["p95"] / base["p95"]

@@ -262,6 +262,10 @@ def _date(value) -> dt.date | None:
 
 RERANK = 300
 """Candidates (by the words' stems) that the ranking bonuses re-score."""
+SHARDS_FROM = 10_000
+"""Postings a query's terms must hold for a sharded archive's worker processes to score
+it: below, the coordinator scores it itself (it reads every shard), as a call to every
+shard's worker costs more than the scoring it would share out."""
 
 TIME_LIMIT = 0.45
 """Seconds a query may spend finding its hits before it is stopped, so that with its
@@ -475,6 +479,7 @@ class Engine:
         self.replicas = replicas
         self.allow_partial = allow_partial
         self._pool: ShardPool | None = None  # the shards' scorers, started on first use
+        self.shards_from = SHARDS_FROM  # postings from which the shards' workers score a query
         self._meta = None  # the current generation's (or archive's) metadata
 
     # --- construction ----------------------------------------------------------
@@ -860,8 +865,12 @@ class Engine:
         lists the shards left out for want of a live copy (with ``allow_partial``).  An
         index, or a query the shards cannot score alone, is scored here."""
         pool = self._shard_pool()
-        if pool is not None:
-            statistics = Statistics.of(searcher, [wq, *bonus])
+        statistics = None if pool is None else Statistics.of(searcher, [wq, *bonus])
+        if (
+            pool is not None
+            and statistics is not None
+            and (statistics.postings >= self.shards_from or not pool.complete())
+        ):
             sizes = searcher.reader().shard_sizes
             request = (self._meta, sizes, wq, statistics, allowed, depth, sort, bonus, head)
             try:
@@ -878,6 +887,8 @@ class Engine:
                 if answer.missing and not self.allow_partial:
                     raise ShardUnavailable(pool.missing_message(answer.missing), answer.missing)
                 return answer.ids, answer.scores, answer.total, answer.bonused, answer.missing
+        elif pool is not None:
+            pool.top_up(self._meta)  # the pool's upkeep goes on when the queries are scored here
         ids, scores = every_hit(searcher, self._accumulator(searcher), wq, allowed)
         return ids, scores, len(ids), None, []
 

@@ -68,19 +68,23 @@ class Statistics:
 
     idf: dict[tuple[str, bytes], float]
     average: dict[str, float]
+    postings: int = 0  # the first query's terms' postings: what scoring it reads
 
     @classmethod
     def of(cls, searcher, queries: Iterable[wquery.Query]) -> Statistics:
         """The archive's statistics (``searcher`` reads every shard) for ``queries``' terms."""
         idf = {}
-        for q in queries:
+        postings = 0
+        for i, q in enumerate(queries):
             for fieldname, text in q.iter_all_terms():
                 if fieldname in searcher.schema:
                     btext = text if isinstance(text, bytes) else searcher.schema[fieldname].to_bytes(text)
                     idf[fieldname, btext] = searcher.idf(fieldname, btext)
+                    if i == 0:
+                        postings += searcher.doc_frequency(fieldname, btext)
         schema = searcher.schema
         average = {name: searcher.avg_field_length(name) for name in schema.scorable_names()}
-        return cls(idf, average)
+        return cls(idf, average, postings)
 
 
 class _MissingStatistic(Exception):
@@ -245,6 +249,7 @@ class ShardPool:
 
         self.shards = meta.shards
         self.replicas = replicas
+        self.queries = 0  # queries the shards were asked to score
         self.fallbacks = 0  # queries the shards could not score alone (scored by the coordinator)
         self.failovers = 0  # shard calls that failed and were asked of another copy
         self._store = store
@@ -344,7 +349,7 @@ class ShardPool:
         for k, w, future in self._open_copies(self._held(asked), short):
             self._opened(k, w, future)
 
-    def _top_up(self, meta: ArchiveMeta) -> None:
+    def top_up(self, meta: ArchiveMeta) -> None:
         """Bring the shards that lost copies (a worker gone) back to ``replicas`` copies
         without a query waiting for it: one step each time a query ends — ask the live
         workers which shards they hold, then open copies there, then take them in — and
@@ -427,6 +432,12 @@ class ShardPool:
                 self.failovers += 1
                 asked = self._ask(k, turn, args)
 
+    def complete(self) -> bool:
+        """Has every shard a copy, as far as the pool knows?  (If not, a query goes through
+        :meth:`score`, to find a live one or to say which shards have none; a copy whose
+        worker died is known lost when it is next asked.)"""
+        return all(self.copies)
+
     def missing_message(self, shards: list[int]) -> str:
         """Why ``shards`` cannot be searched, and what to do."""
         named = ", ".join(f"{k} ({self._errors.get(k, 'no copy')})" for k in shards)
@@ -457,6 +468,7 @@ class ShardPool:
         wanted = None
         if allowed is not None:
             wanted = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
+        self.queries += 1
         turn = next(self._turn)
         requests, asked = [], []
         for k in range(self.shards):
@@ -482,7 +494,7 @@ class ShardPool:
             answer = self._settle(meta, k, asked[k], turn, requests[k], wait)
             if answer is not None:
                 answers[k] = answer
-        self._top_up(meta)
+        self.top_up(meta)
         if any(a.missing for a in answers.values()):
             self.fallbacks += 1
             return None

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import akhbar.search.engine
 from akhbar.indexer import Article, read_corpus
 from akhbar.indexer.shards import MANIFEST, ShardedStore, shard_of
 from akhbar.search import Engine, IndexLocked, NotAnIndex, cli
@@ -16,6 +17,14 @@ from akhbar.search.cli import app
 from tests.conftest import MINI, ROOT, SHARED, needs_shared
 
 SHARD_COUNTS = [1, 2, 3, 7]
+
+
+@pytest.fixture(autouse=True)
+def every_query_on_the_shards(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test archives are small: every query reads fewer postings than make the shards'
+    workers score it (SHARDS_FROM), so their scoring is asked for every query here."""
+    monkeypatch.setattr(akhbar.search.engine, "SHARDS_FROM", 0)
+
 
 MINI_QUERIES = [
     "حلب",
@@ -226,6 +235,26 @@ def test_queries_from_many_threads_at_once_on_parallel_shards(real_articles, rea
             answers = pool.map(lambda q: (q, [(h.id, round(h.score, 6)) for h in sharded.search(q)]), REAL_QUERIES * 3)
             for q, found in answers:
                 assert found == expected[q], q
+
+
+def test_a_query_reading_few_postings_is_scored_here_with_the_same_answers(tmp_path: Path) -> None:
+    """Below SHARDS_FROM postings the coordinator scores a query itself: an actor call to
+    every shard costs more than it shares out; the answers are the same either way."""
+    articles = MINI + shipped()
+    single = build(tmp_path / "one", articles)
+    build(tmp_path / "sharded", articles, 3)
+    with Engine.open(tmp_path / "sharded", time_limit=None) as sharded:
+        sharded.prepare()
+        pool = sharded._pool
+        assert pool is not None
+        asked = {}
+        for shards_from in (10**9, 0):
+            sharded.shards_from = shards_from
+            before = pool.queries
+            for q in MINI_QUERIES:
+                _same_hits(single.search(q), sharded.search(q))
+            asked[shards_from] = pool.queries - before
+        assert asked[10**9] == 0 and asked[0] >= len(MINI_QUERIES) - 1
 
 
 def test_shards_scored_through_a_dask_scheduler_give_the_same_answers(tmp_path: Path) -> None:
