@@ -31,7 +31,6 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
 
 import numpy as np
 from whoosh import query as wq
@@ -46,9 +45,10 @@ from akhbar.indexer.whoosh_internals.postings import (
     field_lengths,
     leaf_positions,
     leaf_postings,
+    matching,
 )
 
-__all__ = ["Accumulator", "DocSet", "Scored", "every_hit", "matching"]
+__all__ = ["Accumulator", "DocSet", "Scored", "every_hit"]
 
 SCORED_FIELDS = frozenset(
     {"title", "body", "title_exact", "body_exact", "lead", "root", "person", "place", "org", "source", "category", "id"}
@@ -420,20 +420,6 @@ class Accumulator:
             avgfl = self._searcher.avg_field_length(field) or 1
             norms = self._norms[key] = self._k1 * ((1 - b) + b * field_lengths(leaf.reader(), field) / avgfl)
         return norms
-
-
-def matching(m, wanted: Iterable[int]) -> Iterator[int]:
-    """The ids of ``wanted`` (ascending) that matcher ``m`` holds, ``m`` left on each
-    as it is yielded; blocks holding none of them are skipped, not decoded."""
-    for docnum in wanted:
-        if not m.is_active():
-            return
-        if m.id() < docnum:
-            m.skip_to(docnum)
-            if not m.is_active():
-                return
-        if m.id() == docnum:
-            yield docnum
 
 
 def _phrase_parts(q: wq.Phrase | spans.SpanNear2) -> tuple[str, list[list[str]], int, float]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from whoosh import query as wquery
 
-from akhbar.search.accumulate import SCORED_FIELDS, Accumulator, matching
+from akhbar.indexer.whoosh_internals.postings import matching
+from akhbar.search.accumulate import SCORED_FIELDS, Accumulator
 
 __all__ = ["bonus_scores"]
 

@@ -10,7 +10,7 @@ segment's length column — private parts of whoosh-reloaded, listed in
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
@@ -18,7 +18,7 @@ from whoosh.matching import FilterMatcher
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-__all__ = ["Unsupported", "field_b", "field_lengths", "leaf_positions", "leaf_postings", "postings_blocks"]
+__all__ = ["Unsupported", "field_b", "field_lengths", "leaf_positions", "leaf_postings", "matching", "postings_blocks"]
 
 _LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
 
@@ -94,6 +94,20 @@ def leaf_postings(m) -> tuple[np.ndarray, np.ndarray]:
     return ids, tfs
 
 
+def matching(m, wanted: Iterable[int]) -> Iterator[int]:
+    """The ids of ``wanted`` (ascending) that matcher ``m`` holds, ``m`` left on each
+    as it is yielded; blocks holding none of them are skipped, not decoded."""
+    for docnum in wanted:
+        if not m.is_active():
+            return
+        if m.id() < docnum:
+            m.skip_to(docnum)
+            if not m.is_active():
+                return
+        if m.id() == docnum:
+            yield docnum
+
+
 def leaf_positions(m, wanted: list[int] | None) -> Iterator[tuple[int, list[int]]]:
     """(document number, positions) of a term in each of ``wanted`` (ascending document
     numbers of one segment, none of them deleted) that holds it; in every document that
@@ -110,15 +124,8 @@ def leaf_positions(m, wanted: list[int] | None) -> Iterator[tuple[int, list[int]
                 yield inner.id(), inner.value_as("positions")
                 inner.next()
             return
-        for docnum in wanted:
-            if not inner.is_active():
-                return
-            if inner.id() < docnum:
-                inner.skip_to(docnum)
-                if not inner.is_active():
-                    return
-            if inner.id() == docnum:
-                yield docnum, inner.value_as("positions")
+        for docnum in matching(inner, wanted):
+            yield docnum, inner.value_as("positions")
         return
     decode = inner.format.decoder("positions")
     at, count = 0, len(wanted) if wanted is not None else 0
