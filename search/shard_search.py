@@ -359,11 +359,16 @@ class ShardPool:
             if all(f.done() for f in asked.values()) or time.monotonic() - since >= HOLDINGS_TIMEOUT:
                 self._asked = None
                 self._opening = self._open_copies(self._held(asked), self._short())
+                self._topped_up = time.monotonic()
             return
         if self._opening:
             for item in [item for item in self._opening if item[2].done()]:
                 self._opening.remove(item)
                 self._opened(*item)
+            if self._opening and time.monotonic() - self._topped_up >= ANSWER_MARGIN:
+                # asked of a worker lost since: never made; the next round asks the live ones
+                self._client.cancel([future for _, _, future in self._opening])
+                self._opening = []
             return
         if self._short() and time.monotonic() - self._topped_up >= TOP_UP_EVERY:
             self._topped_up = time.monotonic()
