@@ -21,7 +21,7 @@ import numpy as np
 from akhbar.indexer.schema import ENTITY_INDEX
 from akhbar.indexer.whoosh_internals.postings import leaf_postings
 
-__all__ = ["FILE", "EntityArrays", "read_arrays", "read_from_index", "write_arrays"]
+__all__ = ["FILE", "EntityArrays", "read_arrays", "read_from_index", "read_shard_arrays", "write_arrays"]
 
 FILE = "entity_postings.npz"
 
@@ -106,3 +106,28 @@ def read_arrays(folder: Path, size: int) -> dict[str, EntityArrays] | None:
             return out
     except (OSError, ValueError, KeyError, UnicodeDecodeError):
         return None
+
+
+def read_shard_arrays(folders: list[Path], sizes: list[int]) -> dict[str, EntityArrays] | None:
+    """The arrays of an archive's shards (their generation ``folders``, their ``sizes`` in
+    articles, deleted ones counted) as one archive's: each shard's key numbers mapped to
+    the archive's, its article numbers moved past the shards before it.  None if a shard
+    has none stored."""
+    if len(folders) != len(sizes):
+        return None
+    parts = [read_arrays(folder, size) for folder, size in zip(folders, sizes, strict=True)]
+    if any(part is None for part in parts):
+        return None
+    bases = np.cumsum([0, *sizes[:-1]])
+    out = {}
+    for kind in ENTITY_INDEX:
+        number: dict[str, int] = {}
+        key_of, doc_of = [], []
+        for part, base in zip(parts, bases, strict=True):
+            assert part is not None
+            a = part[kind]
+            renumber = np.array([number.setdefault(key, len(number)) for key in a.keys], dtype=np.int32)
+            key_of.append(renumber[a.key_of] if len(a.keys) else a.key_of)
+            doc_of.append(a.doc_of + base)
+        out[kind] = EntityArrays(list(number), np.concatenate(key_of), np.concatenate(doc_of))
+    return out

@@ -26,7 +26,7 @@ import zstandard
 
 from akhbar.analyzers.names import skeleton
 
-__all__ = ["FIELD", "FILE", "NameTable", "build_table", "groups", "write_table"]
+__all__ = ["FIELD", "FILE", "NameTable", "ShardNameTables", "build_table", "groups", "write_table"]
 
 FILE = "name_skeletons.akhbar"
 FIELD = "body_exact"
@@ -100,6 +100,15 @@ class NameTable:
         except (OSError, ValueError):
             return None
 
+    @classmethod
+    def open_all(cls, folders: list[Path]) -> NameTable | ShardNameTables | None:
+        """The table of one generation, or of an archive's shards read as one (see
+        :class:`ShardNameTables`); None if any of them has none."""
+        tables = [cls.open(folder) for folder in folders]
+        if not tables or any(t is None for t in tables):
+            return None
+        return tables[0] if len(tables) == 1 else ShardNameTables(tables)  # type: ignore[arg-type]
+
     def letter(self, letter: str) -> dict[str, list[str]] | None:
         """{skeleton: words} of the words beginning with ``letter`` ({} for none; None if unreadable)."""
         where = self._offsets.get(letter)
@@ -111,3 +120,23 @@ class NameTable:
                 return json.loads(zstandard.ZstdDecompressor().decompress(f.read(where[1])))
         except (OSError, ValueError, zstandard.ZstdError):
             return None
+
+
+class ShardNameTables:
+    """The stored tables of an archive's shards, read as one: a letter's groups are the
+    union of each shard's, every group's words in lexicon order, as a table built from the
+    archive's whole vocabulary would hold them."""
+
+    def __init__(self, tables: list[NameTable]) -> None:
+        self._tables = tables
+
+    def letter(self, letter: str) -> dict[str, list[str]] | None:
+        """{skeleton: words} of the words beginning with ``letter`` (None if a shard's is unreadable)."""
+        merged: dict[str, set[str]] = {}
+        for table in self._tables:
+            groups = table.letter(letter)
+            if groups is None:
+                return None
+            for shape, words in groups.items():
+                merged.setdefault(shape, set()).update(words)
+        return {shape: sorted(words) for shape, words in merged.items()}

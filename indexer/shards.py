@@ -192,6 +192,11 @@ class ShardedStore:
     def generation_folder(self, meta: Meta) -> Path | None:
         return None  # the tables written beside each shard's generation are per shard
 
+    def table_folders(self, meta: ArchiveMeta) -> list[Path]:
+        """Each shard's published generation folder, in shard order: their tables together
+        describe the archive."""
+        return [self.shard_path(k) / g for k, g in enumerate(meta.generations)]
+
     def lock(self) -> contextlib.AbstractContextManager[None]:
         if self.path.is_dir() and not self.exists():
             if (self.path / META).is_file():

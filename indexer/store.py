@@ -201,6 +201,12 @@ class Store:
         """The folder of ``meta``'s generation (None for an index in memory)."""
         return None if self.path is None else self.path / meta.generation
 
+    def table_folders(self, meta: Meta) -> list[Path]:
+        """The folders whose tables (:mod:`~akhbar.indexer.name_table`,
+        :mod:`~akhbar.indexer.entity_table`) describe this generation: its own."""
+        folder = self.generation_folder(meta)
+        return [] if folder is None else [folder]
+
     # --- writing ---------------------------------------------------------------
 
     @contextlib.contextmanager

@@ -469,7 +469,7 @@ class Engine:
         self._entity_postings: EntityPostings | None = None  # every entity key's articles, for counting
         self._facet_columns: FacetColumns | None = None  # every article's source and month, for facets
         self._order: HitOrder | None = None  # every article's rank by id and date, for the order of hits
-        self._folder: Path | None = None  # the current generation's folder (None in memory)
+        self._folders: list[Path] = []  # where the current generation's tables are (its shards' for an archive)
         if processes is not None and processes < 0:
             raise ValueError(f"processes must be 0 or more, not {processes!r}")
         self.processes = processes
@@ -577,9 +577,9 @@ class Engine:
             self._accumulated = None
             self._vocabulary = Vocabulary(self._searcher.reader())
             self._expansions = {}
-            self._folder = self.store.generation_folder(meta)
+            self._folders = self.store.table_folders(meta)
             self._meta = meta
-            table = NameTable.open(self._folder) if self._folder is not None else None
+            table = NameTable.open_all(self._folders)
             self._names = NameSpellings(
                 self._searcher.reader(),
                 self._vocabulary,
@@ -1095,7 +1095,7 @@ class Engine:
         """This generation's :class:`EntityPostings`, read on first use (the lock is held)."""
         if self._entity_postings is None:
             with paused():  # a one-time read for this generation, not the query's own work
-                self._entity_postings = EntityPostings.of(searcher, self._folder)
+                self._entity_postings = EntityPostings.of(searcher, self._folders)
         return self._entity_postings
 
     def _entity_keys(self, searcher) -> EntityKeys:

@@ -17,7 +17,7 @@ import numpy as np
 
 from akhbar.analyzers import normalize
 from akhbar.analyzers.gazetteer import display_name
-from akhbar.indexer.entity_table import EntityArrays, read_arrays, read_from_index
+from akhbar.indexer.entity_table import EntityArrays, read_arrays, read_from_index, read_shard_arrays
 from akhbar.indexer.schema import ENTITY_INDEX, unpack_mentions
 
 __all__ = ["SPELLING_SAMPLE", "STORED_COUNT", "EntityCount", "EntityPostings", "count_entities", "readable_names"]
@@ -105,10 +105,15 @@ class EntityPostings:
         self._names: dict[tuple[str, str], str] = {}
 
     @classmethod
-    def of(cls, searcher, folder: Path | None) -> EntityPostings:
-        """The searcher's arrays: stored with its generation in ``folder``, else read from the postings."""
+    def of(cls, searcher, folders: list[Path]) -> EntityPostings:
+        """The searcher's arrays: stored with its generation (an archive's: with each shard's)
+        in ``folders``, else read from the postings."""
         size = searcher.doc_count_all()
-        stored = read_arrays(folder, size) if folder is not None else None
+        sizes = getattr(searcher.reader(), "shard_sizes", None)
+        if len(folders) == 1:
+            stored = read_arrays(folders[0], size)
+        else:
+            stored = read_shard_arrays(folders, sizes) if folders and sizes else None
         if stored is not None:
             return cls(size, stored)
         return cls(*read_from_index(searcher.reader()))

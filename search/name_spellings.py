@@ -33,7 +33,7 @@ from functools import cache
 from akhbar.analyzers.gazetteer import gazetteer
 from akhbar.analyzers.names import CLITICS, G_LETTERS, similar_names, skeleton
 from akhbar.analyzers.normalization import normalize
-from akhbar.indexer.name_table import FIELD, NameTable, groups
+from akhbar.indexer.name_table import FIELD, NameTable, ShardNameTables, groups
 from akhbar.search.entity_keys import EntityKeys
 from akhbar.search.vocabulary import Vocabulary
 
@@ -97,7 +97,7 @@ class NameSpellings:
         self,
         reader,
         vocabulary: Vocabulary,
-        table: NameTable | None = None,
+        table: NameTable | ShardNameTables | None = None,
         keys: Callable[[], EntityKeys] | None = None,
     ) -> None:
         """:param table: the generation's stored groups (built at index time), if it has them

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 import akhbar.search.engine
+import akhbar.search.entity_counts
 from akhbar.indexer import Article, read_corpus
 from akhbar.indexer.shards import MANIFEST, ShardedStore, shard_of
 from akhbar.search import Engine, IndexLocked, NotAnIndex, cli
@@ -146,6 +147,30 @@ def real_single(real_articles, tmp_path_factory) -> Engine:
 def test_real_articles_in_shards_give_the_same_answers(real_articles, real_single, tmp_path: Path, shards) -> None:
     build(tmp_path / "sharded", real_articles, shards)
     assert_same_in_every_mode(real_single, tmp_path / "sharded", REAL_QUERIES, real_articles[7].id)
+
+
+def test_an_archive_reads_the_tables_its_shards_stored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The name groups and entity arrays written beside each shard's generation are read
+    as the archive's — the same as built from the archive as one index — rather than
+    built again from every shard's postings (seconds for a large archive)."""
+    from akhbar.indexer.name_table import ShardNameTables, build_table
+
+    articles = MINI + shipped()
+    single = build(tmp_path / "one", articles)
+    build(tmp_path / "sharded", articles, 3)
+
+    def not_from_the_postings(reader):
+        raise AssertionError("the entity arrays were read from the postings")
+
+    monkeypatch.setattr(akhbar.search.entity_counts, "read_from_index", not_from_the_postings)
+    with Engine.open(tmp_path / "sharded", processes=0, time_limit=None) as sharded:
+        assert single.entities(top=30) == sharded.entities(top=30)
+        for q in ("person:بوتين", 'person:"دونالد ترامب"', "place:حلب", "entity:روسيا"):
+            _same_hits(single.search(q, limit=50), sharded.search(q, limit=50))
+        table = sharded._names._table
+        assert isinstance(table, ShardNameTables)
+        whole = build_table(sharded._searcher.reader())
+        assert whole and all(table.letter(letter) == groups for letter, groups in whole.items())
 
 
 def test_each_article_lives_in_the_shard_its_id_routes_to_and_updates_stay_there(tmp_path: Path) -> None:
