@@ -61,7 +61,7 @@ from akhbar.search.highlight import Highlighter
 from akhbar.search.name_spellings import NameMatch, NameSpellings
 from akhbar.search.ordering import HitOrder
 from akhbar.search.query import MAX_FUZZY_CHARS, Compiled, Highlights, Ranking, compile_query
-from akhbar.search.shard_search import PoolAnswer, ShardPool, Statistics
+from akhbar.search.shard_search import ShardPool, Statistics
 from akhbar.search.vocabulary import Vocabulary
 
 SORTS = ("relevance", "newest", "oldest")
@@ -863,49 +863,34 @@ class Engine:
         (:mod:`akhbar.search.shard_search`), and re-score their first ``head`` with the
         ``bonus`` queries (then: those scores; None when scored here); the last item
         lists the shards left out for want of a live copy (with ``allow_partial``).  An
-        index, a query that reads few postings, or one the shards cannot score alone, is
-        scored here."""
+        index, or a query the shards cannot score alone, is scored here."""
         pool = self._shard_pool()
-        if pool is not None:
-            answer = self._scored_on_shards(pool, searcher, wq, allowed, depth, sort, bonus, head)
+        statistics = None if pool is None else Statistics.of(searcher, [wq, *bonus])
+        if (
+            pool is not None
+            and statistics is not None
+            and (statistics.postings >= self.shards_from or not pool.complete())
+        ):
+            sizes = searcher.reader().shard_sizes
+            request = (self._meta, sizes, wq, statistics, allowed, depth, sort, bonus, head)
+            try:
+                answer = pool.score(*request, remaining(), self.time_limit)
+            except (QueryError, ClusterUnavailable):
+                raise
+            except Exception:  # noqa: BLE001 - the connection to the cluster lost: made again once
+                self._pool = None
+                pool.close()
+                pool = self._shard_pool()
+                assert pool is not None
+                answer = pool.score(*request, remaining(), self.time_limit)
             if answer is not None:
                 if answer.missing and not self.allow_partial:
-                    pool = self._pool or pool  # (made again if its connection was lost)
                     raise ShardUnavailable(pool.missing_message(answer.missing), answer.missing)
                 return answer.ids, answer.scores, answer.total, answer.bonused, answer.missing
+        elif pool is not None:
+            pool.top_up(self._meta)  # the pool's upkeep goes on when the queries are scored here
         ids, scores = every_hit(searcher, self._accumulator(searcher), wq, allowed)
         return ids, scores, len(ids), None, []
-
-    def _scored_on_shards(
-        self,
-        pool: ShardPool,
-        searcher,
-        wq: wquery.Query,
-        allowed: set[int] | None,
-        depth: int | None,
-        sort: str,
-        bonus: list[wquery.Query],
-        head: int,
-    ) -> PoolAnswer | None:
-        """The shards' answer to a query (see :meth:`_scored`), or None: a query whose terms
-        hold fewer than :attr:`shards_from` postings while every shard has a copy (an actor
-        call to each costs more than it would share out), or one the shards cannot score
-        alone — either is scored here."""
-        statistics = Statistics.of(searcher, [wq, *bonus])
-        if statistics.postings < self.shards_from and pool.complete():
-            pool.top_up(self._meta)  # the pool's upkeep goes on when the queries are scored here
-            return None
-        request = (self._meta, searcher.reader().shard_sizes, wq, statistics, allowed, depth, sort, bonus, head)
-        try:
-            return pool.score(*request, remaining(), self.time_limit)
-        except (QueryError, ClusterUnavailable):
-            raise
-        except Exception:  # noqa: BLE001 - the connection to the cluster lost: made again once
-            self._pool = None
-            pool.close()
-            pool = self._shard_pool()
-            assert pool is not None
-            return pool.score(*request, remaining(), self.time_limit)
 
     def _shard_pool(self) -> ShardPool | None:
         """The archive's shard scorers (started on first use), or None: an index, a
