@@ -665,7 +665,7 @@ class Compiler:
             return wq.NullQuery
         return per_field[0] if len(per_field) == 1 else wq.Or(per_field)
 
-    def _key_variants(self, fieldname: str, key: str) -> set[str]:
+    def _key_variants(self, fieldname: str, key: str) -> tuple[set[str], set[str]]:
         """The indexed keys of ``fieldname`` that are spelling variants of ``key`` — names
         the gazetteer does not know, or knows in fewer spellings (بايرن ميونخ, جوجل) —
         and, for a person's surname alone of someone it does not list, the full names
@@ -676,9 +676,9 @@ class Compiler:
             return cached
         if self.entity_keys is None:
             self.entity_keys = self.names.keys if self.names is not None else EntityKeys.of_reader(self.reader)
-        found = self.entity_keys.alike(fieldname, key)
+        found = self.entity_keys.alike(fieldname, key), set()
         if fieldname == "person" and " " not in key and lookup([key]) is None:
-            found |= self.entity_keys.ending_alike(fieldname, key)
+            found[1].update(self.entity_keys.ending_alike(fieldname, key))
         if len(self.cache) < 4096:
             self.cache[(fieldname, key)] = found
         return found
@@ -702,15 +702,21 @@ class Compiler:
                 out.add(long_key)
         return out
 
-    def name_in_text(self, value: str, keys: list[str], tagged: wq.Query, match: NameMatch) -> wq.Query | None:
+    def name_in_text(
+        self, value: str, keys: list[str], spelled: list[str], tagged: wq.Query, match: NameMatch
+    ) -> wq.Query | None:
         """The text query of a name's spellings that the tagger agrees are this name
-        (see :mod:`akhbar.search.name_spellings`); notes them in ``match``."""
+        (see :mod:`akhbar.search.name_spellings`); notes them in ``match``.  ``keys`` are
+        the name's and those of longer names ending in it (``person:ماركل``: «ميغان
+        ماركل»), ``spelled`` the name's own: only these are looked for as text — the
+        longer names' articles hold the name itself, and a first name would otherwise
+        spend the query's time on everyone whose name ends in it (محمد)."""
         if self.names is None or self.docs_of is None:
             return None
         cache_key = ("text", value, tuple(keys))
         cached = self.cache.get(cache_key)
         if cached is None:
-            cached, complete = self._name_in_text(value, keys, tagged)
+            cached, complete = self._name_in_text(value, keys, spelled, tagged)
             if complete and len(self.cache) < 4096:  # a later query may find the rest
                 self.cache[cache_key] = cached
             match.stopped = not complete
@@ -720,7 +726,7 @@ class Compiler:
         return query
 
     def _name_in_text(
-        self, value: str, keys: list[str], tagged: wq.Query
+        self, value: str, keys: list[str], spelled: list[str], tagged: wq.Query
     ) -> tuple[tuple[wq.Query | None, list[str], list[str], dict[str, int]], bool]:
         """The untagged articles the name's text spellings found (a :class:`DocSet`),
         the spellings used and left out, their first words; and whether the search for
@@ -740,7 +746,7 @@ class Compiler:
         own = [n for _, n, stem, _, _ in self.core.words(value) if n and stem]  # stop words are not indexed
         if own:
             candidates[tuple(own)] = None  # as the user wrote it: بوتين starts with no clitic
-        for key in keys:
+        for key in spelled:
             forms = listed_forms(key)
             candidates.update(dict.fromkeys(forms))  # the listed forms first, then their shorter forms
             for form in forms:
@@ -923,15 +929,20 @@ class Compiler:
                 raise self.error(f"'{node.field}:' needs a name", node)
             own = entity_key(value, "person")  # (a key does not depend on the type)
             keys = {own, *self._shortened(own, ENTITY_FIELDS[node.field])}
+            spelled, fuller = set(keys), set()  # the name's own spellings; other names ending in it
             for kind in ENTITY_FIELDS[node.field]:
                 if ENTITY_INDEX[kind] in self.reader.schema:
-                    keys |= {v for k in list(keys) for v in self._key_variants(ENTITY_INDEX[kind], k)}
+                    for k in list(keys):
+                        alike, longer = self._key_variants(ENTITY_INDEX[kind], k)
+                        (spelled if k in spelled else fuller).update(alike)
+                        fuller |= longer
+                        keys |= alike | longer
             # entity: looks in the three type fields, each with every key
             terms = [wq.Term(ENTITY_INDEX[kind], k) for kind in ENTITY_FIELDS[node.field] for k in sorted(keys)]
             tagged = terms[0] if len(terms) == 1 else wq.Or(terms)
             match = NameMatch(f"{node.field}:{value}", sorted(keys))
             self.name_matches.append(match)
-            text = self.name_in_text(value, sorted(keys), tagged, match)
+            text = self.name_in_text(value, sorted(keys), sorted(spelled), tagged, match)
             return tagged if text is None else wq.Or([tagged, text])
         if node.field in DATE_FIELDS:
             try:

@@ -136,6 +136,25 @@ def test_a_surname_alone_finds_the_full_names_ending_in_it() -> None:
     assert {h.id for h in e.search("person:ترمب")} == {"m5"}
 
 
+def test_the_full_names_ending_in_a_name_are_searched_by_key_not_as_text() -> None:
+    """The text is searched for the name's own spellings only: the full names ending in
+    it hold it (a first name alone, محمد, would spend the query on everyone named after it)."""
+    e = Engine.in_memory()
+    e.add(
+        [
+            Article("s1", "تسميم", "قال الجاسوس الروسي سيرغي سكريبال إنه بخير بعد التسميم."),
+            Article("s2", "تسميم", "قالت يوليا سكريبال للصحفيين إنها بخير."),
+            Article("s3", "تسميم", "قال سكريبال إنه بخير."),
+            Article("s4", "تسميم", "قال رجل الأعمال إنه بخير."),
+        ]
+    )
+    results = e.search("person:سكريبال")
+    assert {h.id for h in results} == {"s1", "s2", "s3"}
+    (name,) = results.names
+    assert "سيرغي سكريبال" in name.keys
+    assert name.spellings == ["سكريبال"]
+
+
 SURNAMES = [
     # (text, the keys of its person mentions)
     ("حضرت ميغان ماركل الحفل. وقالت ماركل إنها سعيدة.", ["ميغان ماركل", "ميغان ماركل"]),
