@@ -128,6 +128,12 @@ class Results:
         """Are these the hits of only some of the archive's shards?"""
         return bool(self.missing_shards)
 
+    @property
+    def names_cut_short(self) -> list[str]:
+        """The entity values (as the query wrote them) whose spellings in the text were
+        looked for until the time ran out: more articles may name them."""
+        return [n.label for n in self.names if n.stopped]
+
     def __iter__(self):
         return iter(self.hits)
 

@@ -39,7 +39,7 @@ from akhbar.search.vocabulary import Vocabulary
 
 __all__ = [
     "NameMatch",
-    "NAME_TIME",
+    "NAME_SHARE",
     "NameSpellings",
     "TAGGED_SHARE",
     "TAGGED_SHARE_RARE",
@@ -62,9 +62,10 @@ TEXT_SCORE = 0.05
 """A text-only match's score: below a tagged match's (a key's BM25 score is above it unless
 the name is in nearly every article), so tagged articles rank first."""
 MAX_SPELLINGS = 24  # text spellings tried per name (each costs a posting read)
-NAME_TIME = 0.2
-"""Seconds a query may spend finding a name's spellings in the text (within its own time
-limit); past it the query goes on with the spellings found so far, as "did you mean" does."""
+NAME_SHARE = 0.5
+"""The share of what is left of a query's time that it may spend finding a name's
+spellings in the text; past it the query goes on with the spellings found so far (as
+"did you mean" does) and says so.  A longer time limit looks further."""
 
 
 @dataclass
@@ -76,7 +77,7 @@ class NameMatch:
     spellings: list[str] = field(default_factory=list)  # also searched as text (normalized)
     left_out: list[str] = field(default_factory=list)  # found in the text, but seldom this name
     starts: dict[str, int] = field(default_factory=dict)  # a text spelling's first word as written → its words
-    stopped: bool = False  # the search for spellings ran out of time (NAME_TIME): these are the ones found
+    stopped: bool = False  # the search for spellings ran out of time (NAME_SHARE): these are the ones found
 
     def describe(self) -> str:
         parts = [f"{self.label}: keys {', '.join(self.keys) or '(none)'}"]

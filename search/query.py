@@ -50,7 +50,7 @@ from akhbar.search.accumulate import DocSet
 from akhbar.search.entity_keys import EntityKeys
 from akhbar.search.name_spellings import (
     MAX_SPELLINGS,
-    NAME_TIME,
+    NAME_SHARE,
     TAGGED_SHARE,
     TAGGED_SHARE_RARE,
     TEXT_SCORE,
@@ -766,7 +766,7 @@ class Compiler:
             self._spellings_tried(candidates, stop, common, tried)
         left = remaining_time()
         try:
-            with time_limit(None if left is None else min(NAME_TIME, left), "finding a name's spellings"):
+            with time_limit(None if left is None else NAME_SHARE * left, "finding a name's spellings"):
                 self._spellings_used(keys, tried, tagged_docs, common, found_sets, spellings, left_out, starts)
             complete = True
         except QueryTimeout:
@@ -940,7 +940,8 @@ class Compiler:
             # entity: looks in the three type fields, each with every key
             terms = [wq.Term(ENTITY_INDEX[kind], k) for kind in ENTITY_FIELDS[node.field] for k in sorted(keys)]
             tagged = terms[0] if len(terms) == 1 else wq.Or(terms)
-            match = NameMatch(f"{node.field}:{value}", sorted(keys))
+            label = f'{node.field}:"{value}"' if " " in value else f"{node.field}:{value}"  # as a query writes it
+            match = NameMatch(label, sorted(keys))
             self.name_matches.append(match)
             text = self.name_in_text(value, sorted(keys), sorted(spelled), tagged, match)
             return tagged if text is None else wq.Or([tagged, text])

@@ -72,6 +72,12 @@ class Renderer:
                 f"akhbar: partial results: shard {shards} had no live copy; these are the other shards' hits",
                 file=sys.stderr,
             )
+        if results.names_cut_short:  # as partial: the total may be short
+            print(
+                f"akhbar: {', '.join(results.names_cut_short)}: stopped looking for more spellings at the time "
+                "limit, so more articles may name it (a longer --time-limit looks further)",
+                file=sys.stderr,
+            )
         if json_lines:
             for hit in results.hits:
                 print(json.dumps(hit.to_json(), ensure_ascii=False), file=self.out)

@@ -257,7 +257,11 @@ def _api_routes(app: FastAPI, engine: Engine) -> None:
             "dropped": results.dropped,
             "partial": results.partial,  # some shards had no live copy: their hits are missing
             "missing_shards": results.missing_shards,
-            "names": [{"query": n.label, "keys": list(n.keys), "spellings": list(n.spellings)} for n in results.names],
+            # stopped: its spellings in the text were looked for until the time ran out (more articles may name it)
+            "names": [
+                {"query": n.label, "keys": list(n.keys), "spellings": list(n.spellings), "stopped": n.stopped}
+                for n in results.names
+            ],
             "elapsed_ms": round(results.elapsed * 1000, 1),
         }
 

@@ -14,6 +14,7 @@ from akhbar.analyzers.sentences import sentences_of
 from akhbar.indexer import Article
 from akhbar.search import Engine, QueryError
 from akhbar.search.name_spellings import NameSpellings
+from akhbar.search.render import Renderer
 from tests.conftest import MINI
 
 SENTENCES = [
@@ -537,8 +538,6 @@ def test_a_common_word_is_not_taken_for_a_name_without_the_taggers_say(names_eng
 
 
 def test_explain_lists_the_spellings_a_name_query_used(names_engine: Engine, capsys) -> None:
-    from akhbar.search.render import Renderer
-
     Renderer(color=False).results(names_engine.search("person:زيلينسكي"), explain=True)
     out = capsys.readouterr().out
     assert "person:زيلينسكي: keys" in out and "as text" in out
@@ -575,21 +574,25 @@ def test_a_first_name_and_the_unknown_surname_after_it_are_one_person() -> None:
     assert [m.text for m in extract_entities("قال جورج إن الوفد وصل.") if m.type == "person"] in ([], ["جورج"])
 
 
-def test_looking_for_spellings_stops_within_the_query_budget(names_engine: Engine, monkeypatch) -> None:
+def test_looking_for_spellings_stops_within_the_query_budget(names_engine: Engine, monkeypatch, capsys) -> None:
     """With no time left for spellings, the query still answers (the tagged articles)
     and says it stopped; nothing half-done is kept, so a query with time finds the rest."""
     import akhbar.search.query as query_module
 
     fresh = Engine.in_memory(time_limit=0.45)
     fresh.add([Article(i, t, b) for i, t, b in NAME_TEXTS])
-    monkeypatch.setattr(query_module, "NAME_TIME", 0.0)
+    monkeypatch.setattr(query_module, "NAME_SHARE", 0.0)
     hurried = fresh.search("person:زيلينسكي", limit=20)
-    assert hurried.names[0].stopped
+    assert hurried.names[0].stopped and hurried.names_cut_short == ["person:زيلينسكي"]
+    Renderer(color=False).results(hurried)  # the user is told, in every format
+    Renderer(color=False).results(hurried, json_lines=True)
+    told = capsys.readouterr().err.splitlines()
+    assert len(told) == 2 and all("person:زيلينسكي: stopped looking for more spellings" in line for line in told)
     assert {h.id for h in hurried} <= {"z1", "z2", "z3", "z4", "z5"}
     assert all(_tagged(h, set(hurried.names[0].keys)) for h in hurried), "no text-only match without the spellings"
-    monkeypatch.setattr(query_module, "NAME_TIME", 5.0)
+    monkeypatch.setattr(query_module, "NAME_SHARE", 1.0)
     patient = fresh.search("person:زيلينسكي", limit=20)
-    assert not patient.names[0].stopped
+    assert not patient.names[0].stopped and not patient.names_cut_short
     assert {h.id for h in patient} == {"z1", "z2", "z3", "z4", "z5"}
 
 

@@ -388,3 +388,25 @@ def test_partial_results_are_marked_in_the_api_and_on_the_page(
     assert found["partial"] is True and found["missing_shards"] == [2]
     page = client.get("/", params={"q": "حلب"}).text
     assert 'class="partial"' in page and "نتائج ناقصة" in page and "2" in page.split('class="partial"')[1][:200]
+
+
+def test_a_name_whose_spellings_were_cut_short_is_marked_in_the_api_and_on_the_page(
+    client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A name query that ran out of time looking for spellings may miss articles: it says so."""
+    whole = api(client, "/api/search", q="person:بوتين")
+    assert [n["stopped"] for n in whole["names"]] == [False]
+    search = engine.search
+
+    def out_of_time(*args, **kwargs):
+        results = search(*args, **kwargs)
+        for name in results.names:
+            name.stopped = True
+        return results
+
+    monkeypatch.setattr(engine, "search", out_of_time)
+    found = api(client, "/api/search", q="person:بوتين")
+    assert [n["stopped"] for n in found["names"]] == [True]
+    page = client.get("/", params={"q": "person:بوتين"}).text
+    assert "person:بوتين" in page.split("توقف البحث")[0].rsplit('class="partial"', 1)[1]
+    assert "توقف البحث" not in client.get("/", params={"q": "حلب"}).text
