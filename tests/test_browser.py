@@ -46,17 +46,20 @@ TASK_QUERY = "ترامب"
 
 
 def _stand_in() -> list[Article]:
-    """Without ../shared: enough articles for the same task (a person, months, pages)."""
+    """Without ../shared: enough articles for the same task (a person, months, pages).
+    Each names its own person, most of the others Trump too (a person facet narrows the
+    search for him), over two months."""
     people = ["دونالد ترامب", "فلاديمير بوتين", "أنجيلا ميركل"]
     return [
         Article(
             f"s{i:03d}",
             f"{people[i % 3]} يتحدث عن حلب ({i})",
-            f"قال الرئيس {people[i % 3]} إن ترامب وبوتين بحثا الوضع في حلب ودمشق. وأضاف أن المحادثات ستستمر.",
-            dt.date(2018, 1 + i % 3, 1 + i % 28),
+            f"قال الرئيس {people[i % 3]} إن المحادثات بشأن الوضع في حلب ودمشق ستستمر."
+            + (" واتصل الرئيس دونالد ترامب هاتفيا." if i % 4 != 3 else ""),
+            dt.date(2018, 1 + i % 2, 1 + i % 28),
             "BBC Arabic" if i % 2 else "Sky News Arabia",
         )
-        for i in range(90)
+        for i in range(120)
     ]
 
 
