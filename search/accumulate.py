@@ -139,11 +139,12 @@ class Accumulator:
         self._live_ids: np.ndarray | None = None
         self._ranges: dict[str, np.ndarray] = {}
 
-    def scores(self, q: wq.Query) -> Scored | None:
-        """(document numbers ascending, their scores) of every document ``q`` matches,
-        or None when ``q`` has a part this evaluator does not handle."""
+    def scores(self, q: wq.Query, within: np.ndarray | None = None) -> Scored | None:
+        """(document numbers ascending, their scores) of every document ``q`` matches
+        (of those in ``within``, ascending, if given), or None when ``q`` has a part this
+        evaluator does not handle."""
         try:
-            return self._eval(q)
+            return self._eval(q, within)
         except Unsupported:
             return None
 

@@ -60,7 +60,7 @@ from akhbar.search.facets import FacetColumns, facet_counts, no_facets
 from akhbar.search.highlight import Highlighter
 from akhbar.search.name_spellings import NameMatch, NameSpellings
 from akhbar.search.ordering import HitOrder
-from akhbar.search.query import MAX_FUZZY_CHARS, Compiled, Highlights, Ranking, compile_query
+from akhbar.search.query import MAX_FUZZY_CHARS, Compiled, DocsOf, Highlights, Ranking, compile_query
 from akhbar.search.shard_search import ShardPool, Statistics
 from akhbar.search.vocabulary import Vocabulary
 
@@ -765,16 +765,17 @@ class Engine:
             docs_of=self._matching_docs(searcher),
         )
 
-    def _matching_docs(self, searcher) -> Callable[[wquery.Query], np.ndarray | None]:
-        """The articles a query matches, as ascending document numbers (None when the
-        accumulator cannot evaluate it)."""
+    def _matching_docs(self, searcher) -> DocsOf:
+        """The articles a query matches (of those given, if any), as ascending document
+        numbers (None when the accumulator cannot evaluate it)."""
         accumulator = self._accumulator(searcher)
 
-        def docs_of(q: wquery.Query) -> np.ndarray | None:
+        def docs_of(q: wquery.Query, within: np.ndarray | None = None) -> np.ndarray | None:
             keys = _entity_keys(q)
             if keys is not None:  # the tagger's keys: many at once from the entity arrays
-                return self._postings_of_entities(searcher).docs_with(keys)
-            scored = accumulator.scores(q) if accumulator is not None else None
+                found = self._postings_of_entities(searcher).docs_with(keys)
+                return found if within is None else np.intersect1d(found, within, assume_unique=True)
+            scored = accumulator.scores(q, within) if accumulator is not None else None
             return None if scored is None else scored[0]
 
         return docs_of

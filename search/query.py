@@ -24,7 +24,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Protocol
 
 import numpy as np
 from whoosh import query as wq
@@ -439,6 +439,27 @@ class Highlights:
         return bool(self.stems or self.exact or self.prefixes)
 
 
+@dataclass(frozen=True)
+class TaggedDocs:
+    """Where the tagger keyed a name: in any entity field (its say on a spelling), and
+    in the fields the query asks (the articles its keys score)."""
+
+    anywhere: np.ndarray
+    asked: np.ndarray
+    fields: tuple[str, ...]  # the asked fields
+
+
+def _fields_of(q: wq.Query) -> tuple[str, ...]:
+    return tuple(sorted({fieldname for fieldname, _ in q.iter_all_terms()}))
+
+
+class DocsOf(Protocol):
+    """The articles a query matches (of those in ``within``, ascending, if given), as
+    ascending document numbers; None when they cannot be read without Whoosh's matchers."""
+
+    def __call__(self, q: wq.Query, within: np.ndarray | None = None) -> np.ndarray | None: ...
+
+
 class Compiler:
     """Turns a syntax tree into a Whoosh query against one index reader."""
 
@@ -454,7 +475,7 @@ class Compiler:
         vocabulary: Vocabulary | None = None,
         cache: dict | None = None,
         names: NameSpellings | None = None,
-        docs_of: Callable[[wq.Query], np.ndarray | None] | None = None,
+        docs_of: DocsOf | None = None,
     ) -> None:
         """:param vocabulary: the reader's written forms for fuzzy words (one per index
             generation, kept by the Engine; a new one when not given)
@@ -691,7 +712,7 @@ class Compiler:
         longer = shortened_name_keys(tuple(key.split()))
         if not longer or self.names is None or self.docs_of is None:
             return set()
-        q, _ = self._spelling_query(tuple((w,) for w in key.split()))
+        q, _, _ = self._spelling_query(tuple((w,) for w in key.split()))
         written = self.docs_of(q) if q is not None else None
         if written is None or not len(written):
             return set()
@@ -713,7 +734,7 @@ class Compiler:
         spend the query's time on everyone whose name ends in it (محمد)."""
         if self.names is None or self.docs_of is None:
             return None
-        cache_key = ("text", value, tuple(keys))
+        cache_key = ("text", value, tuple(keys), _fields_of(tagged))
         cached = self.cache.get(cache_key)
         if cached is None:
             cached, complete = self._name_in_text(value, keys, spelled, tagged)
@@ -737,10 +758,15 @@ class Compiler:
         anywhere = wq.Or([wq.Term(f, k) for f in ENTITY_INDEX.values() if f in self.reader.schema for k in keys])
         try:
             tagged_docs = self.docs_of(anywhere)
+            asked_docs = self.docs_of(tagged)  # tagged in the asked fields: their keys score them
         except QueryTimeout:
             return (None, [], [], {}), False
-        if tagged_docs is None:
-            tagged_docs = np.zeros(0, dtype=np.int64)
+        none = np.zeros(0, dtype=np.int64)
+        tagged_in = TaggedDocs(
+            anywhere=none if tagged_docs is None else tagged_docs,
+            asked=none if asked_docs is None else asked_docs,
+            fields=_fields_of(tagged),
+        )
         common = name_lists()[1]
         candidates: dict[tuple[str, ...], None] = {}
         own = [n for _, n, stem, _, _ in self.core.words(value) if n and stem]  # stop words are not indexed
@@ -767,18 +793,15 @@ class Compiler:
         left = remaining_time()
         try:
             with time_limit(None if left is None else NAME_SHARE * left, "finding a name's spellings"):
-                self._spellings_used(keys, tried, tagged_docs, common, found_sets, spellings, left_out, starts)
+                self._spellings_used(keys, tried, tagged_in, common, found_sets, spellings, left_out, starts)
             complete = True
         except QueryTimeout:
             complete = False
-        # the text matches as the articles they found, minus those tagged in the asked field
-        # (their key scores them): matched again without reading a posting
+        # the text matches as the articles they found (none tagged in the asked fields):
+        # matched again without reading a posting
         query = None
         if found_sets:
             found = np.unique(np.concatenate(found_sets))
-            asked = self.docs_of(tagged)
-            if asked is not None and len(asked):
-                found = np.setdiff1d(found, asked, assume_unique=True)
             if len(found):
                 query = DocSet(found, TEXT_SCORE, "the name as text, untagged")
         return (query, spellings, left_out, starts), complete
@@ -807,21 +830,22 @@ class Compiler:
         self,
         keys: list[str],
         tried: dict,
-        tagged_docs: np.ndarray,
+        tagged: TaggedDocs,
         common: frozenset[str],
         found_sets: list[np.ndarray],
         spellings: list[str],
         left_out: list[str],
         starts: dict[str, int],
     ) -> None:
-        """The spellings the tagger agrees are this name, the articles they are in into ``found_sets``."""
+        """The spellings the tagger agrees are this name, the articles they are in (untagged
+        in the asked fields) into ``found_sets``."""
         assert self.names is not None and self.docs_of is not None
         for variants, words in list(tried.items())[:MAX_SPELLINGS]:
             check_deadline()
-            verdict_key = ("spelling", variants, tuple(keys))
+            verdict_key = ("spelling", variants, tuple(keys), tagged.fields)
             verdict = self.cache.get(verdict_key)
             if verdict is None:
-                verdict = self._verdict(keys, variants, words, tagged_docs, common)
+                verdict = self._verdict(keys, variants, words, tagged, common)
                 if len(self.cache) < 4096:
                     self.cache[verdict_key] = verdict
             found, forms, use = verdict
@@ -838,14 +862,15 @@ class Compiler:
         keys: list[str],
         variants: tuple[tuple[str, ...], ...],
         words: tuple[str, ...],
-        tagged_docs: np.ndarray,
+        tagged: TaggedDocs,
         common: frozenset[str],
     ) -> tuple[np.ndarray | None, set[str], bool]:
-        """The articles that hold a spelling, its first word's written forms, and whether
-        the tagger agrees it is this name (None for a spelling no article holds)."""
+        """The articles that hold a spelling and are not tagged in the asked fields, its
+        first word's written forms, and whether the tagger agrees it is this name (None
+        for a spelling no article holds)."""
         assert self.names is not None and self.docs_of is not None
-        q, forms = self._spelling_query(variants)
-        if q is None:
+        q, loose, forms = self._spelling_query(variants)
+        if q is None or loose is None:
             return None, set(), False
         # not where the spelling is part of another name the tagger keyed; a key whose
         # other words are descriptors (منظمة, نادي) or none is this name, not another
@@ -856,34 +881,73 @@ class Compiler:
             for f, k in self.names.keys_with(v)
             if k not in keys and not set(k.split()) - spelled <= TRIGGERS
         }
-        found = self.docs_of(q)
-        if others and found is not None and len(found):
+        candidates = self.docs_of(loose)  # the words there, in any order
+        if candidates is None:
+            return None, set(), False
+        if others and len(candidates):
             keyed = wq.Or([wq.Term(f, k) for f, k in sorted(others)])
             elsewhere = self.docs_of(keyed)
             if elsewhere is None:
-                found = self.docs_of(wq.AndNot(q, keyed))
+                q = loose = wq.AndNot(q, keyed)  # (read whole, positions and all)
+                candidates = self.docs_of(q)
+                if candidates is None:
+                    return None, set(), False
             else:
-                found = np.setdiff1d(found, elsewhere, assume_unique=True)
-        if found is None or not len(found):
-            return None, set(), False
-        share = len(np.intersect1d(found, tagged_docs, assume_unique=True)) / len(found)
+                candidates = np.setdiff1d(candidates, elsewhere, assume_unique=True)
         # a common word needs the tagger's say in most articles; a rarer word in some;
         # several words, at least half of them rare, are a name by themselves (مون جيه
         # إن: the tagger never keys it)
         rare = [not (w in common or strip_clitics(w) in common) for w in words]
         if len(words) > 1:
-            use = share >= TAGGED_SHARE or 2 * sum(rare) >= len(words)
+            share = 0.0 if 2 * sum(rare) >= len(words) else TAGGED_SHARE
         else:
-            use = share >= (TAGGED_SHARE_RARE if rare[0] else TAGGED_SHARE)
-        return found, forms, use
+            share = TAGGED_SHARE_RARE if rare[0] else TAGGED_SHARE
+        # the articles untagged in the asked fields are read whole (they are the text
+        # matches); those tagged there only until the share is certain: where the words
+        # must stand in order, each costs a read of positions
+        inside = np.isin(candidates, tagged.asked, assume_unique=True)
+        outside = candidates[~inside] if q is loose else self.docs_of(q, candidates[~inside])
+        if outside is None:
+            return None, set(), False
+        keyed_elsewhere = int(np.isin(outside, tagged.anywhere, assume_unique=True).sum())
+        untagged = len(outside) - keyed_elsewhere
 
-    def _spelling_query(self, variants: tuple[tuple[str, ...], ...]) -> tuple[wq.Query | None, set[str]]:
+        def agreed(keyed_here: int) -> bool:
+            total = keyed_here + keyed_elsewhere + untagged
+            return total > 0 and (keyed_here + keyed_elsewhere) / total >= share
+
+        keyed_here = self._count_until(None if q is loose else q, candidates[inside], agreed)
+        if keyed_here is None or not keyed_here + len(outside):
+            return None, set(), False
+        return outside, forms, agreed(keyed_here)
+
+    def _count_until(self, q: wq.Query | None, candidates: np.ndarray, enough: Callable[[int], bool]) -> int | None:
+        """How many of ``candidates`` ``q`` matches (all of them when ``q`` is None),
+        counted a growing slice at a time until ``enough`` of them: exact when that is
+        never reached, a lower bound past it.  None when ``q`` cannot be read so."""
+        assert self.docs_of is not None
+        if q is None:
+            return len(candidates)
+        count, start, size = 0, 0, 16
+        while start < len(candidates) and not enough(count):
+            found = self.docs_of(q, candidates[start : start + size])
+            if found is None:
+                return None
+            count += len(found)
+            start += size
+            size *= 4
+        return count
+
+    def _spelling_query(
+        self, variants: tuple[tuple[str, ...], ...]
+    ) -> tuple[wq.Query | None, wq.Query | None, set[str]]:
         """One spelling of a name in the title or body, given each word's variants:
         each word in any of its variants and written forms; several words all present,
         and as a phrase of their stems when one of them is a common word.  Also the
-        written forms of its first word."""
+        same without the phrase (the very query when it has none: no positions to
+        read), and the written forms of its first word."""
         assert self.names is not None
-        per_field, forms = [], set()
+        per_field, loose, forms = [], [], set()
         for fieldname in ("title", "body"):
             exact_field = fieldname + EXACT_SUFFIX
             written = [
@@ -898,12 +962,14 @@ class Compiler:
             ]
             if len(variants) == 1:
                 per_field.append(required[0])
+                loose.append(required[0])
                 continue
             common = name_lists()[1]
             if not any(v in common for vs in variants for v in vs):
                 # rare words found together are the name: no positions to read (a name's
                 # words apart in one article are rarer than the cost of a phrase on each query)
                 per_field.append(wq.And(required))
+                loose.append(per_field[-1])
                 continue
             positions = []
             for w in written:
@@ -918,9 +984,13 @@ class Compiler:
                 continue
             phrase = positions[0] if len(positions) == 1 else spans.SpanNear2(positions, slop=1, ordered=True)
             per_field.append(wq.And([phrase, *required]))
+            loose.append(wq.And(required))
         if not per_field:
-            return None, forms
-        return (per_field[0] if len(per_field) == 1 else wq.Or(per_field)), forms
+            return None, None, forms
+        q = per_field[0] if len(per_field) == 1 else wq.Or(per_field)
+        if all(a is b for a, b in zip(per_field, loose, strict=True)):
+            return q, q, forms
+        return q, loose[0] if len(loose) == 1 else wq.Or(loose), forms
 
     def field_value(self, node: FieldValue) -> wq.Query:
         if node.field in ENTITY_FIELDS:
@@ -1088,7 +1158,7 @@ def compile_query(
     vocabulary: Vocabulary | None = None,
     cache: dict | None = None,
     names: NameSpellings | None = None,
-    docs_of: Callable[[wq.Query], np.ndarray | None] | None = None,
+    docs_of: DocsOf | None = None,
 ) -> Compiled:
     """Parse ``q`` and compile it against ``reader``.  Raises :class:`QueryError`."""
     if match not in ("all", "any"):
