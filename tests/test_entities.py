@@ -120,7 +120,9 @@ def test_a_name_nobody_listed_is_found_in_its_other_spellings() -> None:
 
 def test_a_surname_alone_finds_the_full_names_ending_in_it() -> None:
     """person: with a surname alone finds the people of that surname the gazetteer does
-    not list, written in full or not; a listed person's surname stays that person."""
+    not list, written in full or not; a listed person's surname stays that person.  The
+    full names are found by key, not looked for as text: they hold the surname (a first
+    name alone, محمد, would spend the query on everyone named after it)."""
     e = Engine.in_memory()
     e.add(
         [
@@ -131,29 +133,12 @@ def test_a_surname_alone_finds_the_full_names_ending_in_it() -> None:
             Article("m5", "زيارة", "قال الرئيس دونالد ترامب إن الزيارة ناجحة."),
         ]
     )
-    assert {h.id for h in e.search("person:ماركل")} == {"m1", "m2"}
+    surname = e.search("person:ماركل")
+    assert {h.id for h in surname} == {"m1", "m2"}
+    assert "ميغان ماركل" in surname.names[0].keys and surname.names[0].spellings == ["ماركل"]
     assert {h.id for h in e.search('person:"ميغان ماركل"')} == {"m1"}
     assert {h.id for h in e.search("person:ميركل")} == {"m3"}
     assert {h.id for h in e.search("person:ترمب")} == {"m5"}
-
-
-def test_the_full_names_ending_in_a_name_are_searched_by_key_not_as_text() -> None:
-    """The text is searched for the name's own spellings only: the full names ending in
-    it hold it (a first name alone, محمد, would spend the query on everyone named after it)."""
-    e = Engine.in_memory()
-    e.add(
-        [
-            Article("s1", "تسميم", "قال الجاسوس الروسي سيرغي سكريبال إنه بخير بعد التسميم."),
-            Article("s2", "تسميم", "قالت يوليا سكريبال للصحفيين إنها بخير."),
-            Article("s3", "تسميم", "قال سكريبال إنه بخير."),
-            Article("s4", "تسميم", "قال رجل الأعمال إنه بخير."),
-        ]
-    )
-    results = e.search("person:سكريبال")
-    assert {h.id for h in results} == {"s1", "s2", "s3"}
-    (name,) = results.names
-    assert "سيرغي سكريبال" in name.keys
-    assert name.spellings == ["سكريبال"]
 
 
 SURNAMES = [
