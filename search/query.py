@@ -691,7 +691,7 @@ class Compiler:
         the gazetteer does not know, or knows in fewer spellings (بايرن ميونخ, جوجل) —
         and, for a person's surname alone of someone it does not list, the full names
         ending in it: ``person:ماركل`` also finds «ميغان ماركل» (a listed name is its
-        person alone: ``person:ترمب`` is not Ivanka Trump)."""
+        person alone: ``person:ترمب`` is not Ivanka Trump).  As (variants, full names)."""
         cached = self.cache.get((fieldname, key))
         if cached is not None:
             return cached
