@@ -147,6 +147,21 @@ def drop_article(word: str) -> str:
     return word[2:] if word.startswith("ال") and len(word) > 4 else word
 
 
+SAINTS: Final = frozenset({"سان", "سانت", "سانتا", "سانتو", "ساو"})  # San, Saint, Santa, Santo, São
+"""Words that begin a foreign place named after a saint (normalized)."""
+
+
+def saint_named(words: tuple[str, ...] | list[str]) -> bool:
+    """Is this a place name of a saint's word and the saint's name?  News writes such a
+    city with the word and without it (سان بطرسبرغ and بطرسبرغ are one city), where a
+    direction or a descriptor before a name makes another place (جنوب السودان).
+
+    >>> saint_named(["سان", "بطرسبرغ"]), saint_named(["سانت", "بطرسبرغ"]), saint_named(["جنوب", "السودان"])
+    (True, True, False)
+    """
+    return len(words) == 2 and words[0] in SAINTS
+
+
 def forget_caches() -> None:
     """Drop the per-word caches (see :func:`akhbar.analyzers.entities.forget_caches`)."""
     strip_clitics.cache_clear()

@@ -36,7 +36,7 @@ from akhbar.analyzers.dates import parse_date_range
 from akhbar.analyzers.entities import name_lists
 from akhbar.analyzers.entity_features import TRIGGERS
 from akhbar.analyzers.gazetteer import entity_key, lookup
-from akhbar.analyzers.names import strip_clitics
+from akhbar.analyzers.names import saint_named, strip_clitics
 from akhbar.analyzers.roots import root
 from akhbar.analyzers.stem import LightStemmer
 from akhbar.analyzers.stopwords import load_stoplist
@@ -695,29 +695,49 @@ class Compiler:
         cached = self.cache.get((fieldname, key))
         if cached is not None:
             return cached
-        if self.entity_keys is None:
-            self.entity_keys = self.names.keys if self.names is not None else EntityKeys.of_reader(self.reader)
-        found = self.entity_keys.alike(fieldname, key), set()
+        found = self._keys().alike(fieldname, key), set()
         if fieldname == "person" and " " not in key and lookup([key]) is None:
-            found[1].update(self.entity_keys.ending_alike(fieldname, key))
+            found[1].update(self._keys().ending_alike(fieldname, key))
         if len(self.cache) < 4096:
             self.cache[(fieldname, key)] = found
         return found
 
-    def _shortened(self, key: str, kinds: tuple[str, ...]) -> set[str]:
-        """The keys of listed names that ``key`` is a shorter form of (صندوق النقد for
-        صندوق النقد الدولي), where the tagger agrees: it keyed the listed name in at
-        least :data:`TAGGED_SHARE` of the articles that write the shorter form (الجيش
-        السوري is not الجيش السوري الحر)."""
-        longer = shortened_name_keys(tuple(key.split()))
-        if not longer or self.names is None or self.docs_of is None:
+    def _keys(self) -> EntityKeys:
+        """The generation's entity keys (read on first use)."""
+        if self.entity_keys is None:
+            self.entity_keys = self.names.keys if self.names is not None else EntityKeys.of_reader(self.reader)
+        return self.entity_keys
+
+    def _longer_keys(self, key: str, kinds: tuple[str, ...]) -> set[str]:
+        """The keys that ``key`` is a shorter form of: a listed name of three or more words
+        without its first or last (صندوق النقد for صندوق النقد الدولي), where the tagger
+        agrees (it keyed the longer name in at least :data:`TAGGED_SHARE` of the articles
+        that write ``key``: not الجيش السوري for الجيش السوري الحر); and for a place, the
+        indexed places of two words ending in it — a saint's city always (بطرسبرغ for سان
+        بطرسبرغ, see :func:`~akhbar.analyzers.names.saint_named`), the others where the
+        tagger agrees (not السودان for جنوب السودان).  A person's surname finds its full
+        names by :meth:`_key_variants`."""
+        if self.names is None or self.docs_of is None:
             return set()
+        listed = shortened_name_keys(tuple(key.split()))
+        saints, places = set(), []
+        if " " not in key and "place" in kinds and ENTITY_INDEX["place"] in self.reader.schema:
+            for k in self._keys().ending_alike(ENTITY_INDEX["place"], key):
+                words = k.split()
+                if saint_named(words):
+                    saints.add(k)
+                elif len(words) == 2:
+                    places.append(k)
+        longer = sorted(listed) + sorted(places)
+        if not longer:
+            return saints
         q, _, _ = self._spelling_query(tuple((w,) for w in key.split()))
         written = self.docs_of(q) if q is not None else None
         if written is None or not len(written):
-            return set()
-        out = set()
-        for long_key in sorted(longer):
+            return saints
+
+        out = set(saints)
+        for long_key in longer:
             tagged = self.docs_of(wq.Or([wq.Term(ENTITY_INDEX[kind], long_key) for kind in kinds]))
             if tagged is not None and len(np.intersect1d(written, tagged)) >= TAGGED_SHARE * len(written):
                 out.add(long_key)
@@ -998,7 +1018,7 @@ class Compiler:
             if not any(True for _ in iter_words(value)):
                 raise self.error(f"'{node.field}:' needs a name", node)
             own = entity_key(value, "person")  # (a key does not depend on the type)
-            keys = {own, *self._shortened(own, ENTITY_FIELDS[node.field])}
+            keys = {own, *self._longer_keys(own, ENTITY_FIELDS[node.field])}
             spelled, fuller = set(keys), set()  # the name's own spellings; other names ending in it
             for kind in ENTITY_FIELDS[node.field]:
                 if ENTITY_INDEX[kind] in self.reader.schema:
