@@ -80,6 +80,7 @@ def use_model(path: str | None) -> None:
     tagger.cache_clear()
     batch_tagger.cache_clear()
     name_lists.cache_clear()
+    known_words.cache_clear()
     entity_features.forget_caches()
 
 
@@ -98,6 +99,14 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
     g = known_names.gazetteer()  # and the first words of the people it lists
     first |= {words[0] for words, (kind, _) in g.names.items() if kind == "person" and len(words) > 1}
     return frozenset(first), frozenset(common | load_stoplist())
+
+
+@cache
+def known_words() -> frozenset[str]:
+    """The words the language knows as its own: the first names and the ordinary words
+    of :func:`name_lists` (see :func:`akhbar.analyzers.names.known_apart`)."""
+    first, common = name_lists()
+    return first | common
 
 
 @cache

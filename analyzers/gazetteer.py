@@ -114,6 +114,18 @@ def known_key(words: tuple[str, ...]) -> tuple[str, ...] | None:
 
 
 @lru_cache(maxsize=100_000)
+def listed(words: tuple[str, ...]) -> tuple[str, str] | None:
+    """(type, canonical) of a name listed in these very words (read with or without their
+    article and clitic, as :func:`lookup` reads them; no spelling variants).
+
+    >>> listed(("غزه",)), listed(("غزاه",))
+    (('place', 'غزة'), None)
+    """
+    g = gazetteer()
+    return next((g.names[k] for k in _keys(words) if k in g.names), None)
+
+
+@lru_cache(maxsize=100_000)
 def _lookup(words: tuple[str, ...]) -> tuple[str, str] | None:
     g = gazetteer()
     keys = _keys(words)

@@ -106,19 +106,54 @@ def similar_names(a: str, b: str, *, g_as_k: bool | None = None) -> bool:
     (True, True)
     >>> similar_names("اتليتكو مدريد", "اتلتيكو مدريد")  # the same vowel a place away
     True
-    >>> similar_names("مون جيه ان", "مون جاي ان"), similar_names("جي", "جاي")
+    >>> similar_names("مون جيه ان", "مون جاي ان"), similar_names("جيه", "جاي")
     (True, True)
+
+    Arabic names are told apart by their long vowels: two words the language knows
+    (:func:`known_apart`) are two names (محمد, محمود; حسن, حسين).
+
+    >>> similar_names("محمد", "محمود"), similar_names("محمد شعبان", "محمود شعبان"), similar_names("غزه", "جيزه")
+    (False, False, False)
+    >>> similar_names("عمرو اديب", "عمرو دياب")  # several words: alike word for word
+    False
     """
+    words_a, words_b = a.replace("-", " ").split(), b.replace("-", " ").split()
     if g_as_k is None:
-        g_as_k = len(a.replace("-", " ").split()) > 1 and len(b.replace("-", " ").split()) > 1
+        g_as_k = len(words_a) > 1 and len(words_b) > 1
+    if len(words_a) == len(words_b) > 1:  # word for word (عمرو اديب is not عمرو دياب)
+        return all(x == y or similar_names(x, y, g_as_k=g_as_k) for x, y in zip(words_a, words_b, strict=True))
     g_letters = G_LETTERS if g_as_k else "غج"
-    a, b = _loose(a), _loose(b)
-    if not a or not b or not _same_letter(a[-1], b[-1], g_letters) or skeleton(a) != skeleton(b):
+    la, lb = _loose(a), _loose(b)
+    if not la or not lb or not _same_letter(la[-1], lb[-1], g_letters) or skeleton(la) != skeleton(lb):
         return False
-    short, long = sorted((a, b), key=len)
-    # at most a fifth of the letters added — or one, to a syllable of two (جي / جاي)
+    short, long = sorted((la, lb), key=len)
+    # at most a fifth of the letters added — or one, to a syllable of two (جيه / جاي)
     enough = len(short) >= 0.8 * len(long) or (len(short) >= 2 and len(long) - len(short) == 1)
-    return enough and (_vowels_added(short, long, g_letters) or _vowel_moved(a, b))
+    return enough and (_vowels_added(short, long, g_letters) or _vowel_moved(la, lb)) and not known_apart(a, b)
+
+
+def known_apart(a: str, b: str) -> bool:
+    """Are two spellings two names the gazetteer lists, or do they differ in a word where
+    both are words the language knows (first names or ordinary words of the entity
+    tagger's training data)?  Then they are two names, however alike their letters:
+    Arabic writes its own names' long vowels (محمد, محمود; سعد, سعيد; غزة, الجيزة), where
+    transliterations of foreign names differ in them (ترمب, ترامب).
+
+    >>> known_apart("محمد شعبان", "محمود شعبان"), known_apart("ترمب", "ترامب")
+    (True, False)
+    """
+    # the tagger's name lists and the gazetteer (both import this module: imported when first asked)
+    from akhbar.analyzers.entities import known_words
+    from akhbar.analyzers.gazetteer import listed
+
+    words_a, words_b = a.replace("-", " ").split(), b.replace("-", " ").split()
+    listed_a, listed_b = listed(tuple(words_a)), listed(tuple(words_b))
+    if listed_a is not None and listed_b is not None:
+        return listed_a != listed_b  # two listed names, or one name's listed aliases
+    if len(words_a) != len(words_b):
+        return False  # a name written as one word and as two (شي جين بينغ): not word for word
+    known = known_words()
+    return any(x != y and x in known and y in known for x, y in zip(words_a, words_b, strict=True))
 
 
 def _vowel_moved(a: str, b: str) -> bool:
