@@ -175,17 +175,6 @@ def name_key(text: str) -> str:
     found = lookup(words)
     if found:
         return normalize(found[1])
-    return unlisted_key(text)
-
-
-def unlisted_key(text: str) -> str:
-    """The key of a name as if the gazetteer did not list it — what an index built before
-    it was listed holds for it.
-
-    >>> unlisted_key("الجيزة"), name_key("الجيزة")
-    ('جيزه', 'الجيزه')
-    """
-    words = normalize(text).split()
     # a name nobody listed keeps its letters: only و and the article go (كيليان, كوفي,
     # بريطانيا start with what looks like a preposition, فولوديمير and فيصل with ف, which
     # news seldom puts before a name) — unless that leaves a listed name's key, a reading

@@ -35,7 +35,7 @@ from akhbar.analyzers.chains import shared_core
 from akhbar.analyzers.dates import parse_date_range
 from akhbar.analyzers.entities import name_lists
 from akhbar.analyzers.entity_features import TRIGGERS
-from akhbar.analyzers.gazetteer import entity_key, lookup, unlisted_key
+from akhbar.analyzers.gazetteer import entity_key, lookup
 from akhbar.analyzers.names import saint_named, strip_clitics
 from akhbar.analyzers.roots import root
 from akhbar.analyzers.stem import LightStemmer
@@ -1018,8 +1018,7 @@ class Compiler:
             if not any(True for _ in iter_words(value)):
                 raise self.error(f"'{node.field}:' needs a name", node)
             own = entity_key(value, "person")  # (a key does not depend on the type)
-            # and the key an index built before the gazetteer listed the name holds for it
-            keys = {own, unlisted_key(value), *self._longer_keys(own, ENTITY_FIELDS[node.field])}
+            keys = {own, *self._longer_keys(own, ENTITY_FIELDS[node.field])}
             spelled, fuller = set(keys), set()  # the name's own spellings; other names ending in it
             for kind in ENTITY_FIELDS[node.field]:
                 if ENTITY_INDEX[kind] in self.reader.schema:
