@@ -255,8 +255,16 @@ class Store:
             meta = Meta(generation=gen.name, analysis=settings, articles=old.articles if old and not rebuild else 0)
             yield ix, meta
         except BaseException:
-            shutil.rmtree(gen, ignore_errors=True)
+            if not self._names(gen.name):  # an interrupt that came after publishing: it is the index now
+                shutil.rmtree(gen, ignore_errors=True)
             raise
+
+    def _names(self, generation: str) -> bool:
+        """Does the published ``akhbar.json`` name ``generation``?"""
+        try:
+            return self.read_meta().generation == generation
+        except (IndexAccessError, OSError):
+            return False
 
     def publish(self, meta: Meta) -> None:
         """Make ``meta.generation`` the current index (atomic rename of akhbar.json)."""

@@ -209,3 +209,25 @@ def test_searchers_see_the_old_or_the_new_index_never_a_mix(target: Path) -> Non
     assert writer.returncode == 0 and errors == []
     # Queries ran while the writer did: the test saw the switch, not only its two sides.
     assert set(seen) <= {0, n} and seen[-1] == n and during > 20
+
+
+def test_ctrl_c_after_publishing_leaves_the_new_index(tmp_path: Path) -> None:
+    """An interrupt that comes once the new generation is published (a late Ctrl-C) must
+    not take it away: the index is the new one, and it opens."""
+    from akhbar.indexer.build import update_index
+    from akhbar.indexer.store import Store
+
+    path = tmp_path / "ix"
+    Engine.create(path).add(MINI[:2])
+    store = Store(path)
+
+    def publish_then_interrupt(meta) -> None:
+        store.publish(meta)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        update_index(
+            store, [Article("late", "خبر متأخر", "وصل الخبر المتأخر قبل الإغلاق.")], publish=publish_then_interrupt
+        )
+    engine = Engine.open(path)
+    assert "late" in {h.id for h in engine.search("المتأخر")}
