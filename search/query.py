@@ -695,9 +695,8 @@ class Compiler:
         cached = self.cache.get((fieldname, key))
         if cached is not None:
             return cached
-        found = self._keys().alike(fieldname, key), set()
-        if fieldname == "person" and " " not in key and lookup([key]) is None:
-            found[1].update(self._keys().ending_alike(fieldname, key))
+        surname = fieldname == "person" and " " not in key and lookup([key]) is None
+        found = self._keys().alike(fieldname, key), self._keys().ending_alike(fieldname, key) if surname else set()
         if len(self.cache) < 4096:
             self.cache[(fieldname, key)] = found
         return found
@@ -754,10 +753,11 @@ class Compiler:
         spend the query's time on everyone whose name ends in it (محمد)."""
         if self.names is None or self.docs_of is None:
             return None
-        cache_key = ("text", value, tuple(keys), _fields_of(tagged))
+        fields = _fields_of(tagged)
+        cache_key = ("text", value, tuple(keys), fields)
         cached = self.cache.get(cache_key)
         if cached is None:
-            cached, complete = self._name_in_text(value, keys, spelled, tagged)
+            cached, complete = self._name_in_text(value, keys, spelled, tagged, fields)
             if complete and len(self.cache) < 4096:  # a later query may find the rest
                 self.cache[cache_key] = cached
             match.stopped = not complete
@@ -767,7 +767,7 @@ class Compiler:
         return query
 
     def _name_in_text(
-        self, value: str, keys: list[str], spelled: list[str], tagged: wq.Query
+        self, value: str, keys: list[str], spelled: list[str], tagged: wq.Query, fields: tuple[str, ...]
     ) -> tuple[tuple[wq.Query | None, list[str], list[str], dict[str, int]], bool]:
         """The untagged articles the name's text spellings found (a :class:`DocSet`),
         the spellings used and left out, their first words; and whether the search for
@@ -785,7 +785,7 @@ class Compiler:
         tagged_in = TaggedDocs(
             anywhere=none if tagged_docs is None else tagged_docs,
             asked=none if asked_docs is None else asked_docs,
-            fields=_fields_of(tagged),
+            fields=fields,
         )
         common = name_lists()[1]
         candidates: dict[tuple[str, ...], None] = {}
@@ -1019,13 +1019,13 @@ class Compiler:
                 raise self.error(f"'{node.field}:' needs a name", node)
             own = entity_key(value, "person")  # (a key does not depend on the type)
             keys = {own, *self._longer_keys(own, ENTITY_FIELDS[node.field])}
-            spelled, fuller = set(keys), set()  # the name's own spellings; other names ending in it
+            spelled = set(keys)  # the name's own spellings (keys adds the full names ending in it)
             for kind in ENTITY_FIELDS[node.field]:
                 if ENTITY_INDEX[kind] in self.reader.schema:
                     for k in list(keys):
                         alike, longer = self._key_variants(ENTITY_INDEX[kind], k)
-                        (spelled if k in spelled else fuller).update(alike)
-                        fuller |= longer
+                        if k in spelled:
+                            spelled |= alike
                         keys |= alike | longer
             # entity: looks in the three type fields, each with every key
             terms = [wq.Term(ENTITY_INDEX[kind], k) for kind in ENTITY_FIELDS[node.field] for k in sorted(keys)]
