@@ -30,7 +30,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.query import spans
 
-from akhbar.analyzers import AnalysisSettings, Normalizer
+from akhbar.analyzers import AnalysisSettings, Normalizer, normalize
 from akhbar.analyzers.chains import shared_core
 from akhbar.analyzers.dates import parse_date_range
 from akhbar.analyzers.entities import name_lists
@@ -1015,7 +1015,8 @@ class Compiler:
     def field_value(self, node: FieldValue) -> wq.Query:
         if node.field in ENTITY_FIELDS:
             value = node.value.strip()
-            if not any(True for _ in iter_words(value)):
+            # words that normalize to something: tatweels alone are no name
+            if not any(True for _ in iter_words(value)) or not normalize(value).split():
                 raise self.error(f"'{node.field}:' needs a name", node)
             own = entity_key(value, "person")  # (a key does not depend on the type)
             keys = {own, *self._longer_keys(own, ENTITY_FIELDS[node.field])}
