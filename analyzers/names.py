@@ -104,6 +104,8 @@ def similar_names(a: str, b: str, *, g_as_k: bool | None = None) -> bool:
     (True, False, False)
     >>> similar_names("شي جين بينغ", "شي جينبينغ"), similar_names("كيم جونغ-اون", "كيم جونج اون")
     (True, True)
+    >>> similar_names("بي بي سي", "بيبسي")  # joined, a name keeps its letters: BBC is not Pepsi
+    False
     >>> similar_names("اتليتكو مدريد", "اتلتيكو مدريد")  # the same vowel a place away
     True
     >>> similar_names("مون جيه ان", "مون جاي ان"), similar_names("جيه", "جاي")
@@ -126,6 +128,8 @@ def similar_names(a: str, b: str, *, g_as_k: bool | None = None) -> bool:
     la, lb = _loose(a), _loose(b)
     if not la or not lb or not _same_letter(la[-1], lb[-1], g_letters) or skeleton(la) != skeleton(lb):
         return False
+    if len(words_a) != len(words_b):  # a name written as one word and as several keeps its letters
+        return len(la) == len(lb) and all(_same_letter(x, y, g_letters) for x, y in zip(la, lb, strict=True))
     short, long = sorted((la, lb), key=len)
     # at most a fifth of the letters added — or one, to a syllable of two (جيه / جاي)
     enough = len(short) >= 0.8 * len(long) or (len(short) >= 2 and len(long) - len(short) == 1)

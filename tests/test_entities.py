@@ -572,6 +572,8 @@ def test_explain_lists_the_spellings_a_name_query_used(names_engine: Engine, cap
         ("جمال", "كمال", False),  # ج and ك without غ: two Arabic names
         ("ميركل", "ماركل", False),  # another vowel
         ("بوتينا", "بوتين", False),  # another ending
+        ("ساو باولو", "ساوباولو", True),  # written as one word, the same letters
+        ("بي بي سي", "بيبسي", False),  # ... but not with a vowel more: BBC is not Pepsi
     ],
 )
 def test_spelling_variants_of_names(a: str, b: str, same: bool) -> None:
