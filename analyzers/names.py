@@ -201,6 +201,25 @@ def saint_named(words: tuple[str, ...] | list[str]) -> bool:
     return len(words) == 2 and words[0] in SAINTS
 
 
+PREPOSITIONS: Final = ("بال", "لل", "ب", "ل")
+"""The prepositions (with the article, or alone) an unlisted name's key may still carry:
+the key keeps ل and ب because names begin with them too (لندن، بريطانيا).  (News seldom
+writes ك or ف onto a name, and more names begin with them: كابل is not ك + ابل.)"""
+
+
+def with_preposition(key: str) -> list[str]:
+    """The keys a name's mentions get when written with a preposition on its first word
+    (a name of three letters or more): which of them are this name is for the index's
+    own counts to say (see :meth:`akhbar.search.entity_keys.EntityKeys.with_preposition`).
+
+    >>> with_preposition("ريال مدريد"), with_preposition("بي")
+    (['بالريال مدريد', 'للريال مدريد', 'بريال مدريد', 'لريال مدريد'], [])
+    """
+    if len(key.split(" ", 1)[0]) < 3:
+        return []
+    return [p + key for p in PREPOSITIONS]
+
+
 def forget_caches() -> None:
     """Drop the per-word caches (see :func:`akhbar.analyzers.entities.forget_caches`)."""
     strip_clitics.cache_clear()

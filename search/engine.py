@@ -851,8 +851,19 @@ class Engine:
             with paused():  # a one-time read for this generation, not the query's own work
                 self._facet_columns = FacetColumns(searcher.reader())
         return facet_counts(
-            searcher, ids, self._facet_columns, self._postings_of_entities(searcher), self._hit_order(searcher).rank
+            searcher,
+            ids,
+            self._facet_columns,
+            self._postings_of_entities(searcher),
+            self._hit_order(searcher).rank,
+            self._same_name,
         )
+
+    def _same_name(self, kind: str, key: str) -> set[str]:
+        """The other keys of the entity type's name ``key`` in this generation (its
+        spellings, and with a preposition on): counted as one entity, as its query finds them."""
+        assert self._names is not None
+        return self._names.keys.same_name(ENTITY_INDEX[kind], key)
 
     def _scored(
         self,
@@ -1096,6 +1107,7 @@ class Engine:
                 top,
                 functools.partial(self._postings_of_entities, searcher),
                 self._hit_order(searcher).rank,
+                self._same_name,
             )
 
     def _postings_of_entities(self, searcher) -> EntityPostings:
@@ -1108,7 +1120,7 @@ class Engine:
     def _entity_keys(self, searcher) -> EntityKeys:
         """This generation's entity keys: those of its :class:`EntityPostings`."""
         postings = self._postings_of_entities(searcher)
-        return EntityKeys({ENTITY_INDEX[kind]: keys for kind, keys in postings.keys.items()})
+        return EntityKeys({ENTITY_INDEX[kind]: keys for kind, keys in postings.keys.items()}, postings.articles)
 
     @_reads_index
     def similar(self, id: str, *, limit: int = 10) -> Results:

@@ -20,7 +20,15 @@ from akhbar.analyzers.gazetteer import display_name
 from akhbar.indexer.entity_table import EntityArrays, read_arrays, read_from_index, read_shard_arrays
 from akhbar.indexer.schema import ENTITY_INDEX, unpack_mentions
 
-__all__ = ["SPELLING_SAMPLE", "STORED_COUNT", "EntityCount", "EntityPostings", "count_entities", "readable_names"]
+__all__ = [
+    "SPELLING_SAMPLE",
+    "STORED_COUNT",
+    "EntityCount",
+    "EntityPostings",
+    "SameName",
+    "count_entities",
+    "readable_names",
+]
 
 
 @dataclass(frozen=True)
@@ -68,14 +76,14 @@ Spellings = dict[tuple[str, str], dict[str, int]]
 
 def _mentions_in(
     searcher, docnums: Iterable[int], kind: str | None, key: str | None = None
-) -> tuple[EntityCounts, Spellings]:
-    """Articles mentioning each (type, key) among ``docnums``, and the spellings seen,
-    from their stored mentions; only type ``kind`` and key ``key`` when given."""
-    counts: EntityCounts = {}
+) -> tuple[EntityCounts, Spellings, dict[tuple[str, str], set[int]]]:
+    """Articles mentioning each (type, key) among ``docnums``, the spellings seen, and the
+    articles themselves, from their stored mentions; only type ``kind`` and key ``key``
+    when given."""
+    docs: dict[tuple[str, str], set[int]] = {}
     spellings: Spellings = {}
     for d in docnums:
         stored = searcher.stored_fields(d)
-        seen = set()
         for k, found, text, *_ in unpack_mentions(
             stored.get("entities"), stored.get("title", ""), stored.get("body", "")
         ):
@@ -83,10 +91,33 @@ def _mentions_in(
                 continue
             written = spellings.setdefault((k, found), {})
             written[text] = written.get(text, 0) + 1
-            seen.add((k, found))
-        for entity in seen:
-            counts[entity] = counts.get(entity, 0) + 1
-    return counts, spellings
+            docs.setdefault((k, found), set()).add(d)
+    return {entity: len(found) for entity, found in docs.items()}, spellings, docs
+
+
+SameName = Callable[[str, str], set[str]]
+"""The other keys of one name, given (type, key) (see :meth:`EntityKeys.same_name`)."""
+
+
+def _grouped(
+    counts: EntityCounts, same_name: SameName, union: Callable[[str, list[str]], int], top: int
+) -> list[tuple[tuple[str, str], list[str], int]]:
+    """The ``top`` entities of ``counts`` with the keys of one name counted as one: its
+    commonest key, the keys it takes (``same_name``, among those counted, each taken
+    once), and the articles that mention any of them (``union``, given the type and
+    the keys).  Only the commonest keys are tried as heads: a name that is no key's
+    commonest spelling among them is not listed."""
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    claimed: set[tuple[str, str]] = set()
+    out = []
+    for (kind, key), n in ranked[: 4 * top + 20]:
+        if (kind, key) in claimed:
+            continue
+        members = [key, *sorted(m for m in same_name(kind, key) if (kind, m) in counts and (kind, m) not in claimed)]
+        claimed.update((kind, m) for m in members)
+        out.append(((kind, key), members, n if len(members) == 1 else union(kind, members)))
+    out.sort(key=lambda x: (-x[2], x[0]))
+    return out[:top]
 
 
 class EntityPostings:
@@ -103,6 +134,7 @@ class EntityPostings:
         self._doc_of = {kind: a.doc_of for kind, a in arrays.items()}
         self._number = {kind: {key: i for i, key in enumerate(keys)} for kind, keys in self.keys.items()}
         self._names: dict[tuple[str, str], str] = {}
+        self._articles: dict[str, np.ndarray] = {}
 
     @classmethod
     def of(cls, searcher, folders: list[Path]) -> EntityPostings:
@@ -117,6 +149,17 @@ class EntityPostings:
         if stored is not None:
             return cls(size, stored)
         return cls(*read_from_index(searcher.reader()))
+
+    def articles(self, fieldname: str, key: str) -> int:
+        """How many articles mention the entity field's ``key``."""
+        kind = next((k for k, f in ENTITY_INDEX.items() if f == fieldname), None)
+        number = self._number.get(kind, {}).get(key) if kind else None
+        if kind is None or number is None:
+            return 0
+        counts = self._articles.get(kind)
+        if counts is None:
+            counts = self._articles[kind] = np.bincount(self._key_of[kind], minlength=len(self.keys[kind]))
+        return int(counts[number])
 
     def docs_with(self, keys: Iterable[tuple[str, str]]) -> np.ndarray:
         """The articles (ascending) that mention any of ``keys``, as (index field, key)."""
@@ -143,12 +186,17 @@ class EntityPostings:
             found = self._names[kind, key] = _display(key, spellings)
         return found
 
+    def _inside(self, hits: set[int] | np.ndarray | None) -> np.ndarray | None:
+        """``hits`` (document numbers) as a mask over the index (None: the whole index)."""
+        if hits is None:
+            return None
+        inside = np.zeros(self.size, dtype=bool)
+        inside[hits if isinstance(hits, np.ndarray) else np.fromiter(hits, dtype=np.int64, count=len(hits))] = True
+        return inside
+
     def counts(self, hits: set[int] | np.ndarray | None, kind: str | None) -> EntityCounts:
         """Articles mentioning each (type, key): among ``hits`` (document numbers), or in the whole index."""
-        inside = None
-        if hits is not None:
-            inside = np.zeros(self.size, dtype=bool)
-            inside[hits if isinstance(hits, np.ndarray) else np.fromiter(hits, dtype=np.int64, count=len(hits))] = True
+        inside = self._inside(hits)
         counts: EntityCounts = {}
         for k, keys in self.keys.items():
             if kind is not None and k != kind:
@@ -157,6 +205,12 @@ class EntityPostings:
             for i in np.flatnonzero(n := np.bincount(key_of, minlength=len(keys))):
                 counts[k, keys[i]] = int(n[i])
         return counts
+
+    def union(self, kind: str, keys: list[str], hits: set[int] | np.ndarray | None) -> int:
+        """Articles mentioning any of the type's ``keys``: among ``hits``, or in the whole index."""
+        docs = self.docs_with([(ENTITY_INDEX[kind], k) for k in keys])
+        inside = self._inside(hits)
+        return len(docs) if inside is None else int(inside[docs].sum())
 
 
 def spread(ids: np.ndarray, n: int, rank: np.ndarray) -> list[int]:
@@ -171,12 +225,18 @@ def spread(ids: np.ndarray, n: int, rank: np.ndarray) -> list[int]:
     return ids[:: -(-len(ids) // n) or 1].tolist()
 
 
-def _spellings_of(searcher, kind: str, key: str, hits: set[int] | None, rank: np.ndarray) -> dict[str, int]:
-    """How ``key`` was written, in up to SPELLING_SAMPLE of the articles (among ``hits``)
-    that mention it, spread over them."""
+def _spellings_of(
+    searcher, kind: str, key: str, hits: set[int] | None, rank: np.ndarray, sample: int = SPELLING_SAMPLE
+) -> dict[str, int]:
+    """How ``key`` was written, in up to ``sample`` of the articles (among ``hits``) that
+    mention it, spread over them."""
     ids = [d for d in searcher.reader().postings(ENTITY_INDEX[kind], key).all_ids() if hits is None or d in hits]
-    sample = spread(np.array(ids, dtype=np.int64), SPELLING_SAMPLE, rank)
-    return _mentions_in(searcher, sample, kind, key)[1].get((kind, key), {})
+    chosen = spread(np.array(ids, dtype=np.int64), sample, rank)
+    return _mentions_in(searcher, chosen, kind, key)[1].get((kind, key), {})
+
+
+def _no_other_keys(kind: str, key: str) -> set[str]:
+    return set()
 
 
 def count_entities(
@@ -186,41 +246,54 @@ def count_entities(
     top: int,
     postings: Callable[[], EntityPostings],
     rank: np.ndarray,
+    same_name: SameName = _no_other_keys,
 ) -> list[EntityCount]:
     """The ``top`` entities (of type ``kind``, or all) most mentioned among ``hits`` (None:
-    the whole index), with the spellings seen; ``postings`` gives the searcher's
-    :class:`EntityPostings` (built once, when many hits are counted); ``rank``, each
-    document's rank by id, picks the articles whose spellings are read (:func:`spread`)."""
+    the whole index), with the spellings seen; the keys ``same_name`` gives for a key are
+    counted as that key's entity (a name's spellings: بايرن ميونيخ and بايرن ميونخ are one
+    club).  ``postings`` gives the searcher's :class:`EntityPostings` (built once, when
+    many hits are counted); ``rank``, each document's rank by id, picks the articles whose
+    spellings are read (:func:`spread`)."""
     if hits is not None and len(hits) <= STORED_COUNT:
-        counts, spellings = _mentions_in(searcher, sorted(hits), kind)
+        counts, spellings, docs = _mentions_in(searcher, sorted(hits), kind)
+
+        def union(found: str, keys: list[str]) -> int:
+            return len(set().union(*(docs[found, k] for k in keys)))
     else:
-        counts = postings().counts(hits, kind)
+        entity_postings = postings()
+        counts = entity_postings.counts(hits, kind)
         spellings = {}
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
-    for (found, key), _ in ranked:
-        if (found, key) not in spellings:
-            spellings[found, key] = _spellings_of(searcher, found, key, hits, rank)
-    return [
-        EntityCount(
-            found,
-            _display(key, spellings[(found, key)]),
-            n,
-            sorted(spellings[(found, key)], key=lambda s: (-spellings[(found, key)][s], s)),
-            key,
-        )
-        for (found, key), n in ranked
-    ]
+
+        def union(found: str, keys: list[str]) -> int:
+            return entity_postings.union(found, keys, hits)
+
+    out = []
+    for (found, key), keys, n in _grouped(counts, same_name, union, top):
+        written: dict[str, int] = {}
+        for i, k in enumerate(keys):
+            seen = spellings.get((found, k))
+            if seen is None:  # the name's other keys: a few articles each for their spellings
+                seen = _spellings_of(searcher, found, k, hits, rank, SPELLING_SAMPLE if i == 0 else FACET_SAMPLE)
+            for text, times in seen.items():
+                written[text] = written.get(text, 0) + times
+        out.append(EntityCount(found, _display(key, written), n, sorted(written, key=lambda s: (-written[s], s)), key))
+    return out
 
 
 def readable_names(
-    searcher, counts: EntityCounts, postings: EntityPostings, top: int, rank: np.ndarray
+    searcher,
+    hits: np.ndarray,
+    postings: EntityPostings,
+    top: int,
+    rank: np.ndarray,
+    same_name: SameName = _no_other_keys,
 ) -> dict[str, dict[str, int]]:
-    """The ``top`` entities of each type in ``counts``, as {readable name: articles}."""
+    """The ``top`` entities of each type among ``hits``, as {readable name: articles}, the
+    keys of one name counted as one (see :func:`count_entities`)."""
+    counts = postings.counts(hits, None)
     named: dict[str, dict[str, int]] = {kind: {} for kind in ENTITY_INDEX}
-    for (kind, key), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        shown = named[kind]
-        if len(shown) < top:
-            shown.setdefault(postings.name(searcher, kind, key, rank), n)  # two keys read alike: the commoner stands
-        elif all(len(names) >= top for names in named.values()):
-            break
+    for kind, shown in named.items():
+        of_kind = {(k, key): n for (k, key), n in counts.items() if k == kind}
+        for (_, key), _, n in _grouped(of_kind, same_name, lambda k, keys: postings.union(k, keys, hits), top):
+            shown.setdefault(postings.name(searcher, kind, key, rank), n)  # two names read alike: the commoner stands
     return named

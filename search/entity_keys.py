@@ -11,7 +11,9 @@ computed when a query first needs them.
 
 from __future__ import annotations
 
-from akhbar.analyzers.names import G_LETTERS, similar_names, skeleton
+from collections.abc import Callable
+
+from akhbar.analyzers.names import G_LETTERS, similar_names, skeleton, with_preposition
 from akhbar.indexer.schema import ENTITY_INDEX
 
 __all__ = ["EntityKeys"]
@@ -33,9 +35,13 @@ class EntityKeys:
     (['ترمب'], ['ميغان ماركل'])
     """
 
-    def __init__(self, keys: dict[str, list[str]]) -> None:
-        """:param keys: {entity field: its keys}"""
+    def __init__(self, keys: dict[str, list[str]], articles: Callable[[str, str], int] | None = None) -> None:
+        """:param keys: {entity field: its keys}
+        :param articles: how many articles a field's key is in (None: unknown, and
+            :meth:`with_preposition` takes no key)"""
         self._keys = keys
+        self._articles = articles
+        self._key_sets: dict[str, frozenset[str]] = {}
         self._text: dict[str, str] = {}
         self._with: dict[str, list[tuple[str, str]]] = {}
         self._groups: dict[tuple[str, bool, str], dict[str, list[tuple[str, str]]]] = {}
@@ -49,7 +55,8 @@ class EntityKeys:
                 fieldname: [t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.lexicon(fieldname)]
                 for fieldname in ENTITY_INDEX.values()
                 if fieldname in reader.schema
-            }
+            },
+            reader.doc_frequency,
         )
 
     def with_word(self, word: str) -> list[tuple[str, str]]:
@@ -84,6 +91,41 @@ class EntityKeys:
         """The field's other keys that are spelling variants of ``key``."""
         group = self._group(fieldname, _letter(key), last=False).get(skeleton(key), ())
         return {term for term, _ in group if term != key and similar_names(term, key)}
+
+    def with_preposition(self, fieldname: str, key: str) -> set[str]:
+        """The field's keys that are ``key`` with a preposition written on its first word
+        (لريال مدريد, see :func:`~akhbar.analyzers.names.with_preposition`), where the
+        index writes the name more often without it — بكين is not ب + كين, nor ليون ل + يون
+        — and the word with it is not a word of its own the tagger's name lists know
+        (بسام, لاوس).
+
+        >>> keys = EntityKeys({"place": ["ريال مدريد", "لريال مدريد", "بكين", "كين"]},
+        ...                   lambda f, k: {"ريال مدريد": 900, "بكين": 600}.get(k, 50))
+        >>> keys.with_preposition("place", "ريال مدريد"), keys.with_preposition("place", "كين")
+        ({'لريال مدريد'}, set())
+        """
+        from akhbar.analyzers.entities import known_words  # (imports the tagger's lists when first asked)
+
+        if self._articles is None:
+            return set()
+        indexed = self._key_sets.get(fieldname)
+        if indexed is None:
+            indexed = self._key_sets[fieldname] = frozenset(self._keys.get(fieldname, ()))
+        found = [k for k in with_preposition(key) if k in indexed and k.split(" ", 1)[0] not in known_words()]
+        if not found:
+            return set()
+        bare = self._articles(fieldname, key)
+        return {k for k in found if self._articles(fieldname, k) < bare}
+
+    def same_name(self, fieldname: str, key: str) -> set[str]:
+        """The field's other keys of the name ``key``: its spellings (:meth:`alike`) and
+        any of them with a preposition on (:meth:`with_preposition`)."""
+        alike = self.alike(fieldname, key)
+        found = set(alike)
+        for k in (key, *alike):
+            found |= self.with_preposition(fieldname, k)
+        found.discard(key)
+        return found
 
     def ending_alike(self, fieldname: str, word: str) -> set[str]:
         """The field's keys of two or more words whose last word is ``word`` or a spelling of it."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from akhbar.indexer.whoosh_internals.columns import column_values
-from akhbar.search.entity_counts import EntityPostings, readable_names
+from akhbar.search.entity_counts import EntityPostings, SameName, readable_names
 
 __all__ = ["COLUMNS", "ENTITY_FACETS", "FacetColumns", "facet_counts", "no_facets"]
 
@@ -55,11 +55,16 @@ def no_facets() -> dict[str, dict[str, int]]:
 
 
 def facet_counts(
-    searcher, ids: np.ndarray, columns: FacetColumns, entities: EntityPostings, rank: np.ndarray
+    searcher,
+    ids: np.ndarray,
+    columns: FacetColumns,
+    entities: EntityPostings,
+    rank: np.ndarray,
+    same_name: SameName,
 ) -> dict[str, dict[str, int]]:
-    """Every facet of the hits ``ids`` (document numbers); ``rank``: each document's rank by id."""
+    """Every facet of the hits ``ids`` (document numbers); ``rank``: each document's rank by
+    id; ``same_name``: the other keys of an entity's name, counted as it."""
     facets = columns.counts(ids)
-    counts = entities.counts(ids, None)
-    for kind, names in readable_names(searcher, counts, entities, ENTITY_FACETS, rank).items():
+    for kind, names in readable_names(searcher, ids, entities, ENTITY_FACETS, rank, same_name).items():
         facets[kind] = names
     return facets

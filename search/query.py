@@ -689,14 +689,22 @@ class Compiler:
     def _key_variants(self, fieldname: str, key: str) -> tuple[set[str], set[str]]:
         """The indexed keys of ``fieldname`` that are spelling variants of ``key`` — names
         the gazetteer does not know, or knows in fewer spellings (بايرن ميونخ, جوجل) —
-        and, for a person's surname alone of someone it does not list, the full names
-        ending in it: ``person:ماركل`` also finds «ميغان ماركل» (a listed name is its
-        person alone: ``person:ترمب`` is not Ivanka Trump).  As (variants, full names)."""
+        and the keys that are not the name's spelling but find its articles: the name
+        with a preposition its key kept (لريال مدريد, see
+        :meth:`~akhbar.search.entity_keys.EntityKeys.with_preposition`) and, for a
+        person's surname alone of someone it does not list, the full names ending in it:
+        ``person:ماركل`` also finds «ميغان ماركل» (a listed name is its person alone:
+        ``person:ترمب`` is not Ivanka Trump).  As (variants, other keys)."""
         cached = self.cache.get((fieldname, key))
         if cached is not None:
             return cached
+        keys = self._keys()
         surname = fieldname == "person" and " " not in key and lookup([key]) is None
-        found = self._keys().alike(fieldname, key), self._keys().ending_alike(fieldname, key) if surname else set()
+        alike = keys.alike(fieldname, key)
+        found = (
+            alike,
+            (keys.same_name(fieldname, key) - alike) | (keys.ending_alike(fieldname, key) if surname else set()),
+        )
         if len(self.cache) < 4096:
             self.cache[(fieldname, key)] = found
         return found

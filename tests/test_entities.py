@@ -13,6 +13,7 @@ from akhbar.analyzers.names import similar_names, skeleton
 from akhbar.analyzers.sentences import sentences_of
 from akhbar.indexer import Article
 from akhbar.search import Engine, QueryError
+from akhbar.search.entity_keys import EntityKeys
 from akhbar.search.name_spellings import NameSpellings
 from akhbar.search.render import Renderer
 from tests.conftest import MINI
@@ -653,3 +654,55 @@ def test_the_stored_tables_are_those_a_query_would_make(tmp_path) -> None:
     (folder / ENTITY_FILE).unlink()
     without = Engine.open(tmp_path / "ix")
     assert [([h.id for h in without.search(q)], without.search(q, facets=True).facets) for q in queries] == with_tables
+
+
+# --- a name's key with a preposition the key kept (لريال مدريد) -------------------------
+
+CLUB_TEXTS = [
+    ("r1", "الدوري الإسباني", "وقال مدرب ريال مدريد الإسباني إن الفريق جاهز للمباراة."),
+    ("r2", "الدوري الإسباني", "وفاز ريال مدريد على مضيفه فياريال بهدفين."),
+    ("r3", "انتقالات", "وانتقل اللاعب البرازيلي لريال مدريد الإسباني في صفقة قياسية."),
+]
+
+
+@pytest.fixture(scope="module")
+def club_engine() -> Engine:
+    e = Engine.in_memory()
+    e.add([Article(i, t, b) for i, t, b in CLUB_TEXTS])
+    return e
+
+
+def test_a_name_written_with_a_preposition_is_the_same_entity(club_engine: Engine) -> None:
+    """The tagger keys «لريال مدريد» with its ل (names begin with ل too); the index writes
+    the club more often without it, so the listing counts one club and its query takes
+    that key as the club's own: r3 is a tagged hit, not a text match."""
+    (club,) = [e for e in club_engine.entities(type="org") if "مدريد" in e.key]
+    assert (club.key, club.articles) == ("ريال مدريد", 3) and "لريال مدريد" in club.spellings
+    results = club_engine.search('org:"ريال مدريد"')
+    assert {h.id for h in results} == {"r1", "r2", "r3"}
+    assert all(h.matched[0]["tagged"] for h in results)
+    facets = club_engine.search("الإسباني", facets=True).facets["organization"]
+    assert [n for name, n in facets.items() if "مدريد" in name] == [3]
+
+
+@pytest.mark.parametrize(
+    "keys, articles, key, expected",
+    [
+        (
+            ["ريال مدريد", "لريال مدريد", "بريال مدريد"],
+            {"ريال مدريد": 90},
+            "ريال مدريد",
+            {"لريال مدريد", "بريال مدريد"},
+        ),
+        (["كونغرس", "للكونغرس", "بالكونغرس"], {"كونغرس": 90}, "كونغرس", {"للكونغرس", "بالكونغرس"}),
+        (["كين", "بكين"], {"بكين": 90}, "كين", set()),  # Beijing is written more often: not ب + كين
+        (["سام", "بسام"], {"سام": 90}, "سام", set()),  # a first name of its own
+        (["ابل", "كابل"], {"ابل": 90}, "ابل", set()),  # ك and ف are not taken: Kabul is not Apple
+        (["وي", "بوي"], {"وي": 90}, "وي", set()),  # a name of two letters takes none
+    ],
+)
+def test_which_keys_with_a_preposition_are_the_name(
+    keys: list[str], articles: dict[str, int], key: str, expected: set[str]
+) -> None:
+    found = EntityKeys({"org": keys}, lambda field, k: articles.get(k, 10)).with_preposition("org", key)
+    assert found == expected
