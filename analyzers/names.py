@@ -92,10 +92,11 @@ def _vowels_added(short: str, long: str, g_letters: str) -> bool:
 def similar_names(a: str, b: str, *, g_as_k: bool | None = None) -> bool:
     """Spelling variants of one name: the same skeleton and last letter, and one spelling
     the other with long vowels added (ترمب → ترامب, نتنياهو → نتانياهو), at most a fifth
-    of its letters; a foreign G as غ or ج — and as ك or ق in names of two or more words
-    (``g_as_k``: also in one word), since alone those are common words (غرار/قرار,
-    غولن/كولن, غينيا/كينيا); doubled letters, hyphens and spaces as :func:`_loose` reads them.  Transliterations differ in how many long vowels they
-    write, not in which: a vowel written as another is another name (ميركل, Merkel, is
+    of its letters (one in a short word of a longer name); a foreign G as غ or ج — and as
+    ك or ق in names of two or more words (``g_as_k``: as a word of one), since alone
+    those are common words (غرار/قرار, غولن/كولن, غينيا/كينيا); doubled letters, hyphens
+    and spaces as :func:`_loose` reads them.  Transliterations differ in how many long
+    vowels they write, not in which: a vowel written as another is another name (ميركل, Merkel, is
     not ماركل, Markle), and so is another ending (بوتينا, Butina, is not بوتين).
 
     >>> similar_names("بوتين", "بوتن"), similar_names("بوتينا", "بوتين"), similar_names("ميركل", "ماركل")
@@ -108,8 +109,8 @@ def similar_names(a: str, b: str, *, g_as_k: bool | None = None) -> bool:
     False
     >>> similar_names("اتليتكو مدريد", "اتلتيكو مدريد")  # the same vowel a place away
     True
-    >>> similar_names("مون جيه ان", "مون جاي ان"), similar_names("جيه", "جاي")
-    (True, True)
+    >>> similar_names("مون جيه ان", "مون جاي ان"), similar_names("جيه", "جاي"), similar_names("سعد", "سعاد")
+    (True, True, False)
 
     Arabic names are told apart by their long vowels: two words the language knows
     (:func:`known_apart`) are two names (محمد, محمود; حسن, حسين).
@@ -131,8 +132,12 @@ def similar_names(a: str, b: str, *, g_as_k: bool | None = None) -> bool:
     if len(words_a) != len(words_b):  # a name written as one word and as several keeps its letters
         return len(la) == len(lb) and all(_same_letter(x, y, g_letters) for x, y in zip(la, lb, strict=True))
     short, long = sorted((la, lb), key=len)
-    # at most a fifth of the letters added — or one, to a syllable of two (جيه / جاي)
-    enough = len(short) >= 0.8 * len(long) or (len(short) >= 2 and len(long) - len(short) == 1)
+    # at most a fifth of the letters added — or one, to a syllable of two (جيه / جاي), or
+    # to a short word of a longer name (هاري كين / هاري كاين); alone, a short word with a
+    # vowel more is most often another word or name (حسن / حسان, سعد / سعاد, دار / دوار)
+    enough = len(short) >= 0.8 * len(long) or (
+        len(long) - len(short) == 1 and (len(short) == 2 or (g_as_k and len(short) > 2))
+    )
     return enough and (_vowels_added(short, long, g_letters) or _vowel_moved(la, lb)) and not known_apart(a, b)
 
 
