@@ -148,8 +148,8 @@ def known_apart(a: str, b: str) -> bool:
     Arabic writes its own names' long vowels (محمد, محمود; سعد, سعيد; غزة, الجيزة), where
     transliterations of foreign names differ in them (ترمب, ترامب).
 
-    >>> known_apart("محمد شعبان", "محمود شعبان"), known_apart("ترمب", "ترامب")
-    (True, False)
+    >>> known_apart("محمد شعبان", "محمود شعبان"), known_apart("ترمب", "ترامب"), known_apart("سيرغي", "سيرجي")
+    (True, False, False)
     """
     # the tagger's name lists and the gazetteer (both import this module: imported when first asked)
     from akhbar.analyzers.entities import known_words
@@ -162,7 +162,11 @@ def known_apart(a: str, b: str) -> bool:
     if len(words_a) != len(words_b):
         return False  # a name written as one word and as two (شي جين بينغ): not word for word
     known = known_words()
-    return any(x != y and x in known and y in known for x, y in zip(words_a, words_b, strict=True))
+    # (a foreign G written two ways is one name however well both are known: سيرغي, سيرجي)
+    return any(
+        x != y and x in known and y in known and x.translate(_ONE_G) != y.translate(_ONE_G)
+        for x, y in zip(words_a, words_b, strict=True)
+    )
 
 
 def _vowel_moved(a: str, b: str) -> bool:
