@@ -594,6 +594,24 @@ def test_a_first_name_and_the_unknown_surname_after_it_are_one_person() -> None:
     assert [m.text for m in extract_entities("قال جورج إن الوفد وصل.") if m.type == "person"] in ([], ["جورج"])
 
 
+@pytest.mark.parametrize(
+    "text, person",
+    [
+        # the tagger begins a second person at the father's name: one man
+        ("نفى اللواء محمد عبدالقادر جاب الله، رئيس هيئة موانئ البحر الأحمر", "محمد عبدالقادر جاب الله"),
+        # a first name after a first name, though ك + وفي reads as a common word
+        ("يغيب محمد كوفي، عن فريق بتروجت أمام المقاولون العرب", "محمد كوفي"),
+    ],
+)
+def test_a_run_of_given_names_is_one_person(text: str, person: str) -> None:
+    assert [m.text for m in extract_entities(text) if m.type == "person"] == [person]
+
+
+def test_and_before_a_name_begins_another_person() -> None:
+    people = [m.text for m in extract_entities("وصل محمد صلاح وأحمد حجازي إلى القاهرة") if m.type == "person"]
+    assert people[0] == "محمد صلاح" and "محمد صلاح وأحمد حجازي" not in people
+
+
 def test_looking_for_spellings_stops_within_the_query_budget(names_engine: Engine, monkeypatch, capsys) -> None:
     """With no time left for spellings, the query still answers (the tagged articles)
     and says it stopped; nothing half-done is kept, so a query with time finds the rest."""
