@@ -105,8 +105,9 @@ def _grouped(
     """The ``top`` entities of ``counts`` with the keys of one name counted as one: its
     commonest key, the keys it takes (``same_name``, among those counted, each taken
     once), and the articles that mention any of them (``union``, given the type and
-    the keys).  Only the commonest keys are tried as heads: a name that is no key's
-    commonest spelling among them is not listed."""
+    the keys).  Only the ``4 * top + 20`` keys with the most articles of their own are
+    tried as heads: a name whose every key is rarer is not listed, however many its
+    keys have together."""
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     claimed: set[tuple[str, str]] = set()
     out = []
