@@ -29,7 +29,7 @@ def test_xquad_retrieval_quality_does_not_regress() -> None:
     from benchmarks.eval_retrieval import load_set, run_akhbar, score
 
     docs, queries, qrels = load_set("xquad", SHARED)
-    engine = Engine.in_memory()
+    engine = Engine.in_memory(time_limit=None)  # quality, not speed: a loaded machine must not stop a query
     engine.add(docs)
     ranked = {}
     for qid, text in queries:
