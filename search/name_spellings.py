@@ -63,9 +63,10 @@ TEXT_SCORE = 0.05
 the name is in nearly every article), so tagged articles rank first."""
 MAX_SPELLINGS = 24  # text spellings tried per name (each costs a posting read)
 NAME_SHARE = 0.5
-"""The share of what is left of a query's time that it may spend finding a name's
-spellings in the text; past it the query goes on with the spellings found so far (as
-"did you mean" does) and says so.  A longer time limit looks further."""
+"""The share of what is left of a query's time, when it comes to its first name, that
+its names together may spend finding their spellings in the text; past it the query
+goes on with the spellings found so far (as "did you mean" does) and says so.  A
+longer time limit looks further."""
 
 
 @dataclass

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Final, Protocol
@@ -503,6 +504,7 @@ class Compiler:
         self.docs_of = docs_of
         self.entity_keys: EntityKeys | None = None
         self.name_matches: list[NameMatch] = []
+        self.names_left: float | None = None  # seconds the query's names may still spend on spellings
         self.expanded = 0  # index terms the prefix and fuzzy words have expanded to
         self.expanded_words = 0  # prefix and fuzzy words seen
         self.highlights = Highlights()
@@ -818,13 +820,22 @@ class Compiler:
         # a time limit), each spelling's verdict kept for the next query of the generation
         with paused():  # the written forms by skeleton: once per letter and generation
             self._spellings_tried(candidates, stop, common, tried)
+        # all the query's names together get a share of its time: the rest is for ranking
+        # them with the query's other parts (many names each taking half of what is left
+        # would leave nothing)
         left = remaining_time()
+        if left is not None and self.names_left is None:
+            self.names_left = NAME_SHARE * left
+        started = time.monotonic()
         try:
-            with time_limit(None if left is None else NAME_SHARE * left, "finding a name's spellings"):
+            with time_limit(None if left is None else min(left, self.names_left or 0.0), "finding a name's spellings"):
                 self._spellings_used(keys, tried, tagged_in, common, found_sets, spellings, left_out, starts)
             complete = True
         except QueryTimeout:
             complete = False
+        finally:
+            if self.names_left is not None:
+                self.names_left = max(0.0, self.names_left - (time.monotonic() - started))
         # the text matches as the articles they found (none tagged in the asked fields):
         # matched again without reading a posting
         query = None
@@ -869,10 +880,10 @@ class Compiler:
         in the asked fields) into ``found_sets``."""
         assert self.names is not None and self.docs_of is not None
         for variants, words in list(tried.items())[:MAX_SPELLINGS]:
-            check_deadline()
             verdict_key = ("spelling", variants, tuple(keys), tagged.fields)
             verdict = self.cache.get(verdict_key)
             if verdict is None:
+                check_deadline()  # (a verdict kept from an earlier query costs nothing)
                 verdict = self._verdict(keys, variants, words, tagged, common)
                 if len(self.cache) < 4096:
                     self.cache[verdict_key] = verdict
