@@ -89,7 +89,12 @@ def _keys(words: Sequence[str]) -> list[tuple[str, ...]]:
     «السورية» (Syrian) not سورية, «الجدة» (the grandmother) not جدة, «الحمص» (chickpeas)
     not حمص; an article form news uses for a name (الفيفا) is listed as its alias.
     A name written with its article keeps it after a clitic: «فرقة» (a troupe) is not
-    ف + الرقة, which would be written «فالرقة»."""
+    ف + الرقة, which would be written «فالرقة».  A first word «عبد» + a name is also read
+    as the two words it is as often written (عبدالفتاح السيسي, عبد الفتاح السيسي).
+
+    >>> _keys(("عبدالفتاح", "السيسي"))
+    [('عبدالفتاح', 'سيسي'), ('عبد', 'فتاح', 'سيسي')]
+    """
     rest = tuple(drop_article(w) for w in words[1:])
     first = words[0]
     out = [(first, *rest)]
@@ -103,7 +108,13 @@ def _keys(words: Sequence[str]) -> list[tuple[str, ...]]:
             article = clitic.endswith("ال") or clitic == "لل"
         if (key in articled) == bool(article):
             out.append(key)
+    for key in list(out):
+        if key[0].startswith(_SERVANT) and len(key[0]) >= len(_SERVANT) + 3:
+            out.append((_SERVANT, drop_article(key[0][len(_SERVANT) :]), *key[1:]))
     return out
+
+
+_SERVANT = "عبد"  # «servant of»: begins a compound given name, written joined or apart
 
 
 @lru_cache(maxsize=100_000)
