@@ -13,16 +13,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from akhbar.analyzers.names import G_LETTERS, similar_names, skeleton, with_preposition
+from akhbar.analyzers.names import G_LETTERS, SPANISH_J, similar_names, skeleton, with_preposition
 from akhbar.indexer.schema import ENTITY_INDEX
 
 __all__ = ["EntityKeys"]
 
 
 def _letter(word: str) -> str:
-    """The letter a word's skeleton starts with: a foreign G's four spellings are one."""
+    """The letter a word's skeleton starts with: a foreign G's four spellings are one,
+    and a Spanish J's two (:data:`~akhbar.analyzers.names.SPANISH_J`)."""
     first = word[:1]
-    return G_LETTERS[0] if first in G_LETTERS else first
+    return G_LETTERS[0] if first in G_LETTERS or first == SPANISH_J else first
+
+
+def _group_key(word: str) -> str:
+    """What a key is grouped by: its skeleton, a Spanish J written خ as ج (whether it is
+    one is :func:`~akhbar.analyzers.names.similar_names`'s to say)."""
+    return skeleton(word).replace(SPANISH_J, "ج")
 
 
 class EntityKeys:
@@ -89,7 +96,7 @@ class EntityKeys:
 
     def alike(self, fieldname: str, key: str) -> set[str]:
         """The field's other keys that are spelling variants of ``key``."""
-        group = self._group(fieldname, _letter(key), last=False).get(skeleton(key), ())
+        group = self._group(fieldname, _letter(key), last=False).get(_group_key(key), ())
         return {term for term, _ in group if term != key and similar_names(term, key)}
 
     def with_preposition(self, fieldname: str, key: str) -> set[str]:
@@ -129,7 +136,7 @@ class EntityKeys:
 
     def ending_alike(self, fieldname: str, word: str) -> set[str]:
         """The field's keys of two or more words whose last word is ``word`` or a spelling of it."""
-        group = self._group(fieldname, _letter(word), last=True).get(skeleton(word), ())
+        group = self._group(fieldname, _letter(word), last=True).get(_group_key(word), ())
         return {term for term, last in group if last == word or similar_names(last, word)}
 
     def _group(self, fieldname: str, letter: str, *, last: bool) -> dict[str, list[tuple[str, str]]]:
@@ -139,7 +146,7 @@ class EntityKeys:
         if found is None:
             found = {}
             for term, word in self._starting(fieldname, last).get(letter, ()):
-                found.setdefault(skeleton(word), []).append((term, word))
+                found.setdefault(_group_key(word), []).append((term, word))
             self._groups[fieldname, last, letter] = found
         return found
 
