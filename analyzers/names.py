@@ -43,10 +43,13 @@ def _loose(name: str) -> str:
 
     >>> _loose("كيم جونغ-اون"), _loose("مون جيه ان"), _loose("فيلليب"), _loose("الامم")
     ('كيمجونغاون', 'مونجيان', 'فيليب', 'الامم')
+    >>> _loose("طلعت عبد الله") == _loose("طلعت عبدالله")  # joined, a doubled letter as in one word
+    True
     """
     if " " not in name and "-" not in name:  # one word (an index's vocabulary): the same, quicker
         return _loose_word(name)
-    return "".join(_loose_word(w) for w in name.replace("-", " ").split())
+    joined = "".join(_loose_word(w) for w in name.replace("-", " ").split())
+    return _DOUBLED.sub(r"\1", joined) if len(joined) >= 6 else joined
 
 
 def _loose_word(w: str) -> str:
